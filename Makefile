@@ -1,0 +1,39 @@
+# substitute — make targets. Every target that needs Python creates .venv when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv demo test lint bench calibrate validation docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/substitute rank
+
+lint: $(STAMP)
+	$(BIN)/ruff check substitute tests benchmarks scripts notebooks
+	$(BIN)/ruff format --check substitute tests benchmarks scripts notebooks
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+calibrate: $(STAMP)
+	$(BIN)/python scripts/calibrate.py
+
+validation: $(STAMP)
+	$(BIN)/python scripts/validation_report.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""The ``substitute`` command. Parsing and formatting only: every answer comes from the library.
+
+Exit codes: 0 success, 1 the question has no qualifying answer (e.g. no substitute meets the
+requirements), 2 bad input (one readable line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from collections.abc import Sequence
+
+import click
+
+from substitute import __version__
+from substitute.errors import SubstituteError
+
+__all__ = ["cli", "main"]
+
+EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="substitute")
+def cli() -> None:
+    """Controlled rare-earth content, licence thresholds, magnet properties and lower-Dy/Tb substitutes."""
+
+
+def _default_baseline() -> dict:
+    from substitute import data
+
+    with data.path("examples/baseline-n42sh.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cli.command("show")
+@click.argument("composition", required=False)
+@click.option(
+    "--basis",
+    type=click.Choice(["mass", "atomic"]),
+    default=None,
+    help="Basis of the percent amounts: mass (wt%) or atomic (at%).",
+)
+def show_cmd(composition: str | None, basis: str | None) -> None:
+    """Print a composition in wt% and at%, marking rare earths and heavy rare earths.
+
+    With no COMPOSITION, shows the default baseline magnet (an N42SH-class sintered magnet).
+    """
+    from substitute import elements
+    from substitute.composition import Alloy
+
+    if composition is None:
+        base = _default_baseline()
+        composition, basis = base["composition"], base["basis"]
+        click.echo(f"Default baseline: {base['name']}  (route: {base['route']})")
+    alloy = Alloy.parse(composition, basis=basis)
+    ree, hre = set(elements.group("REE")), set(elements.group("HRE_MAGNET"))
+    click.echo(f"{'element':<8}{'wt%':>10}{'at%':>10}  group")
+    for el, w, x in zip(alloy.elements, alloy.mass_percent, alloy.atomic_percent, strict=True):
+        tag = "heavy rare earth (Dy/Tb/Ho)" if el in hre else ("rare earth" if el in ree else "")
+        mark = "*" if el in hre else " "
+        click.echo(f"{mark}{el:<7}{w:>10.3f}{x:>10.3f}  {tag}")
+    click.echo(
+        f"total rare earth: {alloy.rare_earth_mass_fraction * 100:.2f} wt%;  "
+        f"heavy rare earth (Dy+Tb+Ho): {float(alloy.group_mass_fraction('HRE_MAGNET')[0]) * 100:.2f} wt%"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code instead of exiting (tests call ``main([...])``)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = cli.main(args=args, prog_name="substitute", standalone_mode=False)
+    except SubstituteError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return EXIT_BAD_INPUT
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        return EXIT_BAD_INPUT if exc.exit_code != 0 else EXIT_OK
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        click.echo(f"error: {exc.strerror}: {exc.filename}", err=True)
+        return EXIT_BAD_INPUT
+    except tomllib.TOMLDecodeError as exc:
+        click.echo(f"error: study file is not valid TOML: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    return int(rv) if isinstance(rv, int) else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

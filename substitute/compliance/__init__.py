@@ -1,0 +1,1 @@
+"""substitute.compliance (being written)."""

@@ -1,0 +1,120 @@
+"""The one loader of shipped data.
+
+Shipped tables live in the repository folder ``datasets/``, installed as the package
+``substitute.datasets``. Files are read on first use (never at import), cached, and handed out as copies
+so a caller cannot change the cache.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from substitute.errors import DataError
+
+__all__ = ["file_hash", "path", "read_csv", "read_json", "read_yaml", "write_json"]
+
+
+def _root() -> Path:
+    return Path(str(resources.files("substitute.datasets")))
+
+
+def path(relpath: str) -> Path:
+    """Absolute path of a shipped data file.
+
+    Parameters
+    ----------
+    relpath : str
+        Path relative to ``datasets/``, e.g. ``"rules/catalog.yaml"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataError
+        If the file does not exist.
+    """
+    p = _root() / relpath
+    if not p.is_file():
+        msg = f"shipped data file {relpath!r} not found under {_root()}"
+        raise DataError(msg)
+    return p
+
+
+@cache
+def _read_csv(relpath: str) -> pd.DataFrame:
+    return pd.read_csv(path(relpath), comment=None, skipinitialspace=True)
+
+
+def read_csv(relpath: str) -> pd.DataFrame:
+    """Read a shipped CSV table (cached; a copy is returned).
+
+    Parameters
+    ----------
+    relpath : str
+        Path relative to ``datasets/``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    return _read_csv(relpath).copy()
+
+
+@cache
+def _read_yaml(relpath: str) -> Any:
+    p = path(relpath)
+    try:
+        with p.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        msg = f"{p}: not valid YAML: {exc}"
+        raise DataError(msg) from exc
+
+
+def read_yaml(relpath: str) -> Any:
+    """Read a shipped YAML file (cached; a deep copy is returned)."""
+    return copy.deepcopy(_read_yaml(relpath))
+
+
+@cache
+def _read_json(relpath: str) -> Any:
+    p = path(relpath)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        msg = f"{p}: not valid JSON: {exc}"
+        raise DataError(msg) from exc
+
+
+def read_json(relpath: str) -> Any:
+    """Read a shipped JSON file (cached; a deep copy is returned)."""
+    return copy.deepcopy(_read_json(relpath))
+
+
+def write_json(relpath: str, obj: Any) -> Path:
+    """Write a JSON file under ``datasets/`` (used only by ``make calibrate``) and clear the cache."""
+    p = _root() / relpath
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _read_json.cache_clear()
+    return p
+
+
+def file_hash(*relpaths: str) -> str:
+    """SHA-256 over the bytes of one or more shipped files, first 16 hex characters."""
+    h = hashlib.sha256()
+    for rel in relpaths:
+        h.update(rel.encode())
+        h.update(path(rel).read_bytes())
+    return h.hexdigest()[:16]

@@ -1,0 +1,1 @@
+"""substitute.properties (being written)."""
