@@ -1,0 +1,41 @@
+"""CLI: in-process calls to main([...]) with exit codes and output."""
+
+from __future__ import annotations
+
+from substitute.cli import main
+
+
+def test_show_default_baseline(capsys):
+    assert main(["show"]) == 0
+    out = capsys.readouterr().out
+    assert "N42SH-class baseline" in out
+    assert "*Dy" in out  # heavy rare earth highlighted
+    assert "total rare earth: 32.00 wt%" in out
+
+
+def test_show_composition(capsys):
+    assert main(["show", "Nd30 Dy2 B1 Fe bal", "--basis", "mass"]) == 0
+    assert "heavy rare earth (Dy+Tb+Ho): 2.00 wt%" in capsys.readouterr().out
+
+
+def test_bad_composition_is_one_line_exit_2(capsys):
+    assert main(["show", "Nd30 Xx2 Fe bal", "--basis", "mass"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown element 'Xx'")
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_missing_basis_exit_2(capsys):
+    assert main(["show", "Nd30 Fe70"]) == 2
+    assert "ambiguous" in capsys.readouterr().err
+
+
+def test_unknown_option_exit_2(capsys):
+    assert main(["show", "--bogus"]) == 2
+    assert "No such option" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert "substitute" in capsys.readouterr().out
