@@ -5,6 +5,18 @@ Import as ``import substitute as sb``. Importing reads no file: data are loaded 
 
 from __future__ import annotations
 
+from substitute.compliance import (
+    Assembly,
+    Part,
+    assess,
+    controlled_content,
+    crossing_price,
+    headroom,
+    licence_flags,
+    load_bom,
+    load_catalog,
+    value_share_batch,
+)
 from substitute.composition import Alloy, AlloyBatch, as_batch
 from substitute.errors import (
     CompositionError,
@@ -18,16 +30,21 @@ from substitute.errors import (
     UnknownElementError,
     UnknownRuleError,
 )
+from substitute.grades import classify, grade
+from substitute.prices import alloy_cost, alloy_cost_per_kg, price_vector
+from substitute.properties import intrinsic, predict
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Alloy",
     "AlloyBatch",
+    "Assembly",
     "CompositionError",
     "DataError",
     "InputError",
     "ModelDomainError",
+    "Part",
     "PriceError",
     "RuleSetError",
     "SubstituteError",
@@ -35,5 +52,20 @@ __all__ = [
     "UnknownElementError",
     "UnknownRuleError",
     "__version__",
+    "alloy_cost",
+    "alloy_cost_per_kg",
     "as_batch",
+    "assess",
+    "classify",
+    "controlled_content",
+    "crossing_price",
+    "grade",
+    "headroom",
+    "intrinsic",
+    "licence_flags",
+    "load_bom",
+    "load_catalog",
+    "predict",
+    "price_vector",
+    "value_share_batch",
 ]

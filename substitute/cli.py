@@ -66,6 +66,13 @@ def show_cmd(composition: str | None, basis: str | None) -> None:
     )
 
 
+from substitute.cli_compliance import assess_cmd, content_cmd, rules_cmd  # noqa: E402
+
+cli.add_command(content_cmd)
+cli.add_command(assess_cmd)
+cli.add_command(rules_cmd)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of exiting (tests call ``main([...])``)."""
     args = list(sys.argv[1:] if argv is None else argv)

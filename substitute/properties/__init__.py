@@ -1,1 +1,24 @@
-"""substitute.properties (being written)."""
+"""Magnet property models: composition and route → Br, HcJ, (BH)max, Tc, α, β, Tmax, B(H).
+
+Public entry points: :func:`predict`, :func:`intrinsic`, :func:`predict_arrays` (no DataFrame,
+for ranking), :func:`demag_curve`; routes in :data:`ROUTES`.
+"""
+
+from __future__ import annotations
+
+from substitute.properties.intrinsic import intrinsic, main_phase
+from substitute.properties.magnet import PROPERTY_COLUMNS, demag_curve, predict, predict_arrays
+from substitute.properties.routes import FAMILY_ROUTES, NDFEB_ROUTES, ROUTE_PARAMETERS, ROUTES
+
+__all__ = [
+    "FAMILY_ROUTES",
+    "NDFEB_ROUTES",
+    "PROPERTY_COLUMNS",
+    "ROUTES",
+    "ROUTE_PARAMETERS",
+    "demag_curve",
+    "intrinsic",
+    "main_phase",
+    "predict",
+    "predict_arrays",
+]

@@ -1,0 +1,160 @@
+"""Flattened evaluation units (a rule set, or one limb of it) and the helpers content/bom share.
+
+Private module: nothing here is public API. Everything a unit knows comes from the catalog data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from substitute.compliance.catalog import Catalog, status_at, treat_status
+from substitute.compliance.schema import EndUseRule, Evaluation, Limb, RuleSet, Threshold
+from substitute.errors import InputError
+
+EFFECT_ORDER = ("prohibited", "presumption_of_denial", "case_by_case", "exempt_with_report")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One thing the engine tests: a rule set, or one limb of it that has its own evaluation."""
+
+    rule: RuleSet
+    limb: Limb | None
+    evaluation: Evaluation
+    threshold: Threshold | None
+    listed: tuple[str, ...]  # every element the rule set lists (criticality: incl. also_includes)
+    trigger: tuple[str, ...]  # content that makes a material a controlled item / a Part II item
+    counted: tuple[str, ...]  # value-share numerator elements (No. 61 Part I)
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.id
+
+    @property
+    def limb_id(self) -> str:
+        return self.limb.id if self.limb else ""
+
+    @property
+    def label(self) -> str:
+        name = self.rule.short_name or self.rule.id
+        return f"{name} limb {self.limb.id}" if self.limb else name
+
+    def raw_status(self, d: dt.date) -> str:
+        return status_at(self.rule, d, self.limb.id if self.limb else None)
+
+    def end_use_rules(self) -> list[EndUseRule]:
+        extra = list(self.limb.end_use_rules) if self.limb else []
+        return [*self.rule.end_use_rules, *extra, *self.rule.exemptions]
+
+    def element_verified(self, element: str) -> bool:
+        """False when any item for the element, or the annex/rule, is flagged unverified."""
+        flags = [it.verified for it in self.rule.items if it.element == element]
+        if self.rule.annex1 is not None and element in (*self.counted, *self.trigger):
+            flags.append(self.rule.annex1.verified)
+        flags.append(self.rule.verified)
+        return all(f is not False for f in flags)
+
+
+def evaluation_units(catalog: Catalog, rule_ids: Iterable[str] | None = None) -> list[Unit]:
+    """Units for the selected rule sets; limbs with their own evaluation become separate units."""
+    units: list[Unit] = []
+    for rs in catalog.select(rule_ids):
+        listed = catalog.listed_elements(rs.id)
+        magnet = tuple(
+            dict.fromkeys(it.element for it in rs.items if it.magnet_item and it.element)
+        )
+        counted: tuple[str, ...] = ()
+        if rs.annex1 is not None:
+            counted = rs.annex1.part_i_elements
+            magnet = rs.annex1.part_ii_material_elements
+        sub = [lb for lb in rs.limbs if lb.evaluation is not None]
+        if sub:
+            for lb in sub:
+                assert lb.evaluation is not None
+                units.append(
+                    Unit(rs, lb, lb.evaluation, lb.threshold or rs.threshold, listed, magnet, counted)
+                )
+        else:
+            units.append(Unit(rs, None, rs.evaluation, rs.threshold, listed, magnet, counted))
+    return units
+
+
+def end_use_vocabulary(catalog: Catalog) -> tuple[str, ...]:
+    """Every end-use tag the catalog knows, plus ``civil`` (``civil_*`` is accepted as civil)."""
+    tags: dict[str, None] = {"civil": None}
+    for rs in catalog:
+        for r in (*rs.end_use_rules, *rs.exemptions):
+            tags.update(dict.fromkeys(r.end_uses))
+        for c in (*rs.limbs, *rs.clauses):
+            for r in c.end_use_rules:
+                tags.update(dict.fromkeys(r.end_uses))
+    return tuple(tags)
+
+
+def check_end_use(end_use: str | None, catalog: Catalog) -> str | None:
+    if end_use is None:
+        return None
+    vocab = end_use_vocabulary(catalog)
+    if end_use in vocab or end_use.startswith("civil"):
+        return end_use
+    msg = (
+        f"end_use: {end_use!r} is not known; valid: {', '.join(vocab)} "
+        "(any 'civil_…' tag, e.g. 'civil_automotive', counts as civil)"
+    )
+    raise InputError(msg)
+
+
+def end_use_effects(
+    unit: Unit,
+    catalog: Catalog,
+    end_use: str | None,
+    destination: str | None,
+    d: dt.date,
+    assume: str,
+) -> tuple[str, str]:
+    """(strongest effect, note) of the end-use rules that apply to a controlled item of this unit."""
+    if end_use is None:
+        return "", ""
+    hits: list[tuple[str, str]] = []
+    for r in unit.end_use_rules():
+        if end_use in r.end_uses:
+            art = f" Art. {r.article}" if r.article else ""
+            cond = f"; {r.condition}" if r.condition else ""
+            hits.append((r.effect, f"{unit.rule.short_name or unit.rule_id}{art}: {r.effect} ({r.scope}{cond})"))
+    for rs in catalog:
+        if rs.evaluation.test != "end_use_only" or not rs.destination:
+            continue
+        if destination is None or destination.upper() != rs.destination.upper():
+            continue
+        parts: list[tuple[Limb | None, list[EndUseRule]]] = [(None, list(rs.end_use_rules))]
+        parts += [(c, list(c.end_use_rules)) for c in rs.clauses]
+        for c, rules in parts:
+            raw = status_at(rs, d, c.id if c else None)
+            if treat_status(raw, assume) != "in_force":
+                continue
+            for r in rules:
+                if end_use in r.end_uses:
+                    where = f" {c.id}" if c else ""
+                    hits.append(
+                        (r.effect, f"{rs.short_name or rs.id}{where} (destination {rs.destination}): {r.effect} ({r.scope})")
+                    )
+    if not hits:
+        return "", f"no end-use rule of {unit.label} covers {end_use!r}"
+    hits.sort(key=lambda h: EFFECT_ORDER.index(h[0]))
+    return hits[0][0], "; ".join(h[1] for h in hits)
+
+
+def fmt_pct(x: float) -> str:
+    """A fraction as a percent with sensible digits (0.013991 → '1.399 %')."""
+    return f"{x * 100:.4g} %"
+
+
+def join(els: Iterable[str]) -> str:
+    els = list(els)
+    if not els:
+        return ""
+    if len(els) == 1:
+        return els[0]
+    return ", ".join(els[:-1]) + " or " + els[-1]

@@ -1,0 +1,299 @@
+"""Commercial sintered NdFeB grades: names ⇄ property bands, classification, typical chemistry.
+
+Data: ``datasets/physics/grade_energy_bands.csv`` (Br and (BH)max by energy number) and
+``datasets/physics/grade_suffixes.csv`` (HcJ minimum, Tw and typical β by suffix). Entries that the
+reference marks as from memory keep ``confidence = "memory"`` in the returned band.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from substitute import data
+from substitute.errors import InputError
+
+__all__ = ["classify", "grade", "parse_grade", "typical_chemistry"]
+
+_NAME = re.compile(r"^\s*N?\s*-?\s*(\d{2})\s*-?\s*(M|H|SH|UH|EH|AH|TH)?\s*$", re.IGNORECASE)
+
+
+@cache
+def _bands() -> pd.DataFrame:
+    return data.read_csv("physics/grade_energy_bands.csv").set_index("number")
+
+
+@cache
+def _suffixes() -> pd.DataFrame:
+    return data.read_csv("physics/grade_suffixes.csv").set_index("suffix")
+
+
+def parse_grade(name: str) -> tuple[int, str]:
+    """Split a sintered NdFeB grade name into (energy number, suffix).
+
+    Parameters
+    ----------
+    name : str
+        e.g. ``"N42SH"``, ``"42SH"``, ``"N52"`` (suffix N), ``"N38TH"`` (TH = AH).
+
+    Returns
+    -------
+    (int, str)
+        Energy number and suffix (``"N"`` for none).
+
+    Raises
+    ------
+    InputError
+        Not a grade name, unknown number, or a number above the highest made for the suffix.
+    """
+    if not isinstance(name, str):
+        msg = f"grade name must be a string like 'N42SH', got {type(name).__name__}"
+        raise InputError(msg)
+    m = _NAME.match(name)
+    if not m:
+        msg = (
+            f"cannot read grade name {name!r}: expected N<number><suffix>, e.g. 'N42SH', with number in "
+            f"{', '.join(map(str, _bands().index))} and suffix one of (none), M, H, SH, UH, EH, AH/TH"
+        )
+        raise InputError(msg)
+    number = int(m.group(1))
+    suffix = (m.group(2) or "N").upper()
+    suffix = "AH" if suffix == "TH" else suffix
+    if number not in _bands().index:
+        msg = f"grade {name!r}: energy number {number} is not in the grade table; valid numbers: {', '.join(map(str, _bands().index))}"
+        raise InputError(msg)
+    top = int(_suffixes().loc[suffix, "highest_number"])
+    if number > top:
+        msg = (
+            f"grade {name!r}: no commercial {suffix} grade above {top} in the grade table "
+            f"(confidence: {_suffixes().loc[suffix, 'highest_number_confidence']})"
+        )
+        raise InputError(msg)
+    return number, suffix
+
+
+def _name(number: int, suffix: str) -> str:
+    return f"N{number}{'' if suffix == 'N' else suffix}"
+
+
+def grade(name: str) -> dict[str, Any]:
+    """Property band of a sintered NdFeB grade.
+
+    Parameters
+    ----------
+    name : str
+        Grade name, e.g. ``"N42SH"``.
+
+    Returns
+    -------
+    dict
+        ``name``, ``number``, ``suffix``, ``br_min_T``, ``br_max_T``, ``bhmax_min_kJ_per_m3``,
+        ``bhmax_max_kJ_per_m3``, ``hcj_min_kA_per_m``, ``tw_C`` (at Pc ≈ 2),
+        ``beta_hcj_typical_pct_per_K``, ``alpha_br_typical_pct_per_K``, ``confidence`` (per field:
+        source / memory) and ``source``.
+    """
+    number, suffix = parse_grade(name)
+    b = _bands().loc[number]
+    s = _suffixes().loc[suffix]
+    return {
+        "name": _name(number, suffix),
+        "number": number,
+        "suffix": suffix,
+        "br_min_T": float(b["br_min_T"]),
+        "br_max_T": float(b["br_max_T"]),
+        "bhmax_min_kJ_per_m3": float(b["bhmax_min_kJ_per_m3"]),
+        "bhmax_max_kJ_per_m3": float(b["bhmax_max_kJ_per_m3"]),
+        "hcj_min_kA_per_m": float(s["hcj_min_kA_per_m"]),
+        "tw_C": float(s["tw_C"]),
+        "beta_hcj_typical_pct_per_K": float(s["beta_hcj_typical_pct_per_K"]),
+        "alpha_br_typical_pct_per_K": float(s["alpha_br_typical_pct_per_K"]),
+        "confidence": {
+            "br_bhmax": "source",
+            "hcj_min": s["hcj_min_confidence"],
+            "tw": s["tw_confidence"],
+            "beta": s["beta_confidence"],
+        },
+        "source": f"bands: {b['source']}; suffix: {s['source']}",
+    }
+
+
+def _classify_arrays(br: np.ndarray, hcj: np.ndarray, bh: np.ndarray) -> np.ndarray:
+    bands = _bands()
+    sufs = _suffixes().sort_values("order")
+    numbers = bands.index.to_numpy()
+    br_min = bands["br_min_T"].to_numpy()
+    bh_min = bands["bhmax_min_kJ_per_m3"].to_numpy()
+    # highest number whose Br and (BH)max minima the magnet reaches (bands overlap)
+    ok_n = (br[:, None] >= br_min[None, :]) & (bh[:, None] >= bh_min[None, :] - 1e-9)
+    idx_n = np.where(ok_n.any(1), ok_n.shape[1] - 1 - np.argmax(ok_n[:, ::-1], axis=1), -1)
+    h_min = sufs["hcj_min_kA_per_m"].to_numpy()
+    ok_s = hcj[:, None] >= h_min[None, :]
+    idx_s = np.where(ok_s.any(1), ok_s.shape[1] - 1 - np.argmax(ok_s[:, ::-1], axis=1), -1)
+    out = np.empty(len(br), dtype=object)
+    tops = sufs["highest_number"].to_numpy()
+    sfx = sufs.index.to_numpy()
+    for k in range(len(br)):
+        if idx_n[k] < 0 or idx_s[k] < 0:
+            out[k] = None
+            continue
+        num = int(numbers[idx_n[k]])
+        out[k] = _name(min(num, int(tops[idx_s[k]])), sfx[idx_s[k]])
+    return out
+
+
+def classify(properties: pd.DataFrame) -> pd.Series:
+    """The grade a magnet would be sold as, from its room-temperature Br and HcJ.
+
+    Parameters
+    ----------
+    properties : pandas.DataFrame
+        Needs ``br_T`` [T] and ``hcj_kA_per_m`` [kA/m]; ``bhmax_kJ_per_m3`` [kJ/m³] if present
+        (otherwise the linear-loop estimate Br²/(4μ0·1.05)); if ``temperature_C`` is present only
+        rows at 20 °C are classified (others get None).
+
+    Returns
+    -------
+    pandas.Series
+        Grade name per row (``None`` if below N30 or below the N suffix's HcJ minimum); energy number
+        = highest band whose Br and (BH)max minima the magnet reaches, capped at the highest number made with
+        that suffix; suffix = highest whose HcJ minimum it meets.
+    """
+    missing = {"br_T", "hcj_kA_per_m"} - set(properties.columns)
+    if missing:
+        msg = f"classify needs columns br_T [T] and hcj_kA_per_m [kA/m]; missing {sorted(missing)}"
+        raise InputError(msg)
+    br = properties["br_T"].to_numpy(float)
+    hcj = properties["hcj_kA_per_m"].to_numpy(float)
+    if "bhmax_kJ_per_m3" in properties.columns:
+        bh = properties["bhmax_kJ_per_m3"].to_numpy(float)
+    else:  # linear-loop estimate Br²/(4 μ0 μrec), μrec = 1.05 (magnet-physics.md §2.3)
+        bh = br * br / (4.0 * 4e-7 * np.pi * 1.05) / 1e3
+    res = _classify_arrays(br, hcj, bh)
+    if "temperature_C" in properties.columns:
+        at20 = np.isclose(properties["temperature_C"].to_numpy(float), 20.0)
+        res = np.where(at20, res, None)
+    return pd.Series(res, index=properties.index, name="grade", dtype=object)
+
+
+@cache
+def _typical(name: str, route: str):
+    from substitute.composition import AlloyBatch
+    from substitute.properties.calibration import _reference
+    from substitute.properties.magnet import predict_arrays
+
+    band = grade(name)
+    if route not in ("sintered", "sintered_gbd"):
+        msg = f"typical_chemistry covers route 'sintered' or 'sintered_gbd', got {route!r}"
+        raise InputError(msg)
+    base = _reference("sintered_base").mass_fraction
+    els = list(base.index) + ["Dy", "Tb"]
+    tre_grid = np.arange(27.0, 34.01, 0.25)  # wt% total RE
+    if route == "sintered":
+        hre_grid = np.round(np.arange(0.0, 12.01, 0.1), 2)
+    else:
+        hre_grid = np.round(np.arange(0.0, 1.501, 0.05), 2)
+    b_grid = np.array([0.90, 0.95, 1.00, 1.05])  # wt% B
+    T, H, B = np.meshgrid(tre_grid, hre_grid, b_grid)
+    T, H, B = T.ravel(), H.ravel(), B.ravel()
+    ndpr0 = base["Nd"] + base["Pr"]
+    rows = np.zeros((T.size, len(els)))
+    for j, el in enumerate(els):
+        if el in ("Nd", "Pr"):
+            share = base[el] / ndpr0
+            light = T / 100.0 - (H / 100.0 if route == "sintered" else 0.0)
+            rows[:, j] = share * light
+        elif el == "Dy":
+            rows[:, j] = H / 100.0 if route == "sintered" else 0.0
+        elif el == "Tb":
+            rows[:, j] = 0.0 if route == "sintered" else H / 100.0
+        elif el == "B":
+            rows[:, j] = B / 100.0
+        elif el != "Fe":
+            rows[:, j] = base[el]
+    fe = els.index("Fe")
+    rows[:, fe] = 1.0 - rows.sum(axis=1)
+    if route == "sintered":
+        keep = (T - H) > 5.0
+    else:
+        keep = np.ones(T.size, bool)
+    rows, T, H, B = rows[keep], T[keep], H[keep], B[keep]
+    batch = AlloyBatch(rows, els)
+    kw = {}
+    if route == "sintered_gbd":
+        kw = {"gbd_element": "Tb", "gbd_mass_percent": H, "thickness_mm": 5.0}
+    arr = predict_arrays(batch, route, [20.0], **kw)
+    br = arr["br_T"][:, 0]
+    hcj = arr["hcj_kA_per_m"][:, 0]
+    bh = arr["bhmax_kJ_per_m3"][:, 0]
+    ok = (
+        (br >= band["br_min_T"])
+        & (hcj >= band["hcj_min_kA_per_m"])
+        & (bh >= band["bhmax_min_kJ_per_m3"])
+        & arr["in_domain"][:, 0]
+    )
+    if not ok.any():
+        msg = (
+            f"no chemistry on the search grid (TRE 27-34 wt%, B 0.90-1.05 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
+            f"meets {band['name']} under the model (Br {band['br_min_T']}-{band['br_max_T']} T, "
+            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m)"
+        )
+        raise InputError(msg)
+    cand = np.flatnonzero(ok)
+    mid = 0.5 * (band["br_min_T"] + band["br_max_T"])
+    order = np.lexsort((np.abs(br[cand] - mid), H[cand]))
+    k = cand[order[0]]
+    hre = "Dy" if route == "sintered" else "Tb (GBD)"
+    info = {
+        "grade": band["name"],
+        "route": route,
+        "method": (
+            "grid search over total RE (27-34 wt%, Nd:Pr as in the reference base chemistry), B "
+            f"(0.90-1.05 wt%) and the heavy RE ({hre}); the least heavy RE whose Br, (BH)max and HcJ at "
+            "20 °C reach the grade minima under substitute.predict (inside the model domain), then Br "
+            "closest to mid-band"
+        ),
+        "base_chemistry": "datasets/physics/reference_chemistries.csv: sintered_base",
+        "tre_mass_percent": float(T[k]),
+        "hre_mass_percent": float(H[k]),
+        "hre_element": "Dy" if route == "sintered" else "Tb",
+        "b_mass_percent": float(B[k]),
+        "predicted_br_T": float(br[k]),
+        "predicted_hcj_kA_per_m": float(hcj[k]),
+        "predicted_bhmax_kJ_per_m3": float(bh[k]),
+    }
+    return rows[k], tuple(els), info
+
+
+def typical_chemistry(name: str, route: str = "sintered", return_info: bool = False):
+    """Least-heavy-RE chemistry that meets a grade under the property model.
+
+    Parameters
+    ----------
+    name : str
+        Grade, e.g. ``"N42SH"``.
+    route : str, default "sintered"
+        ``"sintered"`` (bulk Dy) or ``"sintered_gbd"`` (Tb by grain-boundary diffusion, 5 mm).
+    return_info : bool, default False
+        Also return a dict saying how the chemistry was derived.
+
+    Returns
+    -------
+    Alloy or (Alloy, dict)
+        Composition [mass basis]; its name states the grade and that it was derived by the model.
+
+    Raises
+    ------
+    InputError
+        Bad grade name, route, or no chemistry on the search grid meets the grade.
+    """
+    from substitute.composition import Alloy
+
+    band = grade(name)
+    row, els, info = _typical(band["name"], route)
+    pct = {e: 100.0 * v for e, v in zip(els, row, strict=True) if v > 0}
+    alloy = Alloy.from_mass_percent(pct, normalize=True, name=f"{band['name']} typical ({route}, least HRE under the substitute model)")
+    return (alloy, dict(info)) if return_info else alloy

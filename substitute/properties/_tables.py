@@ -1,0 +1,137 @@
+"""Cached access to the physics tables and the fitted parameters (internal).
+
+Everything here is read lazily on first use through :mod:`substitute.data`; nothing is read at import.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from substitute import data
+from substitute.errors import DataError
+
+MAIN_PHASE_RE: tuple[str, ...] = ("Nd", "Pr", "Dy", "Tb", "Ho", "Gd", "Ce", "La", "Y")
+"""Rare earths that enter the uniaxial 2:14:1 main phase (``datasets/physics/r2fe14b_intrinsic.csv``)."""
+
+HOST_RE: tuple[str, ...] = ("Nd", "Pr")
+"""Light-RE host of the mixing rules: bowing terms are host × guest."""
+
+PHYSICS_FILES: tuple[str, ...] = (
+    "physics/r2fe14b_intrinsic.csv",
+    "physics/r2fe14b_mixing_series.csv",
+    "physics/r2fe14b_cobalt_series.csv",
+    "physics/route_priors.csv",
+    "physics/anchor_points.csv",
+    "physics/magnet_families.csv",
+    "physics/grade_energy_bands.csv",
+    "physics/grade_suffixes.csv",
+    "physics/model_domain.csv",
+)
+CALIBRATION_FILE = "calibration/measured_magnets.csv"
+PARAMS_FILE = "models/physics_params.json"
+CORRECTION_FILE = "models/residual_correction.json"
+
+MU0 = 4e-7 * np.pi  # T·m/A
+
+
+def kuzmin_s(js_0: float, js_ref: float, t_ref: float) -> float:
+    """Kuz'min shape parameter s from Js(0), Js(T_ref) and t_ref = T_ref/Tc (closed form)."""
+    m3 = (js_ref / js_0) ** 3
+    t15 = t_ref**1.5
+    t25 = t_ref**2.5
+    return float((1.0 - t25 - m3) / (t15 - t25))
+
+
+@cache
+def intrinsic_table() -> pd.DataFrame:
+    """The R2Fe14B end members, indexed by rare-earth symbol."""
+    df = data.read_csv("physics/r2fe14b_intrinsic.csv").set_index("r")
+    missing = [r for r in MAIN_PHASE_RE if r not in df.index]
+    if missing:
+        msg = f"physics/r2fe14b_intrinsic.csv: rows {missing} missing (needed for the main phase)"
+        raise DataError(msg)
+    return df
+
+
+_OVERRIDE: dict[str, Any] = {}
+
+
+def params() -> dict[str, Any]:
+    """Fitted parameters (``datasets/models/physics_params.json``, written by ``make calibrate``)."""
+    if _OVERRIDE:
+        return _OVERRIDE["params"]
+    return _stored_params()
+
+
+@cache
+def _stored_params() -> dict[str, Any]:
+    return data.read_json(PARAMS_FILE)
+
+
+def set_override(p: dict[str, Any] | None) -> None:
+    """Use ``p`` instead of the stored parameters (calibration only); ``None`` restores them."""
+    _OVERRIDE.clear()
+    if p is not None:
+        _OVERRIDE["params"] = p
+    end_member_vectors.cache_clear()
+    cobalt_curves.cache_clear()
+    from substitute.properties import correction
+
+    correction._bounds.cache_clear()
+
+
+@cache
+def correction_model() -> dict[str, Any]:
+    """Residual-correction model (``datasets/models/residual_correction.json``)."""
+    return data.read_json(CORRECTION_FILE)
+
+
+@cache
+def end_member_vectors() -> dict[str, np.ndarray]:
+    """Arrays over :data:`MAIN_PHASE_RE` used by the vectorised mixing rules (from the fitted JSON)."""
+    p = params()["intrinsic"]
+    out = {}
+    for key in ("js_295K_T", "mu0ha_295K_T", "tc_K", "kuzmin_s", "bow_js_T", "bow_ha_T", "bow_tc_K"):
+        out[key] = np.array([p["end_members"][r][key] for r in MAIN_PHASE_RE], dtype=float)
+    return out
+
+
+@cache
+def cobalt_curves() -> dict[str, np.ndarray]:
+    """Tabulated Co-on-Fe-site curves (site fraction → Js ratio, HA ratio, ΔTc)."""
+    p = params()["intrinsic"]["cobalt"]
+    return {k: np.asarray(v, dtype=float) for k, v in p.items()}
+
+
+@cache
+def families() -> pd.DataFrame:
+    """Commercial envelopes per route (``physics/magnet_families.csv``), indexed by route."""
+    return data.read_csv("physics/magnet_families.csv").set_index("route")
+
+
+@cache
+def domain_table() -> pd.DataFrame:
+    """Bounds of the applicability domain (``physics/model_domain.csv``)."""
+    return data.read_csv("physics/model_domain.csv")
+
+
+def clear_caches() -> None:
+    """Forget cached tables and parameters (used after ``make calibrate`` rewrites the JSON)."""
+    _OVERRIDE.clear()
+    for f in (
+        intrinsic_table,
+        _stored_params,
+        correction_model,
+        end_member_vectors,
+        cobalt_curves,
+        families,
+        domain_table,
+    ):
+        f.cache_clear()
+    from substitute.properties import correction
+
+    correction._bounds.cache_clear()

@@ -1,0 +1,673 @@
+"""Extrinsic magnet properties from composition and route.
+
+Chain (SI inside, μ0H in tesla): main phase → Js(T), μ0HA(T) → route microstructure →
+
+* Br = Js·f(2:14:1)·br_factor (density × alignment, fitted per route);
+* μ0HcJ = α_eff·μ0HA − Neff·Js (Kronmüller), Neff rising with ln(grain size) (Bance 2014);
+  for ``sintered_gbd`` HA is that of the HRE-enriched grain shell at depth t/4 (HcJ) and t/2
+  (knee), with an exponential depth profile from each face;
+* demagnetisation loop with linear recoil (μrec) to the knee field Hk = squareness·HcJ, then a
+  linear drop of J to zero at HcJ → HcB and (BH)max (never above Js²/4μ0, since Br ≤ Js);
+* α(Br), β(HcJ) over 20–100 and 20–150 °C; Tmax: highest T with
+  Hk(T) ≥ |H_w(T)| + H_ext, H_w = Br/(μ0(Pc + μrec)).
+
+A learned residual correction (:mod:`substitute.properties.correction`) scales Br and HcJ and gives
+the prediction intervals; outside the applicability domain the intervals widen and
+``domain_reason`` says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from substitute.errors import InputError
+from substitute.properties import _tables as tb
+from substitute.properties import correction as corr
+from substitute.properties.intrinsic import (
+    MainPhaseIntrinsics,
+    _temperatures_K,
+    kuzmin_m,
+    main_phase,
+    mix_intrinsics,
+    require_main_phase,
+)
+from substitute.properties.routes import (
+    FAMILY_ROUTES,
+    RouteParams,
+    check_route,
+    microstructure,
+    resolve_route_params,
+)
+
+__all__ = [
+    "PROPERTY_COLUMNS",
+    "audit_stamp",
+    "demag_curve",
+    "loop_hcb_bhmax",
+    "predict",
+    "predict_arrays",
+]
+
+MU0 = tb.MU0
+KA = 1e3 * MU0  # tesla per kA/m
+T_LOW_K = 233.15  # lower end of the Tmax search (−40 °C)
+_BISECT_STEPS = 8
+
+PROPERTY_COLUMNS: tuple[str, ...] = (
+    "br_T",
+    "hcj_kA_per_m",
+    "hcb_kA_per_m",
+    "bhmax_kJ_per_m3",
+    "tc_C",
+    "alpha_br_20_100_pct_per_K",
+    "alpha_br_20_150_pct_per_K",
+    "beta_hcj_20_100_pct_per_K",
+    "beta_hcj_20_150_pct_per_K",
+    "tmax_C",
+)
+
+
+def audit_stamp() -> dict:
+    """Audit stamp for results of the property model (version, parameter and data hashes)."""
+    import substitute
+
+    p = tb.params()
+    return {
+        "substitute_version": getattr(substitute, "__version__", "unknown"),
+        "model": "substitute.properties",
+        "physics_params_data_hash": p.get("data_hash"),
+        "physics_params_fitted": p.get("fitted_on"),
+        "correction_data_hash": tb.correction_model().get("data_hash"),
+        "catalog_version": None,
+        "price_vector": None,
+    }
+
+
+# ----------------------------------------------------------------------------------------- loop
+def loop_hcb_bhmax(
+    br: np.ndarray, hcj: np.ndarray, hk: np.ndarray, mu_rec: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normal coercivity and energy product of the model demagnetisation loop.
+
+    J(H) = Br + (μrec − 1)μ0H down to the knee |H| = Hk, then falls linearly to 0 at HcJ.
+
+    Parameters
+    ----------
+    br : ndarray
+        Remanence [T].
+    hcj : ndarray
+        μ0HcJ [T].
+    hk : ndarray
+        μ0Hk, knee field [T] (≤ μ0HcJ).
+    mu_rec : float
+        Recoil permeability [–].
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        μ0HcB [T] and (BH)max [J/m³].
+    """
+    br, hcj, hk = np.broadcast_arrays(br, hcj, np.minimum(hk, hcj))
+    hcb = br / mu_rec  # linear loop: B = 0 before the knee
+    bh = br * br / (4.0 * mu_rec)
+    need = hk < hcb  # knee reached before B = 0: coercivity-limited part of the loop
+    if need.any():
+        i = np.flatnonzero(need.ravel())
+        b_, c_, k_ = br.ravel()[i], hcj.ravel()[i], hk.ravel()[i]
+        d = np.maximum(c_ - k_, 1e-9)
+        jk = np.maximum(b_ - (mu_rec - 1.0) * k_, 0.0)
+        hcb_i = jk * c_ / (d + jk)
+        hstar = b_ / (2.0 * mu_rec)
+        bh1 = np.where(hstar <= k_, b_ * b_ / (4.0 * mu_rec), (b_ - mu_rec * k_) * k_)
+        a_ = jk * c_ / d
+        s_ = jk / d + 1.0
+        h2 = np.clip(a_ / (2.0 * s_), k_, c_)
+        bh_i = np.maximum(np.maximum(bh1, (a_ - s_ * h2) * h2), 0.0)
+        hcb = hcb.copy().ravel()
+        bh = bh.copy().ravel()
+        hcb[i] = hcb_i
+        bh[i] = bh_i
+        hcb = hcb.reshape(br.shape)
+        bh = bh.reshape(br.shape)
+    bh = bh / MU0
+    return hcb, bh
+
+
+# ------------------------------------------------------------------------------- NdFeB physics
+@dataclass
+class _Prepared:
+    route: str
+    n: int
+    mi: MainPhaseIntrinsics
+    ha_med: np.ndarray  # μ0HA(295 K) of the phase setting HcJ [T]
+    ha_core: np.ndarray  # μ0HA(295 K) of the weakest region (knee) [T]
+    alpha: np.ndarray
+    neff: np.ndarray
+    f_br: np.ndarray
+    mu_rec: float
+    squareness: float
+    p: float
+    corr_br: np.ndarray = field(default=None)  # type: ignore[assignment]
+    corr_hcj: np.ndarray = field(default=None)  # type: ignore[assignment]
+    q_br: tuple[np.ndarray, np.ndarray] = field(default=None)  # type: ignore[assignment]
+    q_hcj: tuple[np.ndarray, np.ndarray] = field(default=None)  # type: ignore[assignment]
+    domain_mask: np.ndarray = field(default=None)  # type: ignore[assignment]
+    notes: tuple[str, ...] = ()
+
+
+def _mass_percent(batch, symbol: str) -> np.ndarray:
+    return 100.0 * batch.get_mass_fraction(symbol)
+
+
+def _alpha_modifiers(batch, x: np.ndarray) -> np.ndarray:
+    g = tb.params()["global"]
+    idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
+    expo = (
+        g["kappa_La"] * x[:, idx["La"]]
+        + g["kappa_Ce"] * x[:, idx["Ce"]]
+        + g["kappa_Y"] * x[:, idx["Y"]]
+    )
+    add = (
+        g["alpha_per_ga_mass_percent"] * np.minimum(_mass_percent(batch, "Ga"), 0.5)
+        + g["alpha_per_cu_mass_percent"] * np.minimum(_mass_percent(batch, "Cu"), 0.3)
+        + g["alpha_per_al_mass_percent"] * np.minimum(_mass_percent(batch, "Al"), 0.6)
+    )
+    return np.exp(expo) * (1.0 + add)
+
+
+def _gbd_shell_ha(batch, mp, rp: RouteParams, ms: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """HA(295 K) of the bulk core, of the shell at depth t/4 and at t/2 for a GBD magnet."""
+    from substitute.elements import atomic_masses
+
+    el = rp.gbd_element
+    gi = tb.MAIN_PHASE_RE.index(el)
+    w = rp.gbd_mass_percent / 100.0
+    have = batch.get_mass_fraction(el)
+    short = np.flatnonzero(have + 1e-9 < w)
+    if short.size:
+        i = short[0]
+        msg = (
+            f"gbd_mass_percent={100 * w[i]:.3g} wt% {el}, but alloy {batch.names[i]!r} contains only "
+            f"{100 * have[i]:.3g} wt% {el}: pass the final magnet composition including the diffused "
+            "heavy rare earth (so that compliance counts it)"
+        )
+        raise InputError(msg)
+    mol = w / float(atomic_masses((el,))[0])
+    dx_bulk = np.minimum(mol / np.maximum(mp.re_site_mol_per_g, 1e-12), mp.x[:, gi])
+    x_core = mp.x.copy()
+    host = x_core[:, 0] + x_core[:, 1]
+    share_nd = np.where(host > 0, x_core[:, 0] / np.where(host > 0, host, 1.0), 1.0)
+    x_core[:, gi] -= dx_bulk
+    x_core[:, 0] += dx_bulk * share_nd
+    x_core[:, 1] += dx_bulk * (1.0 - share_nd)
+    lam = ms["gbd_depth_mm"]
+    phi = ms["gbd_shell_fraction"]
+    half = rp.thickness_mm / 2.0
+    norm = half / (lam * (1.0 - np.exp(-half / lam)))
+
+    def ha_at(depth):
+        c = dx_bulk * norm * np.exp(-depth / lam) / phi
+        xs = x_core.copy()
+        h = xs[:, 0] + xs[:, 1]
+        c = np.minimum(c, h)
+        sh = np.where(h > 0, xs[:, 0] / np.where(h > 0, h, 1.0), 1.0)
+        xs[:, 0] -= c * sh
+        xs[:, 1] -= c * (1.0 - sh)
+        xs[:, gi] += c
+        return mix_intrinsics(xs, mp.co_site_fraction).ha_295
+
+    core = mix_intrinsics(x_core, mp.co_site_fraction).ha_295
+    return core, ha_at(half / 2.0), ha_at(half)
+
+
+def _prepare_ndfeb(batch, rp: RouteParams, use_correction: bool) -> _Prepared:
+    route = rp.route
+    mp = main_phase(batch)
+    require_main_phase(mp, batch.names, route)
+    mi = mix_intrinsics(mp.x, mp.co_site_fraction)
+    ms = microstructure(route)
+    g = tb.params()["global"]
+    alpha = ms["alpha"] * _alpha_modifiers(batch, mp.x)
+    neff = ms["neff"] + g["neff_per_ln_grain"] * np.log(rp.grain_size_um / ms["grain_size_um"])
+    neff = np.maximum(neff, 0.0)
+    if route == "sintered_gbd":
+        _, ha_med, ha_core = _gbd_shell_ha(batch, mp, rp, ms)
+    else:
+        ha_med = ha_core = mi.ha_295
+    prep = _Prepared(
+        route,
+        len(batch),
+        mi,
+        ha_med,
+        ha_core,
+        alpha,
+        neff,
+        mp.mass_fraction * ms["br_factor"],
+        float(ms["mu_rec"]),
+        float(ms["squareness"]),
+        float(g["ha_temperature_exponent"]),
+        notes=rp.notes,
+    )
+    feats = corr.features(batch, mp, rp)
+    prep.domain_mask = corr.domain_mask(feats, route)
+    prep.corr_br, prep.q_br = corr.apply("br", feats, route, use_correction)
+    prep.corr_hcj, prep.q_hcj = corr.apply("hcj", feats, route, use_correction)
+    return prep
+
+
+def _state(prep: _Prepared, T_K: np.ndarray, which: str = "all"):
+    """Physics at temperature(s) T_K (broadcastable with the alloys): Br, μ0HcJ, μ0Hk [T]."""
+    mi = prep.mi
+    m = kuzmin_m(T_K / mi.tc_K, mi.s)
+    rel = m / mi.m_295
+    js = mi.js_295 * rel
+    r = rel**prep.p
+    nj = prep.neff * js
+    br = js * prep.f_br * prep.corr_br
+    hk = prep.squareness * np.maximum(prep.alpha * prep.ha_core * r - nj, 0.0) * prep.corr_hcj
+    if which == "knee":
+        return br, None, hk
+    hcj = np.maximum(prep.alpha * prep.ha_med * r - nj, 0.0) * prep.corr_hcj
+    hk = np.minimum(hk, prep.squareness * hcj) if prep.route != "sintered_gbd" else np.minimum(hk, hcj)
+    return br, hcj, hk
+
+
+def _tmax(prep: _Prepared, pc: np.ndarray, hext_T: np.ndarray) -> np.ndarray:
+    """Highest temperature [K] with Hk ≥ |H_w| + H_ext (bisection, vectorised); NaN if none ≥ −40 °C."""
+    denom = pc + prep.mu_rec
+
+    def g(T):
+        br, _, hk = _state(prep, T, which="knee")
+        return hk - br / denom - hext_T
+
+    lo = np.full(prep.n, T_LOW_K)
+    hi = np.maximum(prep.mi.tc_K - 0.5, T_LOW_K + 1.0)
+    glo = g(lo)
+    ghi = g(hi)
+    ok = glo >= 0
+    for _ in range(_BISECT_STEPS):
+        mid = 0.5 * (lo + hi)
+        gm = g(mid)
+        pos = gm >= 0
+        lo = np.where(pos, mid, lo)
+        glo = np.where(pos, gm, glo)
+        hi = np.where(pos, hi, mid)
+        ghi = np.where(pos, ghi, gm)
+    # final linear interpolation inside the last bracket
+    frac = np.clip(glo / np.where(glo - ghi > 0, glo - ghi, 1.0), 0.0, 1.0)
+    t_star = lo + frac * (hi - lo)
+    return np.where(ok, t_star, np.nan), g
+
+
+def _coeff(a: np.ndarray, b: np.ndarray, dT: float) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a > 0, (b / a - 1.0) / dT * 100.0, np.nan)
+
+
+def _col(v, n: int):
+    return v[:, None] if isinstance(v, np.ndarray) and v.shape == (n,) else v
+
+
+def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) -> dict:
+    n = prep.n
+    T = t_C[None, :] + 273.15  # (1, nt)
+    P = {k: _col(v, n) for k, v in vars(prep).items()}
+    P["mi"] = MainPhaseIntrinsics(**{k: _col(v, n) for k, v in vars(prep.mi).items()})
+    bp = _Prepared(**P)  # broadcasting view of prep for (n, nt)
+    br, hcj, hk = _state(bp, T)
+    out: dict[str, np.ndarray] = {}
+    out["br_T"] = br
+    out["hcj_kA_per_m"] = hcj / KA
+    hcb, bh = loop_hcb_bhmax(br, hcj, hk, prep.mu_rec)
+    out["hcb_kA_per_m"] = hcb / KA
+    out["bhmax_kJ_per_m3"] = bh / 1e3
+    # per-alloy quantities
+    b20, h20, _ = _state(prep, 293.15)
+    b100, h100, _ = _state(prep, 373.15)
+    b150, h150, _ = _state(prep, 423.15)
+    per = {
+        "tc_C": prep.mi.tc_K - 273.15,
+        "alpha_br_20_100_pct_per_K": _coeff(b20, b100, 80.0),
+        "alpha_br_20_150_pct_per_K": _coeff(b20, b150, 130.0),
+        "beta_hcj_20_100_pct_per_K": _coeff(h20, h100, 80.0),
+        "beta_hcj_20_150_pct_per_K": _coeff(h20, h150, 130.0),
+    }
+    tmax, g = _tmax(prep, pc, hext_T)
+    per["tmax_C"] = tmax - 273.15
+    # intervals ------------------------------------------------------------------------------
+    ood = prep.domain_mask != 0
+    f = np.where(ood, widen, 1.0)
+    lo_b, hi_b = np.exp(prep.q_br[0] * f), np.exp(prep.q_br[1] * f)
+    lo_h, hi_h = np.exp(prep.q_hcj[0] * f), np.exp(prep.q_hcj[1] * f)
+    out["br_T_lo"], out["br_T_hi"] = br * lo_b[:, None], br * hi_b[:, None]
+    out["hcj_kA_per_m_lo"] = out["hcj_kA_per_m"] * lo_h[:, None]
+    out["hcj_kA_per_m_hi"] = out["hcj_kA_per_m"] * hi_h[:, None]
+    # HcB ∝ Br on a linear loop and ∝ HcJ when the knee limits it; (BH)max ∝ Br² or Br·HcJ:
+    # scaling by the less favourable (lo) / more favourable (hi) factor bounds both regimes.
+    f_lo = np.minimum(lo_b, lo_h)[:, None]
+    f_hi = np.maximum(hi_b, hi_h)[:, None]
+    out["hcb_kA_per_m_lo"] = out["hcb_kA_per_m"] * f_lo
+    out["hcb_kA_per_m_hi"] = out["hcb_kA_per_m"] * f_hi
+    out["bhmax_kJ_per_m3_lo"] = out["bhmax_kJ_per_m3"] * lo_b[:, None] * f_lo
+    js_T = bp.mi.js_295 * kuzmin_m(T / bp.mi.tc_K, bp.mi.s) / bp.mi.m_295
+    out["bhmax_kJ_per_m3_hi"] = np.minimum(
+        out["bhmax_kJ_per_m3"] * hi_b[:, None] * f_hi, js_T * js_T / (4.0 * MU0) / 1e3
+    )
+    # Tmax interval by linearising g around Tmax
+    tm = np.where(np.isfinite(tmax), tmax, T_LOW_K)
+    denom = pc + prep.mu_rec
+    br_t, _, hk_t = _state(prep, tm, which="knee")
+    gp = (g(tm + 1.0) - g(tm - 1.0)) / 2.0
+    gp = np.where(gp < -1e-6, gp, -1e-6)
+    tc_K = prep.mi.tc_K
+    for tag, fb, fh in (("lo", hi_b, lo_h), ("hi", lo_b, hi_h)):
+        dg = hk_t * (fh - 1.0) - br_t * (fb - 1.0) / denom
+        t_x = np.clip(tm - dg / gp, T_LOW_K, tc_K)
+        per[f"tmax_C_{tag}"] = np.where(np.isfinite(tmax), t_x - 273.15, np.nan)
+    unc = tb.params()["uncertainty"]
+    for key, width in (
+        ("tc_C", unc["tc_K"]),
+        ("alpha_br_20_100_pct_per_K", unc["alpha_pct_per_K"]),
+        ("alpha_br_20_150_pct_per_K", unc["alpha_pct_per_K"]),
+        ("beta_hcj_20_100_pct_per_K", unc["beta_pct_per_K"]),
+        ("beta_hcj_20_150_pct_per_K", unc["beta_pct_per_K"]),
+    ):
+        per[f"{key}_lo"] = per[key] - width * f
+        per[f"{key}_hi"] = per[key] + width * f
+    # above Tc / domain -----------------------------------------------------------------------
+    above = T >= tc_K[:, None]
+    mask = np.broadcast_to(prep.domain_mask[:, None], above.shape).copy()
+    t_lo, t_hi = corr.temperature_bounds()
+    mask |= np.where((T - 273.15 < t_lo) | (T - 273.15 > t_hi), corr.BIT["temperature_C"], 0)
+    mask |= np.where(above, corr.BIT["above_tc"], 0)
+    out["_mask"] = mask
+    for k, v in per.items():
+        out[k] = np.broadcast_to(v[:, None], br.shape)
+    return out
+
+
+# ------------------------------------------------------------------------------ family envelopes
+def _family_arrays(batch, route: str, t_C: np.ndarray, pc, hext_T) -> dict:
+    fam = tb.families().loc[route]
+    need = str(fam["defining_elements"]).split()
+    present = {e: batch.get_mass_fraction(e) > 0 for e in need}
+    if route == "ferrite":
+        present["Sr|Ba"] = (batch.get_mass_fraction("Sr") + batch.get_mass_fraction("Ba")) > 0
+    missing = [e for e, ok in present.items() if not np.all(ok)]
+    if missing:
+        msg = (
+            f"route {route!r} ({fam['family']}) needs alloys containing {', '.join(present)}; "
+            f"some alloys lack {', '.join(missing)}"
+        )
+        raise InputError(msg)
+    n, nt = len(batch), t_C.size
+    T = np.broadcast_to(t_C[None, :], (n, nt))
+    a = fam["alpha_br_pct_per_K"] / 100.0
+    b = fam["beta_hcj_pct_per_K"] / 100.0
+    tc = float(fam["tc_C"])
+    mu = float(fam["mu_rec"])
+    sq = float(fam["squareness"])
+
+    def state(tC, br20, hcj20):
+        live = tC < tc
+        br = np.where(live, np.maximum(br20 * (1 + a * (tC - 20.0)), 0.0), 0.0)
+        hcj = np.where(live, np.maximum(hcj20 * (1 + b * (tC - 20.0)), 0.0), 0.0)
+        return br, hcj
+
+    mid_br = 0.5 * (fam["br_min_T"] + fam["br_max_T"])
+    mid_h = 0.5 * (fam["hcj_min_kA_per_m"] + fam["hcj_max_kA_per_m"]) * KA
+    out: dict[str, np.ndarray] = {}
+    for tag, b20, h20 in (
+        ("", mid_br, mid_h),
+        ("_lo", fam["br_min_T"], fam["hcj_min_kA_per_m"] * KA),
+        ("_hi", fam["br_max_T"], fam["hcj_max_kA_per_m"] * KA),
+    ):
+        br, hcj = state(T, b20, h20)
+        hcb, bh = loop_hcb_bhmax(br, hcj, sq * hcj, mu)
+        out["br_T" + tag] = br
+        out["hcj_kA_per_m" + tag] = hcj / KA
+        out["hcb_kA_per_m" + tag] = hcb / KA
+        out["bhmax_kJ_per_m3" + tag] = np.minimum(bh / 1e3, fam["bhmax_max_kJ_per_m3"])
+    grid = np.arange(-40.0, min(tc, 600.0), 2.0)
+    tmaxes = {}
+    for tag, b20, h20 in (
+        ("", mid_br, mid_h),
+        ("_lo", fam["br_max_T"], fam["hcj_min_kA_per_m"] * KA),
+        ("_hi", fam["br_min_T"], fam["hcj_max_kA_per_m"] * KA),
+    ):
+        br, hcj = state(grid, b20, h20)
+        gv = sq * hcj - br / (pc.mean() + mu) - float(np.mean(hext_T))
+        bad = np.flatnonzero(gv < 0)
+        t_ok = grid[bad[0] - 1] if bad.size and bad[0] > 0 else (np.nan if bad.size else grid[-1])
+        tmaxes[tag] = min(t_ok, float(fam["tw_C"])) if np.isfinite(t_ok) else np.nan
+    if np.ndim(pc) and np.ptp(pc) > 0:
+        msg = "per-alloy permeance arrays are supported for NdFeB routes only; pass one number"
+        raise InputError(msg)
+    for tag, v in tmaxes.items():
+        out["tmax_C" + tag] = np.full((n, nt), v)
+    const = {
+        "tc_C": (tc, 0.0),
+        "alpha_br_20_100_pct_per_K": (fam["alpha_br_pct_per_K"], 0.02),
+        "alpha_br_20_150_pct_per_K": (fam["alpha_br_pct_per_K"], 0.02),
+        "beta_hcj_20_100_pct_per_K": (fam["beta_hcj_pct_per_K"], 0.1),
+        "beta_hcj_20_150_pct_per_K": (fam["beta_hcj_pct_per_K"], 0.1),
+    }
+    for k, (v, w) in const.items():
+        out[k] = np.full((n, nt), float(v))
+        out[k + "_lo"] = out[k] - w
+        out[k + "_hi"] = out[k] + w
+    mask = np.zeros((n, nt), dtype=np.int64)
+    mask |= np.where(T >= tc, corr.BIT["above_tc"], 0)
+    mask |= np.where((T < -40) | (T > float(fam["tw_C"]) + 50), corr.BIT["temperature_C"], 0)
+    mask |= corr.BIT["envelope_model"]
+    out["_mask"] = mask
+    return out
+
+
+# -------------------------------------------------------------------------------------- public
+def _permeance(permeance, n: int) -> np.ndarray:
+    pc = np.asarray(permeance, dtype=float)
+    if pc.ndim == 0:
+        pc = np.full(n, float(pc))
+    if pc.shape != (n,) or not np.all(np.isfinite(pc)) or np.any(pc <= 0):
+        msg = f"permeance must be a positive number (Pc = −B/μ0H at the working point) or an array of length {n}, got {permeance!r}"
+        raise InputError(msg)
+    return pc
+
+
+def predict_arrays(
+    alloy_or_batch,
+    route: str = "sintered",
+    temperature_C=20.0,
+    permeance=2.0,
+    external_field_kA_per_m=0.0,
+    *,
+    correction: bool = True,
+    **route_params,
+) -> dict[str, np.ndarray]:
+    """Property arrays without DataFrame overhead (for ranking 10⁶ candidates).
+
+    Parameters are those of :func:`predict`.
+
+    Returns
+    -------
+    dict of str → ndarray, shape (n_alloys, n_temperatures)
+        Every column of :data:`PROPERTY_COLUMNS` with ``_lo``/``_hi``, plus ``in_domain`` (bool) and
+        ``domain_mask`` (int bit mask; decode with
+        :func:`substitute.properties.correction.reasons`).
+    """
+    from substitute.composition import as_batch
+
+    route = check_route(route)
+    batch = as_batch(alloy_or_batch)
+    t_C = _temperatures_K(temperature_C)
+    n = len(batch)
+    pc = _permeance(permeance, n)
+    hext = np.asarray(external_field_kA_per_m, dtype=float)
+    if not np.all(np.isfinite(hext)) or np.any(hext < 0):
+        msg = f"external_field_kA_per_m must be ≥ 0 (magnitude of the opposing field) [kA/m], got {external_field_kA_per_m!r}"
+        raise InputError(msg)
+    hext_T = hext * KA
+    rp = resolve_route_params(route, n, **route_params)
+    if route in FAMILY_ROUTES:
+        out = _family_arrays(batch, route, t_C, pc, hext_T)
+    else:
+        prep = _prepare_ndfeb(batch, rp, correction)
+        out = _ndfeb_arrays(prep, t_C, pc, hext_T, tb.correction_model()["widen_out_of_domain"])
+    mask = out.pop("_mask")
+    out["domain_mask"] = mask
+    out["in_domain"] = (mask & ~np.int64(corr.BIT["envelope_model"])) == 0
+    out["_notes"] = rp.notes  # type: ignore[assignment]
+    return out
+
+
+def predict(
+    alloy_or_batch,
+    route: str = "sintered",
+    temperature_C=20.0,
+    permeance=2.0,
+    external_field_kA_per_m=0.0,
+    *,
+    correction: bool = True,
+    **route_params,
+) -> pd.DataFrame:
+    """Predict magnet properties from composition and processing route.
+
+    Parameters
+    ----------
+    alloy_or_batch : Alloy, AlloyBatch or str
+        Final magnet composition(s) (a string must carry ``wt%`` or ``at%``). For ``sintered_gbd`` the
+        composition includes the diffused heavy rare earth.
+    route : str, default "sintered"
+        One of ``sintered``, ``sintered_gbd``, ``hot_deformed``, ``bonded_isotropic`` (2:14:1
+        physics) or ``smco5``, ``sm2co17``, ``smfen_bonded``, ``ferrite``, ``mnbi_bonded``, ``mnal``,
+        ``alnico`` (envelope models from commercial data).
+    temperature_C : float or sequence of float, default 20
+        Temperature(s) [°C].
+    permeance : float or array, default 2.0
+        Permeance coefficient Pc = −B/(μ0H) of the working point [–] (vendors quote Tw at Pc ≈ 2).
+    external_field_kA_per_m : float, default 0
+        Opposing external (armature) field added to the self-demagnetising field [kA/m].
+    correction : bool, default True
+        Apply the learned residual correction (intervals are always given).
+    **route_params
+        ``grain_size_um`` [μm]; for ``sintered_gbd`` ``gbd_element`` ("Tb"/"Dy"),
+        ``gbd_mass_percent`` [wt% of magnet], ``thickness_mm`` [mm]. Scalars or arrays (one per alloy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per alloy × temperature: ``alloy``, ``route``, ``temperature_C``, the columns of
+        :data:`PROPERTY_COLUMNS` each with ``_lo``/``_hi`` (units in the names: T, kA/m, kJ/m³, °C,
+        %/K), ``in_domain`` and ``domain_reason``. ``attrs["audit"]`` holds the audit stamp and
+        ``attrs["notes"]`` the assumptions used (defaults filled in).
+
+    Raises
+    ------
+    InputError
+        Unknown route (valid ones listed), missing or unknown route parameters, no 2:14:1-forming
+        rare earth for an NdFeB route, bad temperature or permeance.
+    """
+    from substitute.composition import as_batch
+
+    batch = as_batch(alloy_or_batch)
+    t_C = _temperatures_K(temperature_C)
+    arr = predict_arrays(
+        batch,
+        route,
+        t_C,
+        permeance,
+        external_field_kA_per_m,
+        correction=correction,
+        **route_params,
+    )
+    notes = arr.pop("_notes")
+    n, nt = len(batch), t_C.size
+    names = list(PROPERTY_COLUMNS)
+    num_cols = [c + sfx for c in names for sfx in ("", "_lo", "_hi")]
+    mat = np.empty((n * nt, 1 + len(num_cols)), order="F")  # column-contiguous: one pandas block
+    mat[:, 0] = np.tile(t_C, n)
+    for j, c in enumerate(num_cols, start=1):
+        mat[:, j] = np.broadcast_to(arr[c], (n, nt)).reshape(-1)
+    df = pd.DataFrame(mat, columns=["temperature_C", *num_cols], copy=False)
+    df.insert(0, "alloy", pd.Categorical.from_codes(
+            np.repeat(np.arange(n), nt), _unique_names(batch.names), validate=False
+        ))
+    df.insert(1, "route", pd.Categorical.from_codes(
+            np.zeros(n * nt, dtype=np.int8), [check_route(route)], validate=False
+        ))
+    df["in_domain"] = arr["in_domain"].reshape(-1)
+    masks = arr["domain_mask"].reshape(-1)
+    uniq, inv = np.unique(masks, return_inverse=True)
+    df["domain_reason"] = pd.Categorical.from_codes(
+        inv.reshape(-1), corr.reasons(uniq).tolist(), validate=False
+    )
+    df.attrs["audit"] = audit_stamp()
+    df.attrs["notes"] = list(notes)
+    return df
+
+
+def _unique_names(names) -> list[str]:
+    """Category labels: alloy names made unique (a suffix ' #k' on repeats)."""
+    names = list(names)
+    if len(set(names)) == len(names):
+        return names
+    seen: dict[str, int] = {}
+    out = []
+    for nm in names:
+        k = seen.get(nm, 0)
+        seen[nm] = k + 1
+        out.append(nm if k == 0 else f"{nm} #{k}")
+    return out
+
+
+def demag_curve(
+    alloy,
+    route: str = "sintered",
+    temperature_C: float = 20.0,
+    n_points: int = 201,
+    **route_params,
+) -> pd.DataFrame:
+    """Second-quadrant demagnetisation curve of the model loop at one temperature.
+
+    Parameters
+    ----------
+    alloy : Alloy or str
+        One alloy.
+    route : str
+        Route (see :func:`predict`).
+    temperature_C : float
+        Temperature [°C].
+    n_points : int
+        Number of field points from 0 to −HcJ.
+    **route_params
+        As in :func:`predict`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``h_kA_per_m`` (≤ 0), ``j_T`` (polarization), ``b_T`` (flux density).
+    """
+    row = predict(alloy, route, [temperature_C], **route_params).iloc[0]
+    br, hcj = row["br_T"], row["hcj_kA_per_m"] * KA
+    if route in FAMILY_ROUTES:
+        fam = tb.families().loc[check_route(route)]
+        mu, sq = float(fam["mu_rec"]), float(fam["squareness"])
+    else:
+        ms = microstructure(check_route(route))
+        mu, sq = float(ms["mu_rec"]), float(ms["squareness"])
+    hk = sq * hcj
+    h = -np.linspace(0.0, hcj, n_points)  # μ0H [T]
+    a = -h
+    j = np.where(
+        a <= hk,
+        br - (mu - 1.0) * a,
+        np.maximum(br - (mu - 1.0) * hk, 0.0) * (hcj - a) / max(hcj - hk, 1e-12),
+    )
+    j = np.maximum(j, 0.0)
+    out = pd.DataFrame({"h_kA_per_m": h / KA, "j_T": j, "b_T": j + h})
+    out.attrs["audit"] = audit_stamp()
+    return out

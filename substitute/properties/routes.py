@@ -1,0 +1,186 @@
+"""Processing routes: names, keyword parameters and the microstructure parameters of each route.
+
+NdFeB routes (``sintered``, ``sintered_gbd``, ``hot_deformed``, ``bonded_isotropic``) share the
+2:14:1 physics and differ in the fitted microstructure parameters (α, Neff at a default grain size,
+Br factor = density × alignment, recoil permeability, squareness). The other families (SmCo5,
+Sm2Co17, bonded SmFeN, ferrite, MnBi, MnAl, Alnico) are envelope models read from
+``datasets/physics/magnet_families.csv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from substitute.errors import InputError
+from substitute.properties import _tables as tb
+
+__all__ = [
+    "FAMILY_ROUTES",
+    "NDFEB_ROUTES",
+    "ROUTES",
+    "ROUTE_PARAMETERS",
+    "RouteParams",
+    "check_route",
+    "microstructure",
+    "resolve_route_params",
+]
+
+NDFEB_ROUTES: tuple[str, ...] = ("sintered", "sintered_gbd", "hot_deformed", "bonded_isotropic")
+FAMILY_ROUTES: tuple[str, ...] = (
+    "smco5",
+    "sm2co17",
+    "smfen_bonded",
+    "ferrite",
+    "mnbi_bonded",
+    "mnal",
+    "alnico",
+)
+ROUTES: tuple[str, ...] = NDFEB_ROUTES + FAMILY_ROUTES
+
+ROUTE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "sintered": ("grain_size_um",),
+    "sintered_gbd": ("gbd_element", "gbd_mass_percent", "thickness_mm", "grain_size_um"),
+    "hot_deformed": ("grain_size_um",),
+    "bonded_isotropic": ("grain_size_um",),
+    **{r: () for r in FAMILY_ROUTES},
+}
+"""Keyword parameters accepted by each route."""
+
+GBD_ELEMENTS: tuple[str, ...] = ("Tb", "Dy")
+DEFAULT_THICKNESS_MM = 5.0
+"""Magnet thickness along the diffusion direction used when ``thickness_mm`` is not given [mm]."""
+
+
+@dataclass(frozen=True)
+class RouteParams:
+    """Resolved route keyword parameters, each an array of length n (or None when not used)."""
+
+    route: str
+    grain_size_um: np.ndarray
+    gbd_element: str | None = None
+    gbd_mass_percent: np.ndarray | None = None
+    thickness_mm: np.ndarray | None = None
+    notes: tuple[str, ...] = ()
+
+
+def check_route(route: Any) -> str:
+    """Validate a route name.
+
+    Parameters
+    ----------
+    route : str
+        One of :data:`ROUTES`.
+
+    Returns
+    -------
+    str
+        The route name (lower case).
+
+    Raises
+    ------
+    InputError
+        Unknown route; the message lists the valid ones.
+    """
+    if not isinstance(route, str) or route.strip().lower() not in ROUTES:
+        msg = f"unknown route {route!r}; valid routes are: {', '.join(ROUTES)}"
+        raise InputError(msg)
+    return route.strip().lower()
+
+
+def microstructure(route: str) -> dict[str, float]:
+    """Fitted microstructure parameters of an NdFeB route (from ``models/physics_params.json``).
+
+    Returns
+    -------
+    dict
+        ``alpha`` [–], ``neff`` [–] at ``grain_size_um`` [μm], ``br_factor`` [–], ``mu_rec`` [–],
+        ``squareness`` (knee field/HcJ) [–]; for ``sintered_gbd`` also ``gbd_shell_fraction`` [–] and
+        ``gbd_depth_mm`` [mm].
+    """
+    p = tb.params()["routes"]
+    base = dict(p["sintered"] if route == "sintered_gbd" else p[route])
+    if route == "sintered_gbd":
+        base.update(p["sintered_gbd"])
+    return base
+
+
+def _as_array(name: str, value: Any, n: int, lo: float, hi: float, unit: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim == 0:
+        arr = np.full(n, float(arr))
+    if arr.shape != (n,):
+        msg = f"{name} must be a number or an array of length {n} (one per alloy), got shape {arr.shape}"
+        raise InputError(msg)
+    if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
+        msg = f"{name} must be finite and within [{lo}, {hi}] {unit}, got min {np.nanmin(arr)}, max {np.nanmax(arr)}"
+        raise InputError(msg)
+    return arr
+
+
+def resolve_route_params(route: str, n: int, **kwargs: Any) -> RouteParams:
+    """Check and broadcast the keyword parameters of a route.
+
+    Parameters
+    ----------
+    route : str
+        Route name (see :data:`ROUTES`).
+    n : int
+        Number of alloys.
+    **kwargs
+        ``grain_size_um`` [μm]; for ``sintered_gbd``: ``gbd_element`` ("Tb" or "Dy"),
+        ``gbd_mass_percent`` [wt% of the magnet, mass basis], ``thickness_mm`` [mm] (default 5).
+
+    Returns
+    -------
+    RouteParams
+
+    Raises
+    ------
+    InputError
+        Unknown or missing keyword, value out of range.
+    """
+    route = check_route(route)
+    valid = ROUTE_PARAMETERS[route]
+    unknown = sorted(set(kwargs) - set(valid))
+    if unknown:
+        msg = (
+            f"route {route!r} does not take {', '.join(map(repr, unknown))}; "
+            f"its parameters are: {', '.join(valid) if valid else '(none)'}"
+        )
+        raise InputError(msg)
+    notes: list[str] = []
+    if route in FAMILY_ROUTES:
+        return RouteParams(route, np.full(n, np.nan))
+    ms = microstructure(route)
+    gs = kwargs.get("grain_size_um")
+    if gs is None:
+        grain = np.full(n, ms["grain_size_um"])
+        notes.append(f"grain_size_um not given: route default {ms['grain_size_um']} um")
+    else:
+        grain = _as_array("grain_size_um", gs, n, 1e-3, 100.0, "um")
+    if route != "sintered_gbd":
+        return RouteParams(route, grain, notes=tuple(notes))
+    el = kwargs.get("gbd_element")
+    amount = kwargs.get("gbd_mass_percent")
+    if el is None or amount is None:
+        msg = (
+            "route 'sintered_gbd' needs gbd_element ('Tb' or 'Dy') and gbd_mass_percent "
+            "(diffused heavy rare earth, wt% of the magnet); "
+            f"got gbd_element={el!r}, gbd_mass_percent={amount!r}"
+        )
+        raise InputError(msg)
+    if not isinstance(el, str) or el.strip().capitalize() not in GBD_ELEMENTS:
+        msg = f"gbd_element must be one of {GBD_ELEMENTS}, got {el!r}"
+        raise InputError(msg)
+    el = el.strip().capitalize()
+    w = _as_array("gbd_mass_percent", amount, n, 0.0, 5.0, "wt%")
+    th = kwargs.get("thickness_mm")
+    if th is None:
+        thickness = np.full(n, DEFAULT_THICKNESS_MM)
+        notes.append(f"thickness_mm not given: {DEFAULT_THICKNESS_MM} mm assumed")
+    else:
+        thickness = _as_array("thickness_mm", th, n, 0.05, 200.0, "mm")
+    return RouteParams(route, grain, el, w, thickness, tuple(notes))

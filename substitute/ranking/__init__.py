@@ -1,0 +1,1 @@
+"""Ranking of lower-Dy / lower-Tb substitutes under licence thresholds."""

@@ -1,0 +1,99 @@
+"""Grade names, bands, classification and typical chemistry."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import substitute as sb
+from substitute import grades
+
+
+def test_grade_band_n42sh():
+    # magnet-physics.md §4.1: 42 -> Br 1.28-1.32 T, 318-342 kJ/m3; SH -> >= 20 kOe (1592 kA/m), Tw 150 C
+    g = sb.grade("N42SH")
+    assert (g["br_min_T"], g["br_max_T"]) == (1.28, 1.32)
+    assert (g["bhmax_min_kJ_per_m3"], g["bhmax_max_kJ_per_m3"]) == (318.0, 342.0)
+    assert g["hcj_min_kA_per_m"] == 1592.0
+    assert g["tw_C"] == 150.0
+    assert g["beta_hcj_typical_pct_per_K"] == pytest.approx(-0.54)
+
+
+def test_grade_confidence_flags_memory_rows():
+    # magnet-physics.md §4.1: UH/EH/AH HcJ minima are vendor consensus from memory
+    assert sb.grade("N38EH")["confidence"]["hcj_min"] == "memory"
+    assert sb.grade("N42SH")["confidence"]["hcj_min"] == "source"
+
+
+@pytest.mark.parametrize(("name", "expected"), [("42SH", "N42SH"), ("n52", "N52"), ("N38TH", "N38AH")])
+def test_grade_name_variants(name, expected):
+    assert sb.grade(name)["name"] == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("N42XX", "cannot read grade name"),
+        ("N41SH", "energy number 41 is not in the grade table"),
+        ("N55EH", "no commercial EH grade above"),
+        ("Nd2Fe14B", "cannot read grade name"),
+    ],
+)
+def test_grade_name_errors(name, match):
+    with pytest.raises(sb.InputError, match=match):
+        sb.grade(name)
+
+
+def test_grade_name_not_a_string():
+    with pytest.raises(sb.InputError, match="must be a string"):
+        sb.grade(42)
+
+
+def test_classify_examples():
+    df = pd.DataFrame(
+        {
+            "br_T": [1.30, 1.40, 1.10, 1.25],
+            "hcj_kA_per_m": [1600.0, 1000.0, 2500.0, 900.0],
+            "temperature_C": [20.0, 20.0, 20.0, 20.0],
+        }
+    )
+    # 1.30 T -> 42 band; 1600 >= 1592 -> SH. 1.40 T -> 48 (1.37-1.42); 1000 -> N.
+    # 1.10 T -> 30; 2500 >= 2387 -> EH. 900 kA/m < 955 -> not a grade
+    assert sb.classify(df).tolist() == ["N42SH", "N48", "N30EH", None]
+
+
+def test_classify_only_room_temperature_rows():
+    df = pd.DataFrame({"br_T": [1.3, 1.1], "hcj_kA_per_m": [1600.0, 600.0], "temperature_C": [20.0, 150.0]})
+    assert sb.classify(df).tolist() == ["N42SH", None]
+
+
+def test_classify_needs_columns():
+    with pytest.raises(sb.InputError, match="needs columns br_T"):
+        sb.classify(pd.DataFrame({"br_T": [1.3]}))
+
+
+def test_typical_chemistry_meets_its_grade():
+    a, info = grades.typical_chemistry("N42SH", return_info=True)
+    p = sb.predict(a).iloc[0]
+    band = sb.grade("N42SH")
+    assert p["br_T"] >= band["br_min_T"]
+    assert p["hcj_kA_per_m"] >= band["hcj_min_kA_per_m"]
+    assert "least" in info["method"]
+    assert "N42SH" in a.name
+
+
+def test_gbd_route_needs_less_hre_than_bulk():
+    # magnet-physics.md §3: GBD reaches the same grade with 30-70 % less HRE
+    _, bulk = grades.typical_chemistry("N42SH", "sintered", return_info=True)
+    _, gbd = grades.typical_chemistry("N42SH", "sintered_gbd", return_info=True)
+    assert gbd["hre_mass_percent"] < 0.7 * bulk["hre_mass_percent"]
+
+
+def test_from_grade_delegates():
+    a = sb.Alloy.from_grade("N45UH")
+    assert a.mass_fraction["Dy"] > 0.0
+
+
+def test_typical_chemistry_bad_route():
+    with pytest.raises(sb.InputError, match="typical_chemistry covers route"):
+        grades.typical_chemistry("N42SH", route="hot_deformed")
