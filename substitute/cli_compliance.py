@@ -22,8 +22,12 @@ _ASSUME = click.Choice(["in_force", "suspended"])
 
 
 def _output_options(f: Any) -> Any:
-    f = click.option("--csv", "fmt", flag_value="csv", help="Write the full table as CSV to stdout.")(f)
-    f = click.option("--json", "fmt", flag_value="json", help="Write the full table as JSON to stdout.")(f)
+    f = click.option(
+        "--csv", "fmt", flag_value="csv", help="Write the full table as CSV to stdout."
+    )(f)
+    f = click.option(
+        "--json", "fmt", flag_value="json", help="Write the full table as JSON to stdout."
+    )(f)
     return f
 
 
@@ -49,7 +53,9 @@ def _emit(df: pd.DataFrame, fmt: str | None) -> bool:
     if fmt == "csv":
         out = df.copy()
         if "assumptions" in out.columns:
-            out["assumptions"] = out["assumptions"].map(lambda a: " | ".join(a) if isinstance(a, list) else a)
+            out["assumptions"] = out["assumptions"].map(
+                lambda a: " | ".join(a) if isinstance(a, list) else a
+            )
         click.echo(out.to_csv(index=False), nl=False)
         return True
     return False
@@ -81,18 +87,44 @@ def _rule_label(df: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------------------------- content
 @click.command("content")
 @click.argument("composition")
-@click.option("--basis", type=click.Choice(["mass", "atomic"]), default=None,
-              help="Basis of the percent amounts: mass (wt%) or atomic (at%); needed unless the text says wt%/at%.")
-@click.option("--as-of", "as_of", default="today", show_default=True, help="Evaluation date, YYYY-MM-DD.")
-@click.option("--assume", type=_ASSUME, default="in_force", show_default=True,
-              help="How a rule whose suspension window ended with no later record (status_unknown) is treated.")
-@click.option("--mass-kg", "mass_kg", type=float, default=None,
-              help="Mass of the part, kg: adds the controlled mass of each element.")
-@click.option("--customs-floor", is_flag=True,
-              help="Apply the UNOFFICIAL 0.1 wt%% Dy+Tb customs-practice floor (No. 18; not a legal threshold).")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
-              help="Rule overlay YAML (repeatable).")
-@click.option("--all", "show_all", is_flag=True, help="Also show absent elements and criticality lists.")
+@click.option(
+    "--basis",
+    type=click.Choice(["mass", "atomic"]),
+    default=None,
+    help="Basis of the percent amounts: mass (wt%) or atomic (at%); needed unless the text says wt%/at%.",
+)
+@click.option(
+    "--as-of", "as_of", default="today", show_default=True, help="Evaluation date, YYYY-MM-DD."
+)
+@click.option(
+    "--assume",
+    type=_ASSUME,
+    default="in_force",
+    show_default=True,
+    help="How a rule whose suspension window ended with no later record (status_unknown) is treated.",
+)
+@click.option(
+    "--mass-kg",
+    "mass_kg",
+    type=float,
+    default=None,
+    help="Mass of the part, kg: adds the controlled mass of each element.",
+)
+@click.option(
+    "--customs-floor",
+    is_flag=True,
+    help="Apply the UNOFFICIAL 0.1 wt%% Dy+Tb customs-practice floor (No. 18; not a legal threshold).",
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Rule overlay YAML (repeatable).",
+)
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also show absent elements and criticality lists."
+)
 @_output_options
 def content_cmd(
     composition: str,
@@ -109,8 +141,8 @@ def content_cmd(
 
     COMPOSITION is a percent string, e.g. "Nd 25, Pr 5, Dy 4, B 1, Fe bal" with --basis mass.
     """
-    from substitute.composition import Alloy
     from substitute.compliance import controlled_content
+    from substitute.composition import Alloy
 
     if mass_kg is not None and not (math.isfinite(mass_kg) and mass_kg > 0):
         msg = f"--mass-kg must be > 0 kg, got {mass_kg:g}"
@@ -131,7 +163,9 @@ def content_cmd(
     click.echo(_audit_line(df))
     view = df if show_all else df[(df["mass_fraction"] > 0) & (df["verdict"] != "information_only")]
     if view.empty:
-        click.echo("No element of this alloy is listed by an export-control rule set (use --all for lists).")
+        click.echo(
+            "No element of this alloy is listed by an export-control rule set (use --all for lists)."
+        )
         return 0
     table = pd.DataFrame(
         {
@@ -144,7 +178,11 @@ def content_cmd(
         }
     )
     click.echo(table.to_string(index=False))
-    flagged = view[view["verdict"].isin(["licence_required", "below_unofficial_floor", "needs_part_assessment"])]
+    flagged = view[
+        view["verdict"].isin(
+            ["licence_required", "below_unofficial_floor", "needs_part_assessment"]
+        )
+    ]
     if len(flagged):
         click.echo("\nWhy:")
         for r in dict.fromkeys(flagged["reason"]):
@@ -158,21 +196,51 @@ def content_cmd(
 # --------------------------------------------------------------------------------------------- assess
 @click.command("assess")
 @click.argument("bom", type=click.Path(dir_okay=False))
-@click.option("--as-of", "as_of", default=None, help="Evaluation date, YYYY-MM-DD (default: the file's, else today).")
-@click.option("--assume", type=_ASSUME, default=None,
-              help="How status_unknown rules are treated (default: the file's, else in_force).")
-@click.option("--prices", default=None,
-              help="Price vector name or CSV path (default: the file's, else ex_china_2025).")
-@click.option("--end-use", "end_use", default=None, help="End use, e.g. civil_automotive, military, humanitarian.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Evaluation date, YYYY-MM-DD (default: the file's, else today).",
+)
+@click.option(
+    "--assume",
+    type=_ASSUME,
+    default=None,
+    help="How status_unknown rules are treated (default: the file's, else in_force).",
+)
+@click.option(
+    "--prices",
+    default=None,
+    help="Price vector name or CSV path (default: the file's, else ex_china_2025).",
+)
+@click.option(
+    "--end-use",
+    "end_use",
+    default=None,
+    help="End use, e.g. civil_automotive, military, humanitarian.",
+)
 @click.option("--destination", default=None, help="Destination country (ISO code), e.g. US, JP.")
-@click.option("--mass-basis", is_flag=True,
-              help="Test value-share rules on a MASS share instead (an alternative reading, labelled).")
-@click.option("--recycled-as-cn", is_flag=True, help="Count recycled content as China-origin (worst case).")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
-              help="Rule overlay YAML (repeatable).")
+@click.option(
+    "--mass-basis",
+    is_flag=True,
+    help="Test value-share rules on a MASS share instead (an alternative reading, labelled).",
+)
+@click.option(
+    "--recycled-as-cn", is_flag=True, help="Count recycled content as China-origin (worst case)."
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Rule overlay YAML (repeatable).",
+)
 @click.option("--all", "show_all", is_flag=True, help="Also show criticality-list rows.")
-@click.option("--check", is_flag=True,
-              help="Exit 1 when any row is licence_required or unknown_status (for CI design reviews).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when any row is licence_required or unknown_status (for CI design reviews).",
+)
 @_output_options
 def assess_cmd(
     bom: str,
@@ -218,7 +286,9 @@ def assess_cmd(
             "item": view["item"],
             "rule": _rule_label(view),
             "elements": view["elements"],
-            "share_%": (view["value_share"] if not mass_basis else view["mass_share"]).mul(100).round(4),
+            "share_%": (view["value_share"] if not mass_basis else view["mass_share"])
+            .mul(100)
+            .round(4),
             "margin": view["margin"].round(3),
             "status": view["status"],
             "end_use": view["end_use_effect"],
@@ -239,10 +309,20 @@ def assess_cmd(
 # --------------------------------------------------------------------------------------------- rules
 @click.command("rules")
 @click.option("--as-of", "as_of", default="today", show_default=True, help="Date, YYYY-MM-DD.")
-@click.option("--assume", type=_ASSUME, default="in_force", show_default=True,
-              help="How status_unknown rules are treated.")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
-              help="Rule overlay YAML (repeatable).")
+@click.option(
+    "--assume",
+    type=_ASSUME,
+    default="in_force",
+    show_default=True,
+    help="How status_unknown rules are treated.",
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Rule overlay YAML (repeatable).",
+)
 @_output_options
 def rules_cmd(as_of: str, assume: str, overlays: tuple[str, ...], fmt: str | None) -> int:
     """List the rule sets (and limbs/clauses) with their status on a date."""
@@ -260,7 +340,9 @@ def rules_cmd(as_of: str, assume: str, overlays: tuple[str, ...], fmt: str | Non
             "status": df["status"],
             "treated_as": df["treated_as"],
             "effective": df["effective"],
-            "suspended": (df["suspended_from"] + ".." + df["suspended_until"]).where(df["suspended_from"] != "", ""),
+            "suspended": (df["suspended_from"] + ".." + df["suspended_until"]).where(
+                df["suspended_from"] != "", ""
+            ),
             "unverified": df["unverified_fields"],
         }
     )

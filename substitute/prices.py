@@ -103,7 +103,9 @@ def contained_mass_fraction(form: str, element: str) -> float:
     try:
         frac = Alloy.from_formula(form).mass_fraction
     except (CompositionError, UnknownElementError) as exc:
-        msg = f"form {form!r} is not a chemical formula ({exc}); give contained_mass_fraction for it"
+        msg = (
+            f"form {form!r} is not a chemical formula ({exc}); give contained_mass_fraction for it"
+        )
         raise PriceError(msg) from None
     if element not in frac.index:
         msg = f"form {form!r} does not contain {element!r}"
@@ -122,7 +124,10 @@ def to_metal_price(price_usd_per_kg: Any, form: str, element: str) -> Any:
 
 def to_form_price(price_usd_per_kg_element: Any, form: str, element: str) -> Any:
     """Inverse of :func:`to_metal_price`: price per kg of ``form`` from a contained-element price."""
-    return np.asarray(price_usd_per_kg_element, dtype=float) * contained_mass_fraction(form, element) + 0.0
+    return (
+        np.asarray(price_usd_per_kg_element, dtype=float) * contained_mass_fraction(form, element)
+        + 0.0
+    )
 
 
 # --------------------------------------------------------------------------------------------- vector
@@ -249,7 +254,12 @@ class PriceVector:
             if not np.isfinite(m) or m < 0:
                 msg = f"shock: multiplier for {e!r} must be finite and >= 0, got {m!r}"
                 raise PriceError(msg)
-            for c in ("price_usd_per_kg", "price_lo_usd_per_kg", "price_hi_usd_per_kg", "form_price_usd_per_kg"):
+            for c in (
+                "price_usd_per_kg",
+                "price_lo_usd_per_kg",
+                "price_hi_usd_per_kg",
+                "form_price_usd_per_kg",
+            ):
                 t.loc[e, c] = t.loc[e, c] * float(m)
             desc.append(f"{e}×{m:g}")
         return PriceVector(
@@ -259,7 +269,9 @@ class PriceVector:
             table=t.reset_index(drop=True),
             quotes=self.quotes,
             data_hash=self.data_hash,
-            derived_from=(self.derived_from + "; " if self.derived_from else "") + "shock " + ", ".join(desc),
+            derived_from=(self.derived_from + "; " if self.derived_from else "")
+            + "shock "
+            + ", ".join(desc),
         )
 
     def with_prices(
@@ -295,7 +307,9 @@ class PriceVector:
             table=t.reset_index(drop=True),
             quotes=self.quotes,
             data_hash=self.data_hash,
-            derived_from=(self.derived_from + "; " if self.derived_from else "") + "overrides " + keys,
+            derived_from=(self.derived_from + "; " if self.derived_from else "")
+            + "overrides "
+            + keys,
         )
 
     def to_frame(self) -> pd.DataFrame:
@@ -403,8 +417,12 @@ def _build_table(raw: pd.DataFrame, where: str, prefer: str) -> tuple[pd.DataFra
         if conf not in CONFIDENCE_LEVELS:
             msg = f"{line} ({el}): field 'confidence': {conf!r}; valid: {', '.join(CONFIDENCE_LEVELS)}"
             raise DataError(msg)
-        p, lo, hi = (_num(r, c) for c in ("price_usd_per_kg", "price_lo_usd_per_kg", "price_hi_usd_per_kg"))
-        clo, chi, rate = (_num(r, c) for c in ("price_lo_cny_per_t", "price_hi_cny_per_t", "cny_per_usd"))
+        p, lo, hi = (
+            _num(r, c) for c in ("price_usd_per_kg", "price_lo_usd_per_kg", "price_hi_usd_per_kg")
+        )
+        clo, chi, rate = (
+            _num(r, c) for c in ("price_lo_cny_per_t", "price_hi_cny_per_t", "cny_per_usd")
+        )
         if np.isfinite(clo) and np.isfinite(chi):
             if not (np.isfinite(rate) and rate > 0):
                 msg = f"{line} ({el}): field 'cny_per_usd': needed (> 0) to convert the CNY quote"
@@ -436,7 +454,9 @@ def _build_table(raw: pd.DataFrame, where: str, prefer: str) -> tuple[pd.DataFra
         cmf = _num(r, "contained_mass_fraction")
         if np.isfinite(cmf):
             if not 0 < cmf <= 1:
-                msg = f"{line} ({el}): field 'contained_mass_fraction' must be in (0, 1], got {cmf:g}"
+                msg = (
+                    f"{line} ({el}): field 'contained_mass_fraction' must be in (0, 1], got {cmf:g}"
+                )
                 raise DataError(msg)
         else:
             try:
@@ -473,7 +493,11 @@ def _build_table(raw: pd.DataFrame, where: str, prefer: str) -> tuple[pd.DataFra
         row = cand[cand["role"] == "primary"]
         if prefer != "primary":
             is_metal = cand["form"] == el
-            want = cand[is_metal] if prefer == "metal" else cand[~is_metal & cand["form"].str.contains("O")]
+            want = (
+                cand[is_metal]
+                if prefer == "metal"
+                else cand[~is_metal & cand["form"].str.contains("O")]
+            )
             want = want[want["confidence"] != "missing"]
             if len(want):
                 row = want.iloc[[0]]
@@ -563,7 +587,12 @@ def price_vector(
         )
         digest = hashlib.sha256(json.dumps(checked, sort_keys=True).encode()).hexdigest()[:16]
         pv = PriceVector(
-            id="user", date=str(date or ""), basis="user-supplied", table=table, quotes=table, data_hash=digest
+            id="user",
+            date=str(date or ""),
+            basis="user-supplied",
+            table=table,
+            quotes=table,
+            data_hash=digest,
         )
     elif isinstance(spec, Path) or (isinstance(spec, str) and spec.lower().endswith(".csv")):
         p = Path(spec)
@@ -655,7 +684,8 @@ def alloy_cost(batch: Any, prices: Any = "ex_china_2025") -> pd.DataFrame:
     weakest_idx = np.where(present, conf[None, :], -1).max(axis=1)
     weak_cols = conf >= rank["low"]
     weak_lists = [
-        ", ".join(e for e, on in zip(b.elements, row & weak_cols, strict=True) if on) for row in present
+        ", ".join(e for e, on in zip(b.elements, row & weak_cols, strict=True) if on)
+        for row in present
     ]
     df = pd.DataFrame(
         {

@@ -35,7 +35,12 @@ def test_dy_magnet_needs_no18_licence(dy_magnet):
     df = controlled_content(dy_magnet, as_of="2026-11-22")
     r = _row(df, N18, "Dy")
     assert r.mass_fraction == pytest.approx(0.04, rel=1e-12)
-    assert (r.status, r.treated_as, r.controlled, r.verdict) == ("in_force", "in_force", True, "licence_required")
+    assert (r.status, r.treated_as, r.controlled, r.verdict) == (
+        "in_force",
+        "in_force",
+        True,
+        "licence_required",
+    )
     assert r.scope == "magnet_item"
     assert not r.verified  # code 1C905 is inferred (regulations.md §1)
     assert "Dy-containing NdFeB permanent-magnet materials" in r.reason
@@ -102,13 +107,18 @@ def test_customs_floor_is_off_by_default_and_labelled():
     assert any("UNOFFICIAL" in a for a in on.attrs["assumptions"])
     # 0.08 + 0.05 = 0.13 wt% > 0.1 wt%: the floor does not help
     b = sb.Alloy.parse("Nd 29, Dy 0.08, Tb 0.05, B 1, Fe bal", basis="mass")
-    r2 = _row(controlled_content(b, "2026-11-22", rules=[N18], customs_practice_floor=True), N18, "Dy")
+    r2 = _row(
+        controlled_content(b, "2026-11-22", rules=[N18], customs_practice_floor=True), N18, "Dy"
+    )
     assert r2.verdict == "licence_required"
 
 
 def test_zero_below_treats_traces_as_zero():
     a = sb.Alloy.parse("Nd 29, Dy 0.002, B 1, Fe bal", basis="mass")  # 20 ppm Dy (contamination)
-    assert _row(controlled_content(a, "2026-11-22", rules=[N18]), N18, "Dy").verdict == "licence_required"
+    assert (
+        _row(controlled_content(a, "2026-11-22", rules=[N18]), N18, "Dy").verdict
+        == "licence_required"
+    )
     df = controlled_content(a, "2026-11-22", rules=[N18], zero_below=5e-5)
     assert _row(df, N18, "Dy").verdict == "not_controlled"
     assert any("zero_below" in s for s in df.attrs["assumptions"])
@@ -126,7 +136,9 @@ def test_batch_equals_single_alloys():
     batch = sb.AlloyBatch(w, els, names=["a", "b", "c"])
     big = controlled_content(batch, as_of="2026-11-22")
     for i in range(3):
-        one = controlled_content(batch[i], as_of="2026-11-22").set_index(["rule_id", "limb", "element"])
+        one = controlled_content(batch[i], as_of="2026-11-22").set_index(
+            ["rule_id", "limb", "element"]
+        )
         part = big[big.alloy_index == i].set_index(["rule_id", "limb", "element"]).loc[one.index]
         assert list(part.verdict) == list(one.verdict)
         np.testing.assert_allclose(part.mass_fraction, one.mass_fraction, rtol=0, atol=1e-15)
@@ -144,7 +156,9 @@ def test_overlay_changes_a_material_verdict():
             {
                 "id": N18,
                 "controlled_elements+": ["Ce"],
-                "items+": [{"element": "Ce", "forms": ["Ce-NdFeB"], "magnet_item": "Ce-containing NdFeB"}],
+                "items+": [
+                    {"element": "Ce", "forms": ["Ce-NdFeB"], "magnet_item": "Ce-containing NdFeB"}
+                ],
             }
         ]
     }
@@ -154,7 +168,9 @@ def test_overlay_changes_a_material_verdict():
 
 # --------------------------------------------------------------------------------------------- bad input
 def test_bad_inputs(dy_magnet):
-    with pytest.raises(InputError, match=r"as_of: '22/11/2026' is not a date; use ISO format YYYY-MM-DD"):
+    with pytest.raises(
+        InputError, match=r"as_of: '22/11/2026' is not a date; use ISO format YYYY-MM-DD"
+    ):
         controlled_content(dy_magnet, as_of="22/11/2026")
     with pytest.raises(InputError, match=r"assume: 'unknown' is not valid"):
         controlled_content(dy_magnet, as_of="2026-11-22", assume="unknown")
@@ -162,7 +178,9 @@ def test_bad_inputs(dy_magnet):
         controlled_content(dy_magnet, as_of="2026-11-22", zero_below=0.5)
     with pytest.raises(UnknownRuleError, match=r"unknown rule id 'No18'; available:"):
         controlled_content(dy_magnet, as_of="2026-11-22", rules=["No18"])
-    with pytest.raises(InputError, match=r"expected an Alloy, an AlloyBatch or a wt% composition string"):
+    with pytest.raises(
+        InputError, match=r"expected an Alloy, an AlloyBatch or a wt% composition string"
+    ):
         controlled_content(42, as_of="2026-11-22")
     with pytest.raises(InputError, match=r"catalog: expected a Catalog"):
         controlled_content(dy_magnet, as_of="2026-11-22", catalog="catalog.yaml")
@@ -179,10 +197,26 @@ def test_cli_content_table_and_mass(capsys):
 
 
 def test_cli_content_csv_and_bad_input(capsys):
-    assert main(["content", "Nd 25, Dy 4, B 1, Fe bal", "--basis", "mass", "--as-of", "2026-11-22", "--csv"]) == 0
+    assert (
+        main(
+            [
+                "content",
+                "Nd 25, Dy 4, B 1, Fe bal",
+                "--basis",
+                "mass",
+                "--as-of",
+                "2026-11-22",
+                "--csv",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("alloy,alloy_index,rule_id")
     assert main(["content", "Nd 25, Dy 4, B 1, Fe bal", "--basis", "mass", "--mass-kg", "-1"]) == 2
     assert "--mass-kg must be > 0 kg, got -1" in capsys.readouterr().err
-    assert main(["content", "Nd 25, Dy 4, B 1, Fe bal", "--basis", "mass", "--as-of", "2026-13-01"]) == 2
+    assert (
+        main(["content", "Nd 25, Dy 4, B 1, Fe bal", "--basis", "mass", "--as-of", "2026-13-01"])
+        == 2
+    )
     assert "is not a date" in capsys.readouterr().err

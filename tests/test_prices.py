@@ -87,7 +87,9 @@ def test_prefer_metal_quote():
 
 
 def test_missing_price_names_the_element():
-    with pytest.raises(PriceError, match=r"price vector 'ex_china_2025' has no price for 'Al' \(row marked missing"):
+    with pytest.raises(
+        PriceError, match=r"price vector 'ex_china_2025' has no price for 'Al' \(row marked missing"
+    ):
         P.price_vector("ex_china_2025").price("Al")
     with pytest.raises(PriceError, match=r"has no price for 'Zr'; supply one with"):
         P.price_vector("ex_china_2025").price("Zr")
@@ -104,7 +106,10 @@ def test_alloy_cost_missing_price_is_an_error_not_zero():
 
 
 def test_unknown_vector_and_bad_user_prices():
-    with pytest.raises(PriceError, match=r"unknown price vector 'europe'; shipped: china_domestic_2025, ex_china_2025"):
+    with pytest.raises(
+        PriceError,
+        match=r"unknown price vector 'europe'; shipped: china_domestic_2025, ex_china_2025",
+    ):
         P.price_vector("europe")
     with pytest.raises(PriceError, match=r"price for 'Dy' must be finite and >= 0 USD/kg, got -5"):
         P.price_vector({"Dy": -5})
@@ -125,7 +130,12 @@ def test_alloy_cost_hand_computed_and_vectorised():
     # second alloy: 18 + 0.2 + 0.69 = 18.89 USD/kg
     np.testing.assert_allclose(P.alloy_cost_per_kg(b, prices), [24.87, 18.89], rtol=1e-12)
     t = P.alloy_cost(b, "ex_china_2025")
-    assert list(t.columns) == ["alloy", "cost_usd_per_kg", "weakest_confidence", "low_confidence_elements"]
+    assert list(t.columns) == [
+        "alloy",
+        "cost_usd_per_kg",
+        "weakest_confidence",
+        "low_confidence_elements",
+    ]
     assert t["weakest_confidence"].eq("memory").all()  # Fe and B are [M]
     assert t.attrs["audit"]["price_vector"] == "ex_china_2025"
 
@@ -136,7 +146,10 @@ def test_shock_and_overrides():
     assert s.price("Tb") == pytest.approx(2 * v.price("Tb"), rel=1e-12)
     assert s.price("Dy") == v.price("Dy")
     assert "Tb×2" in s.id
-    with pytest.raises(PriceError, match=r"shock: multiplier for 'Al' but price vector 'ex_china_2025' has no price"):
+    with pytest.raises(
+        PriceError,
+        match=r"shock: multiplier for 'Al' but price vector 'ex_china_2025' has no price",
+    ):
         v.shock({"Al": 2.0})
     with pytest.raises(PriceError, match=r"multiplier for 'Tb' must be finite and >= 0"):
         v.shock({"Tb": -1.0})
@@ -164,7 +177,9 @@ def test_bad_user_csv(tmp_path):
         P.price_vector(p2)
     p3 = tmp_path / "bad3.csv"
     pd.DataFrame({"element": ["Dy"], "price_usd_per_kg": [-3.0]}).to_csv(p3, index=False)
-    with pytest.raises(PriceError, match=r"bad3.csv: row 2 \(Dy\): field 'price_usd_per_kg' is negative"):
+    with pytest.raises(
+        PriceError, match=r"bad3.csv: row 2 \(Dy\): field 'price_usd_per_kg' is negative"
+    ):
         P.price_vector(p3)
-    with pytest.raises(PriceError, match="price file .*nope.csv' not found"):
+    with pytest.raises(PriceError, match=r"price file .*nope\.csv' not found"):
         P.price_vector(tmp_path / "nope.csv")

@@ -74,7 +74,9 @@ def evaluation_units(catalog: Catalog, rule_ids: Iterable[str] | None = None) ->
             for lb in sub:
                 assert lb.evaluation is not None
                 units.append(
-                    Unit(rs, lb, lb.evaluation, lb.threshold or rs.threshold, listed, magnet, counted)
+                    Unit(
+                        rs, lb, lb.evaluation, lb.threshold or rs.threshold, listed, magnet, counted
+                    )
                 )
         else:
             units.append(Unit(rs, None, rs.evaluation, rs.threshold, listed, magnet, counted))
@@ -122,7 +124,12 @@ def end_use_effects(
         if end_use in r.end_uses:
             art = f" Art. {r.article}" if r.article else ""
             cond = f"; {r.condition}" if r.condition else ""
-            hits.append((r.effect, f"{unit.rule.short_name or unit.rule_id}{art}: {r.effect} ({r.scope}{cond})"))
+            hits.append(
+                (
+                    r.effect,
+                    f"{unit.rule.short_name or unit.rule_id}{art}: {r.effect} ({r.scope}{cond})",
+                )
+            )
     for rs in catalog:
         if rs.evaluation.test != "end_use_only" or not rs.destination:
             continue
@@ -138,7 +145,10 @@ def end_use_effects(
                 if end_use in r.end_uses:
                     where = f" {c.id}" if c else ""
                     hits.append(
-                        (r.effect, f"{rs.short_name or rs.id}{where} (destination {rs.destination}): {r.effect} ({r.scope})")
+                        (
+                            r.effect,
+                            f"{rs.short_name or rs.id}{where} (destination {rs.destination}): {r.effect} ({r.scope})",
+                        )
                     )
     if not hits:
         return "", f"no end-use rule of {unit.label} covers {end_use!r}"

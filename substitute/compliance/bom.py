@@ -85,7 +85,7 @@ def _shares(spec: Any, what: str) -> dict[str, float]:
         if bad:
             msg = f"{what}: unknown origin {bad[0]!r}; valid: {', '.join(map(repr, ORIGINS))}"
             raise InputError(msg)
-        out = {c: 0.0 for c in ORIGINS}
+        out = dict.fromkeys(ORIGINS, 0.0)
         for k, v in spec.items():
             try:
                 x = float(v)
@@ -190,7 +190,9 @@ class Part:
         if isinstance(alloy, str):
             alloy = as_batch(alloy, basis="mass")
         if not isinstance(alloy, AlloyBatch):
-            msg = f"part {name!r}: alloy must be an Alloy or a wt% string, got {type(alloy).__name__}"
+            msg = (
+                f"part {name!r}: alloy must be an Alloy or a wt% string, got {type(alloy).__name__}"
+            )
             raise InputError(msg)
         if len(alloy) != 1:
             msg = f"part {name!r}: alloy must be one alloy, got a batch of {len(alloy)}"
@@ -201,11 +203,17 @@ class Part:
         self.technology_origin = _check_choice(
             technology_origin, ("CN", "non-CN", "unknown"), f"part {name!r}: technology_origin"
         )
-        self.made_in = _check_choice(made_in, ("CN", "non-CN", "unknown"), f"part {name!r}: made_in")
-        self.value_usd = None if value_usd is None else _positive(value_usd, f"part {name!r}: value_usd", "USD")
+        self.made_in = _check_choice(
+            made_in, ("CN", "non-CN", "unknown"), f"part {name!r}: made_in"
+        )
+        self.value_usd = (
+            None if value_usd is None else _positive(value_usd, f"part {name!r}: value_usd", "USD")
+        )
 
     def __repr__(self) -> str:
-        return f"Part({self.name!r}, {self.alloy.to_string(decimals=3)!r}, mass_kg={self.mass_kg:g})"
+        return (
+            f"Part({self.name!r}, {self.alloy.to_string(decimals=3)!r}, mass_kg={self.mass_kg:g})"
+        )
 
     @property
     def children(self) -> tuple:
@@ -270,7 +278,9 @@ class Assembly:
             raise InputError(msg)
         for k in kids:
             if not isinstance(k, Part | Assembly):
-                msg = f"assembly {name!r}: children must be Part or Assembly, got {type(k).__name__}"
+                msg = (
+                    f"assembly {name!r}: children must be Part or Assembly, got {type(k).__name__}"
+                )
                 raise InputError(msg)
         names = [k.name for k in kids]
         dup = sorted({x for x in names if names.count(x) > 1})
@@ -279,7 +289,9 @@ class Assembly:
             raise InputError(msg)
         self._children = tuple(kids)
         self.value_usd = _positive(value_usd, f"assembly {name!r}: value_usd", "USD")
-        self.made_in = _check_choice(made_in, ("CN", "non-CN", "unknown"), f"assembly {name!r}: made_in")
+        self.made_in = _check_choice(
+            made_in, ("CN", "non-CN", "unknown"), f"assembly {name!r}: made_in"
+        )
         kids_mass = sum(k.mass_kg for k in kids)
         self.mass_given = mass_kg is not None or other_mass_kg is not None
         if other_mass_kg is not None:
@@ -295,7 +307,9 @@ class Assembly:
                     f"mass_kg {total:.6g} kg"
                 )
                 raise InputError(msg)
-            if other_mass_kg is not None and abs(kids_mass + other - total) > 1e-6 * max(total, 1.0):
+            if other_mass_kg is not None and abs(kids_mass + other - total) > 1e-6 * max(
+                total, 1.0
+            ):
                 msg = (
                     f"assembly {name!r}: mass_kg {total:g} kg != parts {kids_mass:g} kg + other_mass_kg "
                     f"{other:g} kg; give one of mass_kg or other_mass_kg"
@@ -308,7 +322,9 @@ class Assembly:
             self.mass_kg = kids_mass + self.other_mass_kg
 
     def __repr__(self) -> str:
-        return f"Assembly({self.name!r}, {len(self._children)} children, value_usd={self.value_usd:g})"
+        return (
+            f"Assembly({self.name!r}, {len(self._children)} children, value_usd={self.value_usd:g})"
+        )
 
     @property
     def children(self) -> tuple[Part | Assembly, ...]:
@@ -407,7 +423,9 @@ class _Node:
         return float(alloy_cost_per_kg(self.node.alloy, pv)[0]) * self.node.mass_kg
 
     def tech_origin(self, trigger: Sequence[str]) -> str:
-        origins = [p.technology_origin for p in self.parts if any(p.mass_fraction(e) > 0 for e in trigger)]
+        origins = [
+            p.technology_origin for p in self.parts if any(p.mass_fraction(e) > 0 for e in trigger)
+        ]
         if not origins:
             return ""
         if "CN" in origins:
@@ -544,7 +562,9 @@ def assess(
         for u in units:
             if level not in u.evaluation.levels:
                 continue
-            row = _assess_unit(u, nd, d, assume, pv, share_basis, recycled_counts_as, customs_practice_floor)
+            row = _assess_unit(
+                u, nd, d, assume, pv, share_basis, recycled_counts_as, customs_practice_floor
+            )
             if row is None:
                 continue
             if row["status"] in ("licence_required", "unknown_status"):
@@ -685,28 +705,30 @@ def _assess_unit(
         "as_of": d.isoformat(),
         "made_in": made_in,
         "technology_origin": "",
-        "verified": all(u.element_verified(e) for e in present) if present else u.rule.verified is not False,
+        "verified": all(u.element_verified(e) for e in present)
+        if present
+        else u.rule.verified is not False,
         "assumptions": assumptions,
         "_priced": False,
     }
     # value columns for every row when prices allow (informative); value_share rows require them
     value_needed = test == "value_share" and part_ii and made_in != "CN"
-    try:
-        if test == "information_only":  # masses only: a value share of a list means nothing
-            raise PriceError("not priced")
-        v_item = nd.value(pv)
-        v_cn = _counted_value(nd, els, pv, "cn")
-        v_best = _counted_value(nd, els, pv, "best")
-        row.update(
-            controlled_value_cn_usd=v_cn,
-            value_usd=v_item,
-            value_share=v_cn / v_item,
-            value_share_best_case=v_best / v_item,
-        )
-        row["_priced"] = bool(present)
-    except PriceError:
-        if value_needed:
-            raise
+    if test != "information_only":  # a value share of a criticality list means nothing
+        try:
+            v_item = nd.value(pv)
+            v_cn = _counted_value(nd, els, pv, "cn")
+            v_best = _counted_value(nd, els, pv, "best")
+        except PriceError:
+            if value_needed:  # a price that matters: never a silent zero
+                raise
+        else:
+            row.update(
+                controlled_value_cn_usd=v_cn,
+                value_usd=v_item,
+                value_share=v_cn / v_item,
+                value_share_best_case=v_best / v_item,
+            )
+            row["_priced"] = bool(present)
     if not nd.value_given and (value_needed or row["_priced"]):
         assumptions.append(
             f"{name!r} has no value_usd: valued at raw-material cost at {pv.id!r} "
@@ -757,7 +779,9 @@ def _verdict(
     if test == "any_content":
         if oc in ("exported_from_china", "china_origin_item"):
             if made_in == "non-CN":
-                what = "exports from China" if oc == "exported_from_china" else "items of China origin"
+                what = (
+                    "exports from China" if oc == "exported_from_china" else "items of China origin"
+                )
                 extra = ""
                 cn_els = [e for e in present if nd.m_cn.get(e, 0) > 0]
                 if cn_els and oc == "exported_from_china":
@@ -765,7 +789,10 @@ def _verdict(
                         f"; its China-origin {', '.join(cn_els)} needed a licence when exported from China "
                         "as metal, alloy or oxide"
                     )
-                return "not_controlled", f"{u.label} covers {what}; {name!r} is made outside China{extra}."
+                return (
+                    "not_controlled",
+                    f"{u.label} covers {what}; {name!r} is made outside China{extra}.",
+                )
             if made_in == "unknown":
                 assumptions.append(
                     f"made_in of {name!r} unknown: treated as made in China for {u.label} (conservative)"
@@ -783,16 +810,21 @@ def _verdict(
             if floor_on:
                 fl = _floor(u)
                 if fl is not None:
-                    s = sum(
-                        p.mass_kg * p.mass_fraction(e) for p in nd.parts for e in fl[1]
-                    ) / nd.mass_kg
+                    s = (
+                        sum(p.mass_kg * p.mass_fraction(e) for p in nd.parts for e in fl[1])
+                        / nd.mass_kg
+                    )
                     others = [e for e in trig_present if e not in fl[1]]
                     if s <= fl[0] and not others:
                         assumptions.append(
                             "UNOFFICIAL customs-practice floor applied (Dy+Tb <= 0.1 wt%; supplier report, "
                             "not MOFCOM text)"
                         )
-                        row["threshold"], row["threshold_basis"], row["comparator"] = fl[0], "mass_share", ">"
+                        row["threshold"], row["threshold_basis"], row["comparator"] = (
+                            fl[0],
+                            "mass_share",
+                            ">",
+                        )
                         row["margin"] = s / fl[0]
                         return (
                             "below_threshold",
@@ -801,7 +833,11 @@ def _verdict(
                             "any content counts.",
                         )
             items = "; ".join(
-                dict.fromkeys(it.magnet_item for it in u.rule.items if it.magnet_item and it.element in trig_present)
+                dict.fromkeys(
+                    it.magnet_item
+                    for it in u.rule.items
+                    if it.magnet_item and it.element in trig_present
+                )
             )
             return (
                 "licence_required",
@@ -845,7 +881,10 @@ def _verdict(
                 f"{u.label}: cannot be computed from composition; was the magnet in {name!r} made with "
                 "process or equipment licensed from China? Give technology_origin 'CN' or 'non-CN'.",
             )
-        return "not_controlled", f"{u.label}: the magnet in {name!r} was not made with China-origin technology."
+        return (
+            "not_controlled",
+            f"{u.label}: the magnet in {name!r} was not made with China-origin technology.",
+        )
     # value_share
     row["share_basis"] = share_basis
     if made_in == "CN":
@@ -859,9 +898,15 @@ def _verdict(
             f"{u.label}: {name!r} holds no {trig} magnet material, so it is not an Annex 1 Part II item.",
         )
     if made_in == "unknown":
-        assumptions.append(f"made_in of {name!r} unknown: treated as foreign-made for {u.label} (conservative)")
+        assumptions.append(
+            f"made_in of {name!r} unknown: treated as foreign-made for {u.label} (conservative)"
+        )
     if nd.level != "part":
-        pii = [it for it in (u.rule.annex1.part_II_items if u.rule.annex1 else []) if it.kind == "assemblies"]
+        pii = [
+            it
+            for it in (u.rule.annex1.part_II_items if u.rule.annex1 else [])
+            if it.kind == "assemblies"
+        ]
         flag = " (unverified)" if any(it.verified is False for it in pii) else ""
         assumptions.append(
             f"{name!r} is treated as a Part II item because it contains Part II magnet material (Part II "
@@ -1018,7 +1063,10 @@ def headroom(
         cross = np.nan
     note = "other elements' mass fractions held fixed; the balance element absorbs the change"
     if slope <= 0:
-        w_star, limited = 1.0, "no China-origin share of this element: the threshold is never reached"
+        w_star, limited = (
+            1.0,
+            "no China-origin share of this element: the threshold is never reached",
+        )
     else:
         w_raw = (target - A) / slope
         if w_raw <= 0:
@@ -1213,13 +1261,17 @@ def value_share_batch(
             raise InputError(msg)
     trig = [e for e in u.trigger if e in b.elements]
     part_ii = (
-        (np.stack([b.get_mass_fraction(e) for e in trig], axis=1) > 0).any(axis=1) if trig else np.zeros(n, bool)
+        (np.stack([b.get_mass_fraction(e) for e in trig], axis=1) > 0).any(axis=1)
+        if trig
+        else np.zeros(n, bool)
     )
     T = float(u.threshold.value)  # type: ignore[union-attr]
     share = v_cn / V
     comp = u.threshold.comparator if u.threshold else ">="
     caught = (share >= T) if comp == ">=" else (share > T)
-    if_in_force = np.where(part_ii, np.where(caught, "licence_required", "below_threshold"), "not_controlled")
+    if_in_force = np.where(
+        part_ii, np.where(caught, "licence_required", "below_threshold"), "not_controlled"
+    )
     raw = u.raw_status(d)
     treated = treat_status(raw, assume)
     status = if_in_force if treated == "in_force" else np.full(n, "not_controlled")

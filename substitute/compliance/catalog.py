@@ -436,7 +436,8 @@ def _count_unverified(rs: RuleSet) -> int:
     def walk(o: Any) -> int:
         if isinstance(o, dict):
             return sum(
-                (1 if (("verified" in str(k)) and v is False) else 0) + walk(v) for k, v in o.items()
+                (1 if (("verified" in str(k)) and v is False) else 0) + walk(v)
+                for k, v in o.items()
             )
         if isinstance(o, list):
             return sum(walk(v) for v in o)
@@ -446,7 +447,9 @@ def _count_unverified(rs: RuleSet) -> int:
 
 
 # --------------------------------------------------------------------------------------------- loading
-def _build(raw: Any, where: str, overlays: Sequence[tuple[Any, str]]) -> tuple[CatalogMeta, list, list, list]:
+def _build(
+    raw: Any, where: str, overlays: Sequence[tuple[Any, str]]
+) -> tuple[CatalogMeta, list, list, list]:
     if not isinstance(raw, dict) or "rule_sets" not in raw or "catalog" not in raw:
         msg = f"{where}: a catalog file needs top-level keys 'catalog' and 'rule_sets'"
         raise RuleSetError(msg)

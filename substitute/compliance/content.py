@@ -244,9 +244,15 @@ def controlled_content(
                 controlled = False
             elif test == "any_content":
                 scope = (
-                    "magnet_item" if e in u.trigger else "listed_feedstock" if e in u.listed else "listed"
+                    "magnet_item"
+                    if e in u.trigger
+                    else "listed_feedstock"
+                    if e in u.listed
+                    else "listed"
                 )
-                verdict, reason = _any_content(u, e, scope, present, in_force, status_txt, n, reasons)
+                verdict, reason = _any_content(
+                    u, e, scope, present, in_force, status_txt, n, reasons
+                )
                 if floor is not None and e in floor[1] and in_force and scope == "magnet_item":
                     assert floor_sum is not None
                     floor_used = present & (floor_sum <= floor[0])
@@ -479,7 +485,10 @@ def licence_flags(
     zb = _check_zero_below(zero_below)
     out: dict[str, np.ndarray] = {}
     for u in evaluation_units(cat):
-        if u.evaluation.test != "any_content" or u.evaluation.origin_condition != "exported_from_china":
+        if (
+            u.evaluation.test != "any_content"
+            or u.evaluation.origin_condition != "exported_from_china"
+        ):
             continue
         if not u.trigger:
             out[u.rule_id] = np.zeros(len(b), bool)
@@ -497,6 +506,8 @@ def licence_flags(
     df = pd.DataFrame(out, index=pd.Index(list(b.names), name="alloy"))
     df.attrs["audit"] = cat.audit(as_of=d, assume=assume)
     df.attrs["assumptions"] = [f"status_unknown rules are treated as {assume!r}"] + (
-        ["UNOFFICIAL customs-practice floor applied (Dy+Tb <= 0.1 wt%)"] if customs_practice_floor else []
+        ["UNOFFICIAL customs-practice floor applied (Dy+Tb <= 0.1 wt%)"]
+        if customs_practice_floor
+        else []
     )
     return df

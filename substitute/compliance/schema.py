@@ -227,7 +227,11 @@ class Dates(_Model):
         if (self.suspended_from is None) != (self.suspended_until is None):
             msg = "suspended_from and suspended_until must be given together"
             raise ValueError(msg)
-        if self.suspended_from and self.suspended_until and self.suspended_until < self.suspended_from:
+        if (
+            self.suspended_from
+            and self.suspended_until
+            and self.suspended_until < self.suspended_from
+        ):
             msg = "suspended_until is before suspended_from"
             raise ValueError(msg)
         if self.published and self.effective and self.effective < self.published:
@@ -434,8 +438,10 @@ class RuleSet(_Model):
             msg = f"duplicate limb/clause ids {ids}"
             raise ValueError(msg)
         for lb in self.limbs:
-            if lb.evaluation is not None and lb.evaluation.test == "value_share" and (
-                lb.threshold is None or lb.threshold.basis != "value_share"
+            if (
+                lb.evaluation is not None
+                and lb.evaluation.test == "value_share"
+                and (lb.threshold is None or lb.threshold.basis != "value_share")
             ):
                 msg = f"limb {lb.id!r}: a value_share evaluation needs a value_share threshold"
                 raise ValueError(msg)

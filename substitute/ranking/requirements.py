@@ -1,0 +1,222 @@
+"""What a substitute must do: performance at temperature, cost limits, and licence conditions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from substitute.errors import InputError
+
+__all__ = ["ComplianceCondition", "Requirements"]
+
+LEVELS = ("magnet", "part", "assembly")
+BASES = ("value_share", "mass_share", "any_content")
+
+
+@dataclass(frozen=True)
+class ComplianceCondition:
+    """One licence condition: a rule set (or limb) tested at a BOM level on a basis.
+
+    Parameters
+    ----------
+    rule : str
+        Rule-set id in the catalog, e.g. ``"CN-MOFCOM-2025-61"``.
+    limb : str, optional
+        Limb id, e.g. ``"1(1)"`` for No. 61's value-share test.
+    level : {"magnet", "part", "assembly"}
+        BOM level whose value (or mass) is the denominator.
+    basis : {"value_share", "mass_share", "any_content"}
+        ``value_share`` as the rule states it; ``mass_share`` is the labelled alternative reading;
+        ``any_content`` tests any deliberate content (No. 18 / No. 57 magnet items).
+    threshold : float, optional
+        Override of the catalog threshold (fraction, e.g. 0.001 for 0.1 %).
+    """
+
+    rule: str
+    limb: str | None = None
+    level: str = "assembly"
+    basis: str = "value_share"
+    threshold: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            msg = f"compliance level {self.level!r} is not one of {', '.join(LEVELS)}"
+            raise InputError(msg)
+        if self.basis not in BASES:
+            msg = f"compliance basis {self.basis!r} is not one of {', '.join(BASES)}"
+            raise InputError(msg)
+        if self.threshold is not None and not (0 <= self.threshold < 1):
+            msg = f"threshold must be a fraction in [0, 1) (0.001 = 0.1 %), got {self.threshold}"
+            raise InputError(msg)
+
+    @property
+    def key(self) -> str:
+        """Column-safe id, e.g. ``CN-MOFCOM-2025-61_1(1)@assembly``."""
+        return f"{self.rule}{'_' + self.limb if self.limb else ''}@{self.level}"
+
+
+def _default_conditions() -> tuple[ComplianceCondition, ...]:
+    return (
+        ComplianceCondition("CN-MOFCOM-GAC-2025-18", level="magnet", basis="any_content"),
+        ComplianceCondition("CN-MOFCOM-GAC-2025-57", level="magnet", basis="any_content"),
+        ComplianceCondition(
+            "CN-MOFCOM-2025-61", limb="1(1)", level="assembly", basis="value_share"
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Requirements a substitute must meet, and the conditions it is tested under.
+
+    Parameters
+    ----------
+    temperature_C : float
+        Operating temperature, °C, at which the performance limits apply.
+    min_br_T : float, optional
+        Minimum remanence at ``temperature_C``, T.
+    min_hcj_kA_per_m : float, optional
+        Minimum intrinsic coercivity at ``temperature_C``, kA/m.
+    no_irreversible_loss : bool, default True
+        Require no irreversible loss at ``temperature_C`` for the working point set by ``permeance`` and
+        ``external_field_kA_per_m`` (i.e. ``tmax_C ≥ temperature_C``).
+    permeance : float, default 2.0
+        Permeance coefficient Pc of the working point (vendors quote Tw at Pc ≈ 2).
+    external_field_kA_per_m : float, default 0
+        Opposing external (armature) field at the working point, kA/m.
+    min_bhmax_kJ_per_m3 : float, optional
+        Minimum energy product at ``temperature_C``, kJ/m³.
+    max_cost_usd_per_kg, max_cost_usd_per_part : float, optional
+        Raw-material cost limits, USD per kg of magnet and USD per part.
+    magnet_mass_kg : float, default 1.6
+        Magnet mass in the part, kg (one traction motor rotor carries ≈ 1–2 kg of NdFeB).
+    part_value_usd, assembly_value_usd : float, optional
+        Values of the part and of the assembly it sits in, USD (denominators of value shares).
+    as_of : str or date, default today
+        Date the rules are evaluated for.
+    assume : {"in_force", "suspended"}
+        How a rule whose suspension ended with no later record (``status_unknown``) is treated.
+    compliance : sequence of ComplianceCondition
+        Licence conditions tested (default: No. 18 and No. 57 on the magnet by content, No. 61 limb 1(1)
+        on the assembly by value share).
+    require_below_thresholds : bool, default True
+        Make "no licence required" a hard constraint; if False, compliance is only an objective.
+    conservative : bool, default True
+        Test performance limits on the pessimistic side of the prediction interval (``_lo``).
+    made_in : {"CN", "non-CN", "unknown"}, default "non-CN"
+        Where the magnet is made: No. 18/57 control exports *from China*; No. 61 catches foreign-made items.
+    """
+
+    temperature_C: float = 150.0
+    min_br_T: float | None = None
+    min_hcj_kA_per_m: float | None = None
+    no_irreversible_loss: bool = True
+    permeance: float = 2.0
+    external_field_kA_per_m: float = 0.0
+    min_bhmax_kJ_per_m3: float | None = None
+    max_cost_usd_per_kg: float | None = None
+    max_cost_usd_per_part: float | None = None
+    magnet_mass_kg: float = 1.6
+    part_value_usd: float | None = None
+    assembly_value_usd: float | None = 4200.0
+    as_of: str | dt.date = field(default_factory=dt.date.today)
+    assume: str = "in_force"
+    compliance: tuple[ComplianceCondition, ...] = field(default_factory=_default_conditions)
+    require_below_thresholds: bool = True
+    conservative: bool = True
+    made_in: str = "non-CN"
+
+    def __post_init__(self) -> None:
+        def positive(name: str, allow_zero: bool = False) -> None:
+            v = getattr(self, name)
+            if v is None:
+                return
+            ok = v >= 0 if allow_zero else v > 0
+            if not ok:
+                msg = f"{name} must be {'≥' if allow_zero else '>'} 0, got {v}"
+                raise InputError(msg)
+
+        for name in (
+            "min_br_T",
+            "min_hcj_kA_per_m",
+            "min_bhmax_kJ_per_m3",
+            "max_cost_usd_per_kg",
+            "max_cost_usd_per_part",
+            "magnet_mass_kg",
+            "part_value_usd",
+            "assembly_value_usd",
+            "permeance",
+        ):
+            positive(name)
+        positive("external_field_kA_per_m", allow_zero=True)
+        if not -60 <= self.temperature_C <= 400:
+            msg = f"temperature_C {self.temperature_C} °C is outside −60…400 °C"
+            raise InputError(msg)
+        if self.min_br_T is not None and self.min_br_T > 1.6:
+            msg = (
+                f"min_br_T = {self.min_br_T} T exceeds the saturation polarisation of Nd2Fe14B "
+                "(≈1.61 T at room temperature): no magnet can meet it"
+            )
+            raise InputError(msg)
+        if self.assume not in ("in_force", "suspended"):
+            msg = f"assume must be 'in_force' or 'suspended', got {self.assume!r}"
+            raise InputError(msg)
+        if self.made_in not in ("CN", "non-CN", "unknown"):
+            msg = f"made_in must be 'CN', 'non-CN' or 'unknown', got {self.made_in!r}"
+            raise InputError(msg)
+        if (
+            self.part_value_usd
+            and self.assembly_value_usd
+            and self.part_value_usd > self.assembly_value_usd
+        ):
+            msg = (
+                f"part_value_usd ({self.part_value_usd:g}) exceeds assembly_value_usd "
+                f"({self.assembly_value_usd:g}): a part cannot be worth more than its assembly"
+            )
+            raise InputError(msg)
+        conds = tuple(
+            c if isinstance(c, ComplianceCondition) else ComplianceCondition(**c)
+            for c in self.compliance
+        )
+        object.__setattr__(self, "compliance", conds)
+        for c in conds:
+            if c.level == "part" and self.part_value_usd is None and c.basis == "value_share":
+                msg = f"condition {c.key} tests the part's value share: give part_value_usd"
+                raise InputError(msg)
+            if (
+                c.level == "assembly"
+                and self.assembly_value_usd is None
+                and c.basis == "value_share"
+            ):
+                msg = f"condition {c.key} tests the assembly's value share: give assembly_value_usd"
+                raise InputError(msg)
+
+    @classmethod
+    def from_mapping(cls, spec: Mapping[str, Any], where: str = "requirements") -> Requirements:
+        """Build from a study-file table; unknown keys are named in the error."""
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(spec) - known)
+        if unknown:
+            msg = f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}"
+            raise InputError(msg)
+        spec = dict(spec)
+        if "compliance" in spec:
+            conds: Sequence[Any] = spec["compliance"]
+            out = []
+            for i, c in enumerate(conds):
+                ckeys = set(ComplianceCondition.__dataclass_fields__)
+                bad = sorted(set(c) - ckeys)
+                if bad:
+                    msg = f"{where}.compliance[{i}]: unknown key(s) {', '.join(bad)}; valid: {', '.join(sorted(ckeys))}"
+                    raise InputError(msg)
+                out.append(ComplianceCondition(**c))
+            spec["compliance"] = tuple(out)
+        return cls(**spec)
+
+    def describe(self) -> dict[str, Any]:
+        """Plain dict of every setting (for audit stamps and reports)."""
+        d = asdict(self)
+        d["as_of"] = str(self.as_of)
+        return d
