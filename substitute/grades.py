@@ -190,7 +190,7 @@ def _typical(name: str, route: str):
         msg = f"typical_chemistry covers route 'sintered' or 'sintered_gbd', got {route!r}"
         raise InputError(msg)
     base = _reference("sintered_base").mass_fraction
-    els = list(base.index) + ["Dy", "Tb"]
+    els = [*list(base.index), "Dy", "Tb"]
     tre_grid = np.arange(27.0, 34.01, 0.25)  # wt% total RE
     if route == "sintered":
         hre_grid = np.round(np.arange(0.0, 12.01, 0.1), 2)
@@ -216,10 +216,7 @@ def _typical(name: str, route: str):
             rows[:, j] = base[el]
     fe = els.index("Fe")
     rows[:, fe] = 1.0 - rows.sum(axis=1)
-    if route == "sintered":
-        keep = (T - H) > 5.0
-    else:
-        keep = np.ones(T.size, bool)
+    keep = (T - H) > 5.0 if route == "sintered" else np.ones(T.size, bool)
     rows, T, H, B = rows[keep], T[keep], H[keep], B[keep]
     batch = AlloyBatch(rows, els)
     kw = {}
@@ -295,5 +292,9 @@ def typical_chemistry(name: str, route: str = "sintered", return_info: bool = Fa
     band = grade(name)
     row, els, info = _typical(band["name"], route)
     pct = {e: 100.0 * v for e, v in zip(els, row, strict=True) if v > 0}
-    alloy = Alloy.from_mass_percent(pct, normalize=True, name=f"{band['name']} typical ({route}, least HRE under the substitute model)")
+    alloy = Alloy.from_mass_percent(
+        pct,
+        normalize=True,
+        name=f"{band['name']} typical ({route}, least HRE under the substitute model)",
+    )
     return (alloy, dict(info)) if return_info else alloy

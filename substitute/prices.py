@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -621,7 +621,8 @@ def price_vector(
                 "(or pass a dict of USD/kg or a path to a CSV)"
             )
             raise PriceError(msg)
-        pv = _shipped(spec, prefer)
+        cached = _shipped(spec, prefer)  # hand out a copy: callers cannot alter the cache
+        pv = replace(cached, table=cached.table.copy(), quotes=cached.quotes.copy())
     else:
         msg = f"prices: expected a vector name, a CSV path, a dict or a PriceVector, got {type(spec).__name__}"
         raise PriceError(msg)

@@ -120,14 +120,25 @@ def test_06_tb_gbd_gain(tb_wt):
 def test_06_gbd_beats_bulk_and_falls_with_thickness():
     # [S mainrich] GBD needs 30-70 % less HRE for the same HcJ and keeps Br 1-3 % higher;
     # the gain falls off beyond ~3-6 mm per face
-    target = one(alloy(Tb_add=0.6), route="sintered_gbd", gbd_element="Tb", gbd_mass_percent=0.6, thickness_mm=4)
-    bulk = {w: one(alloy(Tb=w)) for w in np.arange(0.6, 4.01, 0.1)}
-    w_needed = min(w for w, r in bulk.items() if r["hcj_kA_per_m"] >= target["hcj_kA_per_m"])
-    assert 0.6 <= (1 - 0.6 / w_needed) * 1.0 + 0.3  # at least 30 % less HRE
-    assert 0.6 / w_needed <= 0.7
-    assert target["br_T"] > bulk[round(w_needed, 1)]["br_T"] if round(w_needed, 1) in bulk else True
+    target = one(
+        alloy(Tb_add=0.6),
+        route="sintered_gbd",
+        gbd_element="Tb",
+        gbd_mass_percent=0.6,
+        thickness_mm=4,
+    )
+    bulk = [(w, one(alloy(Tb=w))) for w in np.arange(0.6, 4.01, 0.1)]
+    w_needed, row = next((w, r) for w, r in bulk if r["hcj_kA_per_m"] >= target["hcj_kA_per_m"])
+    assert 0.6 / w_needed <= 0.7  # at least 30 % less heavy RE
+    assert target["br_T"] > row["br_T"]  # and a higher Br
     gains = [
-        one(alloy(Tb_add=0.6), route="sintered_gbd", gbd_element="Tb", gbd_mass_percent=0.6, thickness_mm=t)["hcj_kA_per_m"]
+        one(
+            alloy(Tb_add=0.6),
+            route="sintered_gbd",
+            gbd_element="Tb",
+            gbd_mass_percent=0.6,
+            thickness_mm=t,
+        )["hcj_kA_per_m"]
         for t in (3, 6, 12, 20)
     ]
     assert np.all(np.diff(gains) < 0)
@@ -189,8 +200,13 @@ def test_11_grade_consistency(name):
     number, suffix = grades.parse_grade(sb.classify(r).iloc[0])
     band = sb.grade(f"N{number}")
     row = r.iloc[0]
-    assert band["bhmax_min_kJ_per_m3"] <= row["bhmax_kJ_per_m3"] <= band["bhmax_max_kJ_per_m3"] * 1.02
-    assert row["hcj_kA_per_m"] >= sb.grade(f"N{number}{'' if suffix == 'N' else suffix}")["hcj_min_kA_per_m"]
+    assert (
+        band["bhmax_min_kJ_per_m3"] <= row["bhmax_kJ_per_m3"] <= band["bhmax_max_kJ_per_m3"] * 1.02
+    )
+    assert (
+        row["hcj_kA_per_m"]
+        >= sb.grade(f"N{number}{'' if suffix == 'N' else suffix}")["hcj_min_kA_per_m"]
+    )
 
 
 # 12 ------------------------------------------------------------------------------------------
@@ -232,7 +248,9 @@ def test_14_grain_size_and_hot_deformed_ratio():
     h = [one(a, grain_size_um=d)["hcj_kA_per_m"] for d in (10, 6, 3, 1)]
     assert np.all(np.diff(h) > 0)
     hd = one(sb.Alloy.parse("Nd29.5 Co3 Ga0.5 B0.95 Fe bal", basis="mass"), route="hot_deformed")
-    ha = sb.intrinsic(sb.Alloy.parse("Nd29.5 Co3 Ga0.5 B0.95 Fe bal", basis="mass"))["mu0ha_T"].iloc[0]
+    ha = sb.intrinsic(sb.Alloy.parse("Nd29.5 Co3 Ga0.5 B0.95 Fe bal", basis="mass"))[
+        "mu0ha_T"
+    ].iloc[0]
     assert hd["hcj_kA_per_m"] * 4e-7 * np.pi * 1e3 / ha == pytest.approx(0.25, abs=0.07)
 
 
@@ -267,4 +285,4 @@ def test_16_tmax_falls_with_permeance():
     a = grades.typical_chemistry("N42SH")
     t = [one(a, permeance=pc)["tmax_C"] for pc in (3.0, 2.0, 1.0, 0.5)]
     assert np.all(np.diff(t) < 0)
-    assert t[1] == pytest.approx(150, abs=30)
+    assert t[1] == pytest.approx(150, abs=15)  # k fitted on the Tw ladder (all suffixes)

@@ -149,6 +149,7 @@ def test_status_at_date_edges(cat, rule, limb, date, status):
 
 def test_status_accepts_date_objects(cat):
     assert status_at(cat[N18], dt.date(2025, 4, 4)) == "in_force"
+    assert cat[N61].status_at(dt.date(2026, 11, 11), limb="1(1)") == "status_unknown"
     assert status_at(cat[N18], dt.datetime(2025, 4, 3, 23, 59)) == "not_yet_published"
 
 

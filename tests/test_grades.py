@@ -25,7 +25,9 @@ def test_grade_confidence_flags_memory_rows():
     assert sb.grade("N42SH")["confidence"]["hcj_min"] == "source"
 
 
-@pytest.mark.parametrize(("name", "expected"), [("42SH", "N42SH"), ("n52", "N52"), ("N38TH", "N38AH")])
+@pytest.mark.parametrize(
+    ("name", "expected"), [("42SH", "N42SH"), ("n52", "N52"), ("N38TH", "N38AH")]
+)
 def test_grade_name_variants(name, expected):
     assert sb.grade(name)["name"] == expected
 
@@ -63,7 +65,9 @@ def test_classify_examples():
 
 
 def test_classify_only_room_temperature_rows():
-    df = pd.DataFrame({"br_T": [1.3, 1.1], "hcj_kA_per_m": [1600.0, 600.0], "temperature_C": [20.0, 150.0]})
+    df = pd.DataFrame(
+        {"br_T": [1.3, 1.1], "hcj_kA_per_m": [1600.0, 600.0], "temperature_C": [20.0, 150.0]}
+    )
     assert sb.classify(df).tolist() == ["N42SH", None]
 
 

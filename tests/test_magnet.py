@@ -198,3 +198,9 @@ def test_per_alloy_route_parameter_arrays():
     b = sb.AlloyBatch.concat([sb.Alloy.parse(BASE, basis="mass")] * 3)
     arr = predict_arrays(b, "sintered", [20.0], grain_size_um=np.array([8.0, 4.0, 2.0]))
     assert np.all(np.diff(arr["hcj_kA_per_m"][:, 0]) > 0)
+
+
+def test_knee_field_below_hcj(base):
+    r = sb.predict(base, temperature_C=[20, 120])
+    assert (r["hk_kA_per_m"] < r["hcj_kA_per_m"]).all()
+    assert (r["hk_kA_per_m"] > 0.8 * r["hcj_kA_per_m"]).all()  # sintered squareness 0.90-0.95

@@ -529,7 +529,7 @@ def assess(
     >>> unit = sb.Assembly("e-axle", [sb.Part("magnets", a, 1.6, origin={"Dy": "CN"})], value_usd=4200)
     >>> r = sb.assess(unit, as_of="2026-11-22", prices="ex_china_2025")
     >>> row = r.query("level == 'assembly' and limb == '1(1)'").iloc[0]
-    >>> round(row.value_share, 5), row.status
+    >>> round(float(row.value_share), 5), row.status
     (0.01399, 'licence_required')
     """
     cat = catalog if catalog is not None else load_catalog()
@@ -1269,15 +1269,21 @@ def value_share_batch(
     share = v_cn / V
     comp = u.threshold.comparator if u.threshold else ">="
     caught = (share >= T) if comp == ">=" else (share > T)
-    if_in_force = np.where(
-        part_ii, np.where(caught, "licence_required", "below_threshold"), "not_controlled"
-    )
+    # categorical columns (no per-row string objects): codes into STATUSES
+    code = np.where(part_ii, np.where(caught, 0, 1), 2).astype(np.int8)
+    if_in_force = pd.Categorical.from_codes(code, categories=list(STATUSES))
     raw = u.raw_status(d)
     treated = treat_status(raw, assume)
-    status = if_in_force if treated == "in_force" else np.full(n, "not_controlled")
+    if treated != "in_force":
+        code = np.full(n, 2, np.int8)
+    status = pd.Categorical.from_codes(code, categories=list(STATUSES))
+    names = list(b.names)
+    alloy = (
+        pd.Categorical.from_codes(np.arange(n), categories=names) if len(set(names)) == n else names
+    )
     df = pd.DataFrame(
         {
-            "alloy": list(b.names),
+            "alloy": alloy,
             "part_ii_item": part_ii,
             "controlled_value_cn_usd": v_cn,
             "item_value_usd": V,
@@ -1286,14 +1292,18 @@ def value_share_batch(
             "margin": share / T,
             "status_if_in_force": if_in_force,
             "status": status,
-            "rule_status": raw,
-            "treated_as": treated,
-            "assumption": assume,
-            "as_of": d.isoformat(),
+            "rule_status": _const(raw, n),
+            "treated_as": _const(treated, n),
+            "assumption": _const(assume, n),
+            "as_of": _const(d.isoformat(), n),
         }
     )
     df.attrs["audit"] = {**cat.audit(as_of=d, assume=assume), **pv.audit()}
     return df
+
+
+def _const(value: str, n: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=[value])
 
 
 # --------------------------------------------------------------------------------------------- BOM file

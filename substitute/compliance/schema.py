@@ -425,6 +425,12 @@ class RuleSet(_Model):
     def _v_controlled_elements(cls, v: list[str]) -> list[str]:
         return _check_elements(v)
 
+    def status_at(self, as_of: dt.date | str, limb: str | None = None) -> str:
+        """Raw status on a date (see :func:`substitute.compliance.catalog.status_at`)."""
+        from substitute.compliance.catalog import status_at
+
+        return status_at(self, as_of, limb)
+
     @model_validator(mode="after")
     def _consistency(self) -> RuleSet:
         if self.kind == "criticality_list" and self.evaluation.test != "information_only":

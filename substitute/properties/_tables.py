@@ -95,7 +95,15 @@ def end_member_vectors() -> dict[str, np.ndarray]:
     """Arrays over :data:`MAIN_PHASE_RE` used by the vectorised mixing rules (from the fitted JSON)."""
     p = params()["intrinsic"]
     out = {}
-    for key in ("js_295K_T", "mu0ha_295K_T", "tc_K", "kuzmin_s", "bow_js_T", "bow_ha_T", "bow_tc_K"):
+    for key in (
+        "js_295K_T",
+        "mu0ha_295K_T",
+        "tc_K",
+        "kuzmin_s",
+        "bow_js_T",
+        "bow_ha_T",
+        "bow_tc_K",
+    ):
         out[key] = np.array([p["end_members"][r][key] for r in MAIN_PHASE_RE], dtype=float)
     return out
 

@@ -134,12 +134,14 @@ def fit_intrinsic() -> dict[str, Any]:
         "tc_z": ct["co_site_fraction"].tolist(),
         "tc_shift_K": (ct["tc_K"] - ct["tc_K"].iloc[0]).tolist(),
     }
-    tc_res = [r["rms_residual"] for r in bowing_report if r["property"] == "tc_K" and r["rms_residual"]]
+    tc_res = [
+        r["rms_residual"] for r in bowing_report if r["property"] == "tc_K" and r["rms_residual"]
+    ]
     return {
         "end_members": ends,
         "bowing_fits": bowing_report,
         "cobalt": cobalt,
-        "tc_uncertainty_K": float(max(tc_res + [5.0])) * 2.0,
+        "tc_uncertainty_K": float(max([*tc_res, 5.0])) * 2.0,
     }
 
 
@@ -159,7 +161,11 @@ def _prior_params(intrinsic: dict) -> dict[str, Any]:
         "global": g,
         "routes": routes,
         "intrinsic": intrinsic,
-        "uncertainty": {"tc_K": intrinsic["tc_uncertainty_K"], "alpha_pct_per_K": 0.01, "beta_pct_per_K": 0.06},
+        "uncertainty": {
+            "tc_K": intrinsic["tc_uncertainty_K"],
+            "alpha_pct_per_K": 0.01,
+            "beta_pct_per_K": 0.06,
+        },
         "domain": {"min_main_phase_mass_fraction": 0.7},
     }
 
@@ -261,37 +267,95 @@ def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
             continue
         try:
             a = parse_row_alloy(r["composition"], r["composition_basis"])
-        except Exception:  # noqa: BLE001 - unparseable rows are reported, not fitted
+        except Exception:
             continue
         if not _in_domain(a, r["route"], float(r["temperature_C"])):
             continue  # fit only on rows inside the model's applicability domain
         for prop, sig, lg in (("hcj_kA_per_m", 0.12, True), ("br_T", 0.04, True)):
             if pd.notna(r[prop]):
                 obs.append(
-                    Observation("abs", r["source_id"], r["route"], [a], prop, float(r[prop]), sig, lg, float(r["temperature_C"]), row_id=r["row_id"])
+                    Observation(
+                        "abs",
+                        r["source_id"],
+                        r["route"],
+                        [a],
+                        prop,
+                        float(r[prop]),
+                        sig,
+                        lg,
+                        float(r["temperature_C"]),
+                        row_id=r["row_id"],
+                    )
                 )
     # (b) beta rows (own alpha) incl. the N48SH pair
     for _, r in cal.iterrows():
         if r["route"] not in ("sintered", "sintered_gbd"):
             continue
-        if pd.notna(r["beta_hcj_pct_per_K"]) and pd.notna(r["hcj_kA_per_m"]) and r["temperature_C"] == 20:
+        if (
+            pd.notna(r["beta_hcj_pct_per_K"])
+            and pd.notna(r["hcj_kA_per_m"])
+            and r["temperature_C"] == 20
+        ):
             rng = _range(r["coefficient_range_C"]) or (20.0, 150.0)
             obs.append(
-                Observation("beta", r["source_id"], "sintered", [base_s], "beta_hcj", float(r["beta_hcj_pct_per_K"]), 0.05, False, rng[0], rng[1], float(r["hcj_kA_per_m"]), row_id=r["row_id"])
+                Observation(
+                    "beta",
+                    r["source_id"],
+                    "sintered",
+                    [base_s],
+                    "beta_hcj",
+                    float(r["beta_hcj_pct_per_K"]),
+                    0.05,
+                    False,
+                    rng[0],
+                    rng[1],
+                    float(r["hcj_kA_per_m"]),
+                    row_id=r["row_id"],
+                )
             )
     # (c) GBD deltas within a source (assumed amount), Ce series deltas
     for sid, grp in cal.groupby("source_id"):
-        base = grp[(grp["route"] == "sintered") & grp["hcj_kA_per_m"].notna() & grp["composition_note"].fillna("").str.contains("Ce 0 wt%|base|commercial|sintered|nominal|N35", regex=True)]
-        gbd = grp[(grp["route"] == "sintered_gbd") & grp["hcj_kA_per_m"].notna() & grp["gbd_element"].isin(["Tb", "Dy"])]
+        base = grp[
+            (grp["route"] == "sintered")
+            & grp["hcj_kA_per_m"].notna()
+            & grp["composition_note"]
+            .fillna("")
+            .str.contains("Ce 0 wt%|base|commercial|sintered|nominal|N35", regex=True)
+        ]
+        gbd = grp[
+            (grp["route"] == "sintered_gbd")
+            & grp["hcj_kA_per_m"].notna()
+            & grp["gbd_element"].isin(["Tb", "Dy"])
+        ]
         if len(base) and len(gbd):
             b0 = base.iloc[0]
             for _, g in gbd.iterrows():
                 el = g["gbd_element"]
-                amount = float(g["gbd_mass_percent"]) if pd.notna(g["gbd_mass_percent"]) else ASSUMED_GBD_MASS_PERCENT
+                amount = (
+                    float(g["gbd_mass_percent"])
+                    if pd.notna(g["gbd_mass_percent"])
+                    else ASSUMED_GBD_MASS_PERCENT
+                )
                 th = float(g["thickness_mm"]) if pd.notna(g["thickness_mm"]) else 5.0
                 treated = _add_element(base_s, el, amount)
                 obs.append(
-                    Observation("delta_gbd", sid, "sintered_gbd", [base_s, treated], "delta_hcj", float(g["hcj_kA_per_m"] - b0["hcj_kA_per_m"]), 200.0, False, hcj_20=float(b0["hcj_kA_per_m"]), route_params={"gbd_element": el, "gbd_mass_percent": amount, "thickness_mm": th}, row_id=g["row_id"])
+                    Observation(
+                        "delta_gbd",
+                        sid,
+                        "sintered_gbd",
+                        [base_s, treated],
+                        "delta_hcj",
+                        float(g["hcj_kA_per_m"] - b0["hcj_kA_per_m"]),
+                        200.0,
+                        False,
+                        hcj_20=float(b0["hcj_kA_per_m"]),
+                        route_params={
+                            "gbd_element": el,
+                            "gbd_mass_percent": amount,
+                            "thickness_mm": th,
+                        },
+                        row_id=g["row_id"],
+                    )
                 )
     ce = cal[cal["source_id"] == "chen2022-jmmm"]
     if len(ce) >= 2:
@@ -299,7 +363,17 @@ def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
         h0 = float(ce["hcj_kA_per_m"].iloc[0])
         for w, h in zip(amounts.iloc[1:], ce["hcj_kA_per_m"].iloc[1:], strict=True):
             obs.append(
-                Observation("delta_ce", "chen2022-jmmm", "sintered", [base_s, _add_element(base_s, "Ce", w, replace="Nd")], "hcj_ratio", float(h / h0), 0.08, True, hcj_20=h0)
+                Observation(
+                    "delta_ce",
+                    "chen2022-jmmm",
+                    "sintered",
+                    [base_s, _add_element(base_s, "Ce", w, replace="Nd")],
+                    "hcj_ratio",
+                    float(h / h0),
+                    0.08,
+                    True,
+                    hcj_20=h0,
+                )
             )
     # (d) grade ladder: HcJ 1.05 x minimum at the mid typical bulk Dy; beta by suffix over 20-150 C
     suf = data.read_csv("physics/grade_suffixes.csv")
@@ -307,9 +381,35 @@ def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
         dy = 0.5 * (s["hre_bulk_min_mass_percent"] + s["hre_bulk_max_mass_percent"])
         a = _add_element(base_s, "Dy", dy, replace="Nd") if dy > 0 else base_s
         sig = 0.08 if s["hre_confidence"] == "source" else 0.15
-        obs.append(Observation("grade", "grade_ladder", "sintered", [a], "hcj_kA_per_m", 1.05 * float(s["hcj_min_kA_per_m"]), sig, True, row_id=f"suffix {s['suffix']}"))
+        obs.append(
+            Observation(
+                "grade",
+                "grade_ladder",
+                "sintered",
+                [a],
+                "hcj_kA_per_m",
+                1.05 * float(s["hcj_min_kA_per_m"]),
+                sig,
+                True,
+                row_id=f"suffix {s['suffix']}",
+            )
+        )
         sig_b = 0.06 if s["beta_confidence"] == "source" else 0.12
-        obs.append(Observation("grade_beta", "grade_ladder", "sintered", [a], "beta_hcj", float(s["beta_hcj_typical_pct_per_K"]), sig_b, False, 20.0, 150.0, row_id=f"suffix {s['suffix']} beta"))
+        obs.append(
+            Observation(
+                "grade_beta",
+                "grade_ladder",
+                "sintered",
+                [a],
+                "beta_hcj",
+                float(s["beta_hcj_typical_pct_per_K"]),
+                sig_b,
+                False,
+                20.0,
+                150.0,
+                row_id=f"suffix {s['suffix']} beta",
+            )
+        )
     return obs
 
 
@@ -318,7 +418,9 @@ def _predict_obs(o: Observation) -> float:
     from substitute.properties.magnet import predict_arrays
 
     if o.kind in ("abs", "grade"):
-        arr = predict_arrays(o.alloys[0], o.route, [o.temperature_C], correction=False, **o.route_params)
+        arr = predict_arrays(
+            o.alloys[0], o.route, [o.temperature_C], correction=False, **o.route_params
+        )
         return float(arr[o.prop][0, 0])
     if o.kind in ("beta", "grade_beta"):
         arr = predict_arrays(o.alloys[0], o.route, [o.temperature_C, o.t2_C], correction=False)
@@ -333,7 +435,8 @@ def _predict_obs(o: Observation) -> float:
         a0 = predict_arrays(o.alloys[0], o.route, [20.0], correction=False)["hcj_kA_per_m"][0, 0]
         a1 = predict_arrays(o.alloys[1], o.route, [20.0], correction=False)["hcj_kA_per_m"][0, 0]
         return float(a1 / a0) if a0 > 0 else 0.0
-    raise DataError(f"unknown observation kind {o.kind!r}")
+    msg = f"unknown observation kind {o.kind!r}"
+    raise DataError(msg)
 
 
 def _terms(alloy, route, T_K, route_params=None):
@@ -395,7 +498,9 @@ def _delta_gbd_own_alpha(o: Observation) -> float:
     T = 293.15
     p0 = _prepare_ndfeb(o.alloys[0], resolve_route_params("sintered", 1), False)
     k = _own_alpha_scale(_aha(p0, T), _nj(p0, T), o.hcj_20 * KA)
-    p1 = _prepare_ndfeb(o.alloys[1], resolve_route_params("sintered_gbd", 1, **o.route_params), False)
+    p1 = _prepare_ndfeb(
+        o.alloys[1], resolve_route_params("sintered_gbd", 1, **o.route_params), False
+    )
     h1 = k * _aha(p1, T) - _nj(p1, T)
     return (h1 / KA) - o.hcj_20
 
@@ -423,12 +528,21 @@ def fit_physics(obs: list[Observation], base: dict) -> tuple[dict, dict]:
     theta0 = np.array([s[2] for s in spec])
     lo = np.array([s[2] - 4 * s[3] for s in spec])
     hi = np.array([s[2] + 4 * s[3] for s in spec])
-    positive = {"alpha", "neff", "br_factor", "gbd_shell_fraction", "gbd_depth_mm", "ha_temperature_exponent"}
+    positive = {
+        "alpha",
+        "neff",
+        "br_factor",
+        "gbd_shell_fraction",
+        "gbd_depth_mm",
+        "ha_temperature_exponent",
+    }
     for i, s in enumerate(spec):
         if s[1] in positive:
             lo[i] = max(lo[i], 0.02)
     try:
-        sol = least_squares(_residuals, theta0, bounds=(lo, hi), args=(spec, base, obs), x_scale="jac", max_nfev=60)
+        sol = least_squares(
+            _residuals, theta0, bounds=(lo, hi), args=(spec, base, obs), x_scale="jac", max_nfev=60
+        )
     finally:
         tb.set_override(None)
     p = _with_theta(base, spec, sol.x)
@@ -443,6 +557,28 @@ def fit_physics(obs: list[Observation], base: dict) -> tuple[dict, dict]:
     return p, report
 
 
+def fit_tmax_margin() -> tuple[float, list[dict]]:
+    """Margin k on the load-line criterion so that Tmax(Pc = 2) of the grade ladder's typical
+    chemistries equals the vendors' Tw (``physics/grade_suffixes.csv``); median over suffixes."""
+    from substitute.properties.magnet import KA, _prepare_ndfeb, _state
+    from substitute.properties.routes import resolve_route_params
+
+    suf = data.read_csv("physics/grade_suffixes.csv")
+    base_s = _reference("sintered_base")
+    ks, rep = [], []
+    for _, s in suf.iterrows():
+        dy = 0.5 * (s["hre_bulk_min_mass_percent"] + s["hre_bulk_max_mass_percent"])
+        a = _add_element(base_s, "Dy", dy, replace="Nd") if dy > 0 else base_s
+        prep = _prepare_ndfeb(a, resolve_route_params("sintered", 1), False)
+        T = float(s["tw_C"]) + 273.15
+        br, _, hk = _state(prep, T, which="knee")
+        hw = br / (2.0 + prep.mu_rec)
+        k = float(hk[0] / hw[0])
+        ks.append(k)
+        rep.append({"suffix": s["suffix"], "tw_C": float(s["tw_C"]), "k": k, "hk_at_tw_kA_per_m": float(hk[0] / KA)})
+    return float(np.median(ks)), rep
+
+
 # ------------------------------------------------------------------------------ 3. correction
 def _abs_rows(cal: pd.DataFrame) -> pd.DataFrame:
     rows = []
@@ -451,9 +587,15 @@ def _abs_rows(cal: pd.DataFrame) -> pd.DataFrame:
             continue
         try:
             a = parse_row_alloy(r["composition"], r["composition_basis"])
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
-        rows.append({**r.to_dict(), "_alloy": a, "_in_domain": _in_domain(a, r["route"], float(r["temperature_C"]))})
+        rows.append(
+            {
+                **r.to_dict(),
+                "_alloy": a,
+                "_in_domain": _in_domain(a, r["route"], float(r["temperature_C"])),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -473,7 +615,12 @@ def _row_prediction(r, params: dict | None = None) -> dict:
     finally:
         if params is not None:
             tb.set_override(None)
-    return {"br_T": float(arr["br_T"][0, 0]), "hcj_kA_per_m": float(arr["hcj_kA_per_m"][0, 0]), "bhmax_kJ_per_m3": float(arr["bhmax_kJ_per_m3"][0, 0]), "features": f}
+    return {
+        "br_T": float(arr["br_T"][0, 0]),
+        "hcj_kA_per_m": float(arr["hcj_kA_per_m"][0, 0]),
+        "bhmax_kJ_per_m3": float(arr["bhmax_kJ_per_m3"][0, 0]),
+        "features": f,
+    }
 
 
 _CORR_FEATURES = ("hre_site_fraction", "lce_site_fraction", "co_site_fraction", "b_mass_percent")
@@ -487,12 +634,19 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
 
     out = {}
     for target, col in (("br", "br_T"), ("hcj", "hcj_kA_per_m")):
-        m = (rows[col].notna() & rows["_in_domain"]).to_numpy(bool) if len(rows) else np.zeros(0, bool)
+        m = (
+            (rows[col].notna() & rows["_in_domain"]).to_numpy(bool)
+            if len(rows)
+            else np.zeros(0, bool)
+        )
         idx = [FEATURES.index(f) for f in _CORR_FEATURES]
         routes = list(_ROUTE_FIT)
         if m.sum() >= 3:
             X = np.array([preds[i]["features"][idx] for i in np.flatnonzero(m)])
-            y = np.log(rows.loc[m, col].to_numpy(float) / np.array([preds[i][col] for i in np.flatnonzero(m)]))
+            y = np.log(
+                rows.loc[m, col].to_numpy(float)
+                / np.array([preds[i][col] for i in np.flatnonzero(m)])
+            )
             mean, scale = X.mean(0), X.std(0)
             # scale floor from the width of the applicability domain: a feature that barely varies
             # in a handful of rows must not turn into a steep correction elsewhere
@@ -510,7 +664,9 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
             res_oof = e if len(e) >= 3 else y - ridge.predict(ZF)
             qs = {}
             for q in (0.05, 0.95):
-                qr = QuantileRegressor(quantile=q, alpha=0.5, solver="highs").fit(np.zeros((len(res_oof), 1)), res_oof)
+                qr = QuantileRegressor(quantile=q, alpha=0.5, solver="highs").fit(
+                    np.zeros((len(res_oof), 1)), res_oof
+                )
                 qs[q] = float(qr.intercept_)
             coef = ridge.coef_.tolist()
             intercept = float(ridge.intercept_)
@@ -520,7 +676,12 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
             # too few rows: no correction; interval from the prior spread (Br: br_factor sd 0.03
             # x 1.64 ~ 5 %; HcJ: alpha/Neff prior spread ~ 25 %)
             half = 0.05 if target == "br" else 0.25
-            coef, intercept, qs, n = [0.0] * (len(idx) + len(routes)), 0.0, {0.05: -half, 0.95: half}, 0
+            coef, intercept, qs, n = (
+                [0.0] * (len(idx) + len(routes)),
+                0.0,
+                {0.05: -half, 0.95: half},
+                0,
+            )
         zeros = [0.0] * (len(idx) + len(routes))
         out[target] = {
             "features": list(_CORR_FEATURES),
@@ -538,7 +699,9 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
 
 
 # ------------------------------------------------------------------------------ CV
-def cross_validate(cal: pd.DataFrame, base: dict, obs: list[Observation], refit: bool = True) -> pd.DataFrame:
+def cross_validate(
+    cal: pd.DataFrame, base: dict, obs: list[Observation], refit: bool = True
+) -> pd.DataFrame:
     """Grouped-by-source CV of the absolute rows: refit the physics without the held-out source."""
     rows = _abs_rows(cal)
     out = []
@@ -554,7 +717,16 @@ def cross_validate(cal: pd.DataFrame, base: dict, obs: list[Observation], refit:
             pr = _row_prediction(r, p)
             for col in ("br_T", "hcj_kA_per_m", "bhmax_kJ_per_m3"):
                 if pd.notna(r[col]):
-                    out.append({"row_id": r["row_id"], "source_id": sid, "route": r["route"], "property": col, "measured": float(r[col]), "predicted": pr[col]})
+                    out.append(
+                        {
+                            "row_id": r["row_id"],
+                            "source_id": sid,
+                            "route": r["route"],
+                            "property": col,
+                            "measured": float(r[col]),
+                            "predicted": pr[col],
+                        }
+                    )
     return pd.DataFrame(out)
 
 
@@ -571,7 +743,9 @@ def main(argv: list[str] | None = None) -> int:
     intrinsic = fit_intrinsic()
     base = _prior_params(intrinsic)
     base["data_hash"] = h
-    base["physics_data_hash"] = data.file_hash(*tb.PHYSICS_FILES, "physics/reference_chemistries.csv")
+    base["physics_data_hash"] = data.file_hash(
+        *tb.PHYSICS_FILES, "physics/reference_chemistries.csv"
+    )
     base["calibration_data_hash"] = data.file_hash(tb.CALIBRATION_FILE)
     base["data_files"] = list(files)
     base["fitted_on"] = _dt.date.today().isoformat()
@@ -582,6 +756,11 @@ def main(argv: list[str] | None = None) -> int:
     tb.set_override(None)
     params, report = fit_physics(obs, base)
     params["fit_report"] = report
+    tb.set_override(params)
+    try:
+        params["global"]["tmax_margin"], params["tmax_margin_report"] = fit_tmax_margin()
+    finally:
+        tb.set_override(None)
     data.write_json(tb.PARAMS_FILE, params)
     tb.clear_caches()
     cal = data.read_csv(tb.CALIBRATION_FILE)
@@ -593,19 +772,49 @@ def main(argv: list[str] | None = None) -> int:
         for t, col in (("br", "br_T"), ("hcj", "hcj_kA_per_m")):
             c = cv[cv["property"] == col] if len(cv) else cv
             oof[t] = np.log(c["measured"] / c["predicted"]).to_numpy() if len(c) else np.array([])
-        data.write_json("models/cv_predictions.json", {"data_hash": h, "rows": cv.to_dict(orient="records")})
-    model = {"data_hash": h, "widen_out_of_domain": 2.0, "targets": fit_correction(rows, preds, oof), "fitted_on": base["fitted_on"], "method": "Ridge (centre) + QuantileRegressor 5/95 % of out-of-fold log-residuals; sklearn"}
+        data.write_json(
+            "models/cv_predictions.json", {"data_hash": h, "rows": cv.to_dict(orient="records")}
+        )
+    model = {
+        "data_hash": h,
+        "widen_out_of_domain": 2.0,
+        "targets": fit_correction(rows, preds, oof),
+        "fitted_on": base["fitted_on"],
+        "method": "Ridge (centre) + QuantileRegressor 5/95 % of out-of-fold log-residuals; sklearn",
+    }
     data.write_json(tb.CORRECTION_FILE, model)
     tb.clear_caches()
     print(f"calibrated: data hash {h}; {len(obs)} observations; cost {report['cost']:.2f}")
     for prm in report["parameters"]:
-        print(f"  {prm['scope']:>16s} {prm['name']:<28s} prior {prm['prior_mean']:.3g} ± {prm['prior_sd']:.3g} -> {prm['fitted']:.4g}")
+        print(
+            f"  {prm['scope']:>16s} {prm['name']:<28s} prior {prm['prior_mean']:.3g} ± {prm['prior_sd']:.3g} -> {prm['fitted']:.4g}"
+        )
     return 0
 
 
 def _write_neutral_correction(h: str) -> None:
-    zeros = {"features": list(_CORR_FEATURES), "routes": list(_ROUTE_FIT), "mean": [0.0] * 4, "scale": [1.0] * 4, "coef": [0.0] * 7, "intercept": 0.0, "q_lo": {"intercept": -0.1, "coef": [0.0] * 7}, "q_hi": {"intercept": 0.1, "coef": [0.0] * 7}, "min_half_width": 0.05, "n_rows": 0}
-    data.write_json(tb.CORRECTION_FILE, {"data_hash": h, "widen_out_of_domain": 2.0, "targets": {"br": zeros, "hcj": zeros}, "fitted_on": None, "method": "neutral (bootstrap)"})
+    zeros = {
+        "features": list(_CORR_FEATURES),
+        "routes": list(_ROUTE_FIT),
+        "mean": [0.0] * 4,
+        "scale": [1.0] * 4,
+        "coef": [0.0] * 7,
+        "intercept": 0.0,
+        "q_lo": {"intercept": -0.1, "coef": [0.0] * 7},
+        "q_hi": {"intercept": 0.1, "coef": [0.0] * 7},
+        "min_half_width": 0.05,
+        "n_rows": 0,
+    }
+    data.write_json(
+        tb.CORRECTION_FILE,
+        {
+            "data_hash": h,
+            "widen_out_of_domain": 2.0,
+            "targets": {"br": zeros, "hcj": zeros},
+            "fitted_on": None,
+            "method": "neutral (bootstrap)",
+        },
+    )
     tb.clear_caches()
 
 

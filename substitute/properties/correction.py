@@ -60,7 +60,8 @@ def features(batch, mp, rp) -> dict[str, np.ndarray]:
         "lce_site_fraction": x[:, idx["Ce"]] + x[:, idx["La"]] + x[:, idx["Y"]],
         "gd_site_fraction": x[:, idx["Gd"]],
         "co_site_fraction": mp.co_site_fraction,
-        "tre_mass_percent": 100.0 * np.asarray(batch.rare_earth_mass_fraction, dtype=float).reshape(n),
+        "tre_mass_percent": 100.0
+        * np.asarray(batch.rare_earth_mass_fraction, dtype=float).reshape(n),
         "b_mass_percent": 100.0 * batch.get_mass_fraction("B"),
         "ga_mass_percent": 100.0 * batch.get_mass_fraction("Ga"),
         "cu_mass_percent": 100.0 * batch.get_mass_fraction("Cu"),
@@ -131,7 +132,9 @@ def _reason_text(mask: int) -> str:
                 rows = tab[tab["feature"] == name]
                 if len(rows):
                     r = rows.iloc[0]
-                    parts.append(f"{name} outside [{r['min']}, {r['max']}] {r['unit']}: {r['reason']}")
+                    parts.append(
+                        f"{name} outside [{r['min']}, {r['max']}] {r['unit']}: {r['reason']}"
+                    )
                 else:
                     parts.append(f"{name} outside the fitted range")
     return "; ".join(parts)

@@ -9,7 +9,8 @@ Chain (SI inside, μ0H in tesla): main phase → Js(T), μ0HA(T) → route micro
 * demagnetisation loop with linear recoil (μrec) to the knee field Hk = squareness·HcJ, then a
   linear drop of J to zero at HcJ → HcB and (BH)max (never above Js²/4μ0, since Br ≤ Js);
 * α(Br), β(HcJ) over 20–100 and 20–150 °C; Tmax: highest T with
-  Hk(T) ≥ |H_w(T)| + H_ext, H_w = Br/(μ0(Pc + μrec)).
+  Hk(T) ≥ k·(|H_w(T)| + H_ext), H_w = Br/(μ0(Pc + μrec)), k (``tmax_margin``) fitted so that the
+  grade ladder's typical chemistries reach the vendors' Tw at Pc = 2.
 
 A learned residual correction (:mod:`substitute.properties.correction`) scales Br and HcJ and gives
 the prediction intervals; outside the applicability domain the intervals widen and
@@ -43,6 +44,7 @@ from substitute.properties.routes import (
 )
 
 __all__ = [
+    "EXTRA_COLUMNS",
     "PROPERTY_COLUMNS",
     "audit_stamp",
     "demag_curve",
@@ -68,6 +70,10 @@ PROPERTY_COLUMNS: tuple[str, ...] = (
     "beta_hcj_20_150_pct_per_K",
     "tmax_C",
 )
+"""Property columns of :func:`predict` (each also with ``_lo`` and ``_hi``)."""
+
+EXTRA_COLUMNS: tuple[str, ...] = ("hk_kA_per_m",)
+"""Further columns of :func:`predict`: knee field Hk (onset of irreversible loss) [kA/m]."""
 
 
 def audit_stamp() -> dict:
@@ -178,7 +184,9 @@ def _alpha_modifiers(batch, x: np.ndarray) -> np.ndarray:
     return np.exp(expo) * (1.0 + add)
 
 
-def _gbd_shell_ha(batch, mp, rp: RouteParams, ms: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gbd_shell_ha(
+    batch, mp, rp: RouteParams, ms: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """HA(295 K) of the bulk core, of the shell at depth t/4 and at t/2 for a GBD magnet."""
     from substitute.elements import atomic_masses
 
@@ -271,17 +279,22 @@ def _state(prep: _Prepared, T_K: np.ndarray, which: str = "all"):
     if which == "knee":
         return br, None, hk
     hcj = np.maximum(prep.alpha * prep.ha_med * r - nj, 0.0) * prep.corr_hcj
-    hk = np.minimum(hk, prep.squareness * hcj) if prep.route != "sintered_gbd" else np.minimum(hk, hcj)
+    hk = (
+        np.minimum(hk, prep.squareness * hcj)
+        if prep.route != "sintered_gbd"
+        else np.minimum(hk, hcj)
+    )
     return br, hcj, hk
 
 
 def _tmax(prep: _Prepared, pc: np.ndarray, hext_T: np.ndarray) -> np.ndarray:
-    """Highest temperature [K] with Hk ≥ |H_w| + H_ext (bisection, vectorised); NaN if none ≥ −40 °C."""
+    """Highest temperature [K] with Hk ≥ k(|H_w| + H_ext) (bisection, vectorised); NaN if none ≥ −40 °C."""
     denom = pc + prep.mu_rec
+    k = tb.params()["global"].get("tmax_margin", 1.0)
 
     def g(T):
         br, _, hk = _state(prep, T, which="knee")
-        return hk - br / denom - hext_T
+        return hk - k * (br / denom + hext_T)
 
     lo = np.full(prep.n, T_LOW_K)
     hi = np.maximum(prep.mi.tc_K - 0.5, T_LOW_K + 1.0)
@@ -345,6 +358,9 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     out["br_T_lo"], out["br_T_hi"] = br * lo_b[:, None], br * hi_b[:, None]
     out["hcj_kA_per_m_lo"] = out["hcj_kA_per_m"] * lo_h[:, None]
     out["hcj_kA_per_m_hi"] = out["hcj_kA_per_m"] * hi_h[:, None]
+    out["hk_kA_per_m"] = hk / KA
+    out["hk_kA_per_m_lo"] = out["hk_kA_per_m"] * lo_h[:, None]
+    out["hk_kA_per_m_hi"] = out["hk_kA_per_m"] * hi_h[:, None]
     # HcB ∝ Br on a linear loop and ∝ HcJ when the knee limits it; (BH)max ∝ Br² or Br·HcJ:
     # scaling by the less favourable (lo) / more favourable (hi) factor bounds both regimes.
     f_lo = np.minimum(lo_b, lo_h)[:, None]
@@ -364,7 +380,7 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     gp = np.where(gp < -1e-6, gp, -1e-6)
     tc_K = prep.mi.tc_K
     for tag, fb, fh in (("lo", hi_b, lo_h), ("hi", lo_b, hi_h)):
-        dg = hk_t * (fh - 1.0) - br_t * (fb - 1.0) / denom
+        dg = hk_t * (fh - 1.0) - tb.params()["global"].get("tmax_margin", 1.0) * br_t * (fb - 1.0) / denom
         t_x = np.clip(tm - dg / gp, T_LOW_K, tc_K)
         per[f"tmax_C_{tag}"] = np.where(np.isfinite(tmax), t_x - 273.15, np.nan)
     unc = tb.params()["uncertainty"]
@@ -378,10 +394,10 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
         per[f"{key}_lo"] = per[key] - width * f
         per[f"{key}_hi"] = per[key] + width * f
     # above Tc / domain -----------------------------------------------------------------------
-    above = T >= tc_K[:, None]
+    above = tc_K[:, None] <= T
     mask = np.broadcast_to(prep.domain_mask[:, None], above.shape).copy()
     t_lo, t_hi = corr.temperature_bounds()
-    mask |= np.where((T - 273.15 < t_lo) | (T - 273.15 > t_hi), corr.BIT["temperature_C"], 0)
+    mask |= np.where((t_lo > T - 273.15) | (t_hi < T - 273.15), corr.BIT["temperature_C"], 0)
     mask |= np.where(above, corr.BIT["above_tc"], 0)
     out["_mask"] = mask
     for k, v in per.items():
@@ -429,6 +445,7 @@ def _family_arrays(batch, route: str, t_C: np.ndarray, pc, hext_T) -> dict:
         hcb, bh = loop_hcb_bhmax(br, hcj, sq * hcj, mu)
         out["br_T" + tag] = br
         out["hcj_kA_per_m" + tag] = hcj / KA
+        out["hk_kA_per_m" + tag] = sq * hcj / KA
         out["hcb_kA_per_m" + tag] = hcb / KA
         out["bhmax_kJ_per_m3" + tag] = np.minimum(bh / 1e3, fam["bhmax_max_kJ_per_m3"])
     grid = np.arange(-40.0, min(tc, 600.0), 2.0)
@@ -460,8 +477,8 @@ def _family_arrays(batch, route: str, t_C: np.ndarray, pc, hext_T) -> dict:
         out[k + "_lo"] = out[k] - w
         out[k + "_hi"] = out[k] + w
     mask = np.zeros((n, nt), dtype=np.int64)
-    mask |= np.where(T >= tc, corr.BIT["above_tc"], 0)
-    mask |= np.where((T < -40) | (T > float(fam["tw_C"]) + 50), corr.BIT["temperature_C"], 0)
+    mask |= np.where(tc <= T, corr.BIT["above_tc"], 0)
+    mask |= np.where((T < -40) | (float(fam["tw_C"]) + 50 < T), corr.BIT["temperature_C"], 0)
     mask |= corr.BIT["envelope_model"]
     out["_mask"] = mask
     return out
@@ -562,7 +579,8 @@ def predict(
     pandas.DataFrame
         One row per alloy × temperature: ``alloy``, ``route``, ``temperature_C``, the columns of
         :data:`PROPERTY_COLUMNS` each with ``_lo``/``_hi`` (units in the names: T, kA/m, kJ/m³, °C,
-        %/K), ``in_domain`` and ``domain_reason``. ``attrs["audit"]`` holds the audit stamp and
+        %/K), the knee field ``hk_kA_per_m`` (with ``_lo``/``_hi``), ``in_domain`` and
+        ``domain_reason``. ``attrs["audit"]`` holds the audit stamp and
         ``attrs["notes"]`` the assumptions used (defaults filled in).
 
     Raises
@@ -586,19 +604,27 @@ def predict(
     )
     notes = arr.pop("_notes")
     n, nt = len(batch), t_C.size
-    names = list(PROPERTY_COLUMNS)
+    names = [*PROPERTY_COLUMNS, *EXTRA_COLUMNS]
     num_cols = [c + sfx for c in names for sfx in ("", "_lo", "_hi")]
     mat = np.empty((n * nt, 1 + len(num_cols)), order="F")  # column-contiguous: one pandas block
     mat[:, 0] = np.tile(t_C, n)
     for j, c in enumerate(num_cols, start=1):
         mat[:, j] = np.broadcast_to(arr[c], (n, nt)).reshape(-1)
     df = pd.DataFrame(mat, columns=["temperature_C", *num_cols], copy=False)
-    df.insert(0, "alloy", pd.Categorical.from_codes(
+    df.insert(
+        0,
+        "alloy",
+        pd.Categorical.from_codes(
             np.repeat(np.arange(n), nt), _unique_names(batch.names), validate=False
-        ))
-    df.insert(1, "route", pd.Categorical.from_codes(
+        ),
+    )
+    df.insert(
+        1,
+        "route",
+        pd.Categorical.from_codes(
             np.zeros(n * nt, dtype=np.int8), [check_route(route)], validate=False
-        ))
+        ),
+    )
     df["in_domain"] = arr["in_domain"].reshape(-1)
     masks = arr["domain_mask"].reshape(-1)
     uniq, inv = np.unique(masks, return_inverse=True)

@@ -45,7 +45,7 @@ ROUTE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "sintered_gbd": ("gbd_element", "gbd_mass_percent", "thickness_mm", "grain_size_um"),
     "hot_deformed": ("grain_size_um",),
     "bonded_isotropic": ("grain_size_um",),
-    **{r: () for r in FAMILY_ROUTES},
+    **dict.fromkeys(FAMILY_ROUTES, ()),
 }
 """Keyword parameters accepted by each route."""
 
