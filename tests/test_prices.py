@@ -76,8 +76,9 @@ def test_every_row_has_source_basis_and_confidence():
         assert q["confidence"].isin(P.CONFIDENCE_LEVELS).all(), name
         # values the reference marks [M] stay flagged as memory
         t = P.price_vector(name).table
-        assert set(t.loc[["Cu", "Fe", "B"], "confidence"]) == {"memory"}, name
-        assert t.at["Al", "confidence"] == "missing", name
+        assert set(t.loc[["Fe", "B"], "confidence"]) == {"memory"}, name
+        # Cu and Al: 2025 LME averages from secondary sources
+        assert set(t.loc[["Cu", "Al"], "confidence"]) == {"low"}, name
 
 
 def test_prefer_metal_quote():
@@ -87,21 +88,17 @@ def test_prefer_metal_quote():
 
 
 def test_missing_price_names_the_element():
-    with pytest.raises(
-        PriceError, match=r"price vector 'ex_china_2025' has no price for 'Al' \(row marked missing"
-    ):
-        P.price_vector("ex_china_2025").price("Al")
     with pytest.raises(PriceError, match=r"has no price for 'Zr'; supply one with"):
         P.price_vector("ex_china_2025").price("Zr")
 
 
 def test_alloy_cost_missing_price_is_an_error_not_zero():
-    a = sb.Alloy.parse("Nd 30, Al 0.5, B 1, Fe bal", basis="mass")
-    with pytest.raises(PriceError, match="'Al'"):
+    a = sb.Alloy.parse("Nd 30, Zr 0.5, B 1, Fe bal", basis="mass")
+    with pytest.raises(PriceError, match="'Zr'"):
         P.alloy_cost_per_kg(a, "ex_china_2025")
     # with an override it works, and the override is recorded
-    v = P.price_vector("ex_china_2025", overrides={"Al": 2.5})
-    assert v.confidence("Al") == "user"
+    v = P.price_vector("ex_china_2025", overrides={"Zr": 30.0})
+    assert v.confidence("Zr") == "user"
     assert np.isfinite(P.alloy_cost_per_kg(a, v)).all()
 
 
@@ -148,9 +145,9 @@ def test_shock_and_overrides():
     assert "Tb×2" in s.id
     with pytest.raises(
         PriceError,
-        match=r"shock: multiplier for 'Al' but price vector 'ex_china_2025' has no price",
+        match=r"shock: multiplier for 'Zr' but price vector 'ex_china_2025' has no price",
     ):
-        v.shock({"Al": 2.0})
+        v.shock({"Zr": 2.0})
     with pytest.raises(PriceError, match=r"multiplier for 'Tb' must be finite and >= 0"):
         v.shock({"Tb": -1.0})
 
