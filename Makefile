@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/substitute show
+	$(BIN)/substitute rank
 
 lint: $(STAMP)
 	$(BIN)/ruff check substitute tests benchmarks scripts notebooks

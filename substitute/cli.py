@@ -28,9 +28,10 @@ def cli() -> None:
 
 def _default_baseline() -> dict:
     from substitute import data
+    from substitute.ranking.study import DEFAULT_STUDY
 
-    with data.path("examples/baseline-n42sh.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    with data.path(DEFAULT_STUDY).open("rb") as fh:
+        return tomllib.load(fh)["baseline"]
 
 
 @cli.command("show")
@@ -71,6 +72,10 @@ from substitute.cli_compliance import assess_cmd, content_cmd, rules_cmd  # noqa
 cli.add_command(content_cmd)
 cli.add_command(assess_cmd)
 cli.add_command(rules_cmd)
+
+from substitute.cli_rank import rank_cmd  # noqa: E402
+
+cli.add_command(rank_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

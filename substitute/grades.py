@@ -92,7 +92,8 @@ def grade(name: str) -> dict[str, Any]:
     -------
     dict
         ``name``, ``number``, ``suffix``, ``br_min_T``, ``br_max_T``, ``bhmax_min_kJ_per_m3``,
-        ``bhmax_max_kJ_per_m3``, ``hcj_min_kA_per_m``, ``tw_C`` (at Pc ≈ 2),
+        ``bhmax_max_kJ_per_m3``, ``hcj_min_kA_per_m``, ``tw_C`` (at Pc ≈ 2) and its alias ``tmax_C``,
+        ``br_T`` and ``bhmax_kJ_per_m3`` as (min, max) tuples,
         ``beta_hcj_typical_pct_per_K``, ``alpha_br_typical_pct_per_K``, ``confidence`` (per field:
         source / memory) and ``source``.
     """
@@ -111,6 +112,9 @@ def grade(name: str) -> dict[str, Any]:
         "tw_C": float(s["tw_C"]),
         "beta_hcj_typical_pct_per_K": float(s["beta_hcj_typical_pct_per_K"]),
         "alpha_br_typical_pct_per_K": float(s["alpha_br_typical_pct_per_K"]),
+        "br_T": (float(b["br_min_T"]), float(b["br_max_T"])),
+        "bhmax_kJ_per_m3": (float(b["bhmax_min_kJ_per_m3"]), float(b["bhmax_max_kJ_per_m3"])),
+        "tmax_C": float(s["tw_C"]),
         "confidence": {
             "br_bhmax": "source",
             "hcj_min": s["hcj_min_confidence"],

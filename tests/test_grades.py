@@ -17,6 +17,8 @@ def test_grade_band_n42sh():
     assert g["hcj_min_kA_per_m"] == 1592.0
     assert g["tw_C"] == 150.0
     assert g["beta_hcj_typical_pct_per_K"] == pytest.approx(-0.54)
+    assert g["br_T"] == (1.28, 1.32)
+    assert g["tmax_C"] == g["tw_C"]
 
 
 def test_grade_confidence_flags_memory_rows():

@@ -254,6 +254,27 @@ def _in_domain(alloy, route: str, temperature_C: float) -> bool:
     return bool(predict_arrays(alloy, route, [temperature_C], correction=False)["in_domain"][0, 0])
 
 
+_REFERENCE_BY_ROUTE = {
+    "sintered": "sintered_base",
+    "hot_deformed": "hot_deformed_base",
+    "bonded_isotropic": "bonded_isotropic_base",
+}
+_NOT_GENERIC = r"\+|addition|blended|Ce|Dy|Tb|La|Pr|Ho|grade|N48SH|N35"
+
+
+def _generic_rows(cal: pd.DataFrame) -> pd.DataFrame:
+    """Rows of an NdFeB route without a composition whose note names no substitution or addition:
+    predicted with the route's reference chemistry (``physics/reference_chemistries.csv``)."""
+    m = (
+        cal["route"].isin(_ROUTE_FIT)
+        & cal["composition"].isna()
+        & (cal["temperature_C"] == 20)
+        & ~cal["composition_note"].fillna("").str.contains(_NOT_GENERIC, regex=True)
+        & (cal["hcj_kA_per_m"].notna() | cal["br_T"].notna())
+    )
+    return cal[m]
+
+
 def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
     """All observations used by :func:`fit_physics` (calibration rows, deltas, grade ladder)."""
     if cal is None:
@@ -283,6 +304,25 @@ def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
                         float(r[prop]),
                         sig,
                         lg,
+                        float(r["temperature_C"]),
+                        row_id=r["row_id"],
+                    )
+                )
+    # (a') rows without a composition: the route's reference chemistry, wide sigma
+    for _, r in _generic_rows(cal).iterrows():
+        a = _reference(_REFERENCE_BY_ROUTE[r["route"]])
+        for prop, sig in (("hcj_kA_per_m", 0.25), ("br_T", 0.06)):
+            if pd.notna(r[prop]):
+                obs.append(
+                    Observation(
+                        "abs_generic",
+                        r["source_id"],
+                        r["route"],
+                        [a],
+                        prop,
+                        float(r[prop]),
+                        sig,
+                        True,
                         float(r["temperature_C"]),
                         row_id=r["row_id"],
                     )
@@ -417,7 +457,7 @@ def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
 def _predict_obs(o: Observation) -> float:
     from substitute.properties.magnet import predict_arrays
 
-    if o.kind in ("abs", "grade"):
+    if o.kind in ("abs", "abs_generic", "grade"):
         arr = predict_arrays(
             o.alloys[0], o.route, [o.temperature_C], correction=False, **o.route_params
         )
@@ -575,12 +615,19 @@ def fit_tmax_margin() -> tuple[float, list[dict]]:
         hw = br / (2.0 + prep.mu_rec)
         k = float(hk[0] / hw[0])
         ks.append(k)
-        rep.append({"suffix": s["suffix"], "tw_C": float(s["tw_C"]), "k": k, "hk_at_tw_kA_per_m": float(hk[0] / KA)})
+        rep.append(
+            {
+                "suffix": s["suffix"],
+                "tw_C": float(s["tw_C"]),
+                "k": k,
+                "hk_at_tw_kA_per_m": float(hk[0] / KA),
+            }
+        )
     return float(np.median(ks)), rep
 
 
 # ------------------------------------------------------------------------------ 3. correction
-def _abs_rows(cal: pd.DataFrame) -> pd.DataFrame:
+def _abs_rows(cal: pd.DataFrame, include_generic: bool = False) -> pd.DataFrame:
     rows = []
     for _, r in cal.iterrows():
         if r["route"] not in _ROUTE_FIT or not isinstance(r["composition"], str):
@@ -594,8 +641,15 @@ def _abs_rows(cal: pd.DataFrame) -> pd.DataFrame:
                 **r.to_dict(),
                 "_alloy": a,
                 "_in_domain": _in_domain(a, r["route"], float(r["temperature_C"])),
+                "_composition": "row",
             }
         )
+    if include_generic:
+        for _, r in _generic_rows(cal).iterrows():
+            a = _reference(_REFERENCE_BY_ROUTE[r["route"]])
+            rows.append(
+                {**r.to_dict(), "_alloy": a, "_in_domain": True, "_composition": "reference"}
+            )
     return pd.DataFrame(rows)
 
 
@@ -626,9 +680,28 @@ def _row_prediction(r, params: dict | None = None) -> dict:
 _CORR_FEATURES = ("hre_site_fraction", "lce_site_fraction", "co_site_fraction", "b_mass_percent")
 
 
+def _oof_quantiles(e: pd.DataFrame, routes: list[str], fallback: np.ndarray):
+    """5 %/95 % quantiles of out-of-fold log-residuals, pooled and per route (>= 3 residuals),
+    by linear quantile regression (scikit-learn ``QuantileRegressor``, no penalty)."""
+    from sklearn.linear_model import QuantileRegressor
+
+    def q(values: np.ndarray, level: float) -> float:
+        qr = QuantileRegressor(quantile=level, alpha=0.0, solver="highs")
+        return float(qr.fit(np.zeros((len(values), 1)), values).intercept_)
+
+    pooled = e["res"].to_numpy(float) if len(e) >= 3 else np.asarray(fallback, float)
+    qs = {0.05: q(pooled, 0.05), 0.95: q(pooled, 0.95)}
+    route_q = {}
+    for rt in routes:
+        v = e.loc[e["route"] == rt, "res"].to_numpy(float) if len(e) else np.array([])
+        if len(v) >= 3:
+            route_q[rt] = (q(v, 0.05), q(v, 0.95))
+    return qs, route_q
+
+
 def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndarray]) -> dict:
     """Ridge centre + linear quantile bounds of ln(measured/physics) per target; JSON-able dict."""
-    from sklearn.linear_model import QuantileRegressor, Ridge
+    from sklearn.linear_model import Ridge
 
     from substitute.properties.correction import FEATURES
 
@@ -660,14 +733,9 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
                 R[k, routes.index(rt)] = 1.0
             ZF = np.hstack([Z, R])
             ridge = Ridge(alpha=float(max(10.0, 3.0 * len(Z)))).fit(ZF, y)
-            e = oof[target][np.isfinite(oof[target])]
-            res_oof = e if len(e) >= 3 else y - ridge.predict(ZF)
-            qs = {}
-            for q in (0.05, 0.95):
-                qr = QuantileRegressor(quantile=q, alpha=0.5, solver="highs").fit(
-                    np.zeros((len(res_oof), 1)), res_oof
-                )
-                qs[q] = float(qr.intercept_)
+            e = oof[target]
+            e = e[np.isfinite(e["res"])] if len(e) else e
+            qs, route_q = _oof_quantiles(e, routes, y - ridge.predict(ZF))
             coef = ridge.coef_.tolist()
             intercept = float(ridge.intercept_)
             n = int(m.sum())
@@ -683,6 +751,13 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
                 0,
             )
         zeros = [0.0] * (len(idx) + len(routes))
+        if m.sum() < 3:
+            route_q = {}
+        q_lo_coef = list(coef) if coef else list(zeros)
+        q_hi_coef = list(coef) if coef else list(zeros)
+        for rt, (lo_r, hi_r) in route_q.items():
+            q_lo_coef[len(idx) + routes.index(rt)] += lo_r - qs[0.05]
+            q_hi_coef[len(idx) + routes.index(rt)] += hi_r - qs[0.95]
         out[target] = {
             "features": list(_CORR_FEATURES),
             "routes": routes,
@@ -690,8 +765,9 @@ def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndar
             "scale": np.asarray(scale).tolist(),
             "coef": coef,
             "intercept": intercept,
-            "q_lo": {"intercept": intercept + qs[0.05], "coef": list(coef) if coef else zeros},
-            "q_hi": {"intercept": intercept + qs[0.95], "coef": list(coef) if coef else zeros},
+            "q_lo": {"intercept": intercept + qs[0.05], "coef": q_lo_coef},
+            "q_hi": {"intercept": intercept + qs[0.95], "coef": q_hi_coef},
+            "oof_quantiles_by_route": {k: list(v) for k, v in route_q.items()},
             "min_half_width": 0.03 if target == "br" else 0.08,
             "n_rows": n,
         }
@@ -703,7 +779,7 @@ def cross_validate(
     cal: pd.DataFrame, base: dict, obs: list[Observation], refit: bool = True
 ) -> pd.DataFrame:
     """Grouped-by-source CV of the absolute rows: refit the physics without the held-out source."""
-    rows = _abs_rows(cal)
+    rows = _abs_rows(cal, include_generic=True)
     out = []
     if rows.empty:
         return pd.DataFrame()
@@ -719,6 +795,7 @@ def cross_validate(
                 if pd.notna(r[col]):
                     out.append(
                         {
+                            "composition": r["_composition"],
                             "row_id": r["row_id"],
                             "source_id": sid,
                             "route": r["route"],
@@ -766,12 +843,18 @@ def main(argv: list[str] | None = None) -> int:
     cal = data.read_csv(tb.CALIBRATION_FILE)
     rows = _abs_rows(cal)
     preds = [_row_prediction(r) for _, r in rows.iterrows()]
-    oof = {"br": np.array([]), "hcj": np.array([])}
+    oof = {
+        "br": pd.DataFrame(columns=["route", "res"]),
+        "hcj": pd.DataFrame(columns=["route", "res"]),
+    }
     if not args.no_cv:
         cv = cross_validate(cal, base, obs)
         for t, col in (("br", "br_T"), ("hcj", "hcj_kA_per_m")):
             c = cv[cv["property"] == col] if len(cv) else cv
-            oof[t] = np.log(c["measured"] / c["predicted"]).to_numpy() if len(c) else np.array([])
+            if len(c):
+                oof[t] = pd.DataFrame(
+                    {"route": c["route"], "res": np.log(c["measured"] / c["predicted"])}
+                )
         data.write_json(
             "models/cv_predictions.json", {"data_hash": h, "rows": cv.to_dict(orient="records")}
         )

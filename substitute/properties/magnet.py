@@ -380,7 +380,10 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     gp = np.where(gp < -1e-6, gp, -1e-6)
     tc_K = prep.mi.tc_K
     for tag, fb, fh in (("lo", hi_b, lo_h), ("hi", lo_b, hi_h)):
-        dg = hk_t * (fh - 1.0) - tb.params()["global"].get("tmax_margin", 1.0) * br_t * (fb - 1.0) / denom
+        dg = (
+            hk_t * (fh - 1.0)
+            - tb.params()["global"].get("tmax_margin", 1.0) * br_t * (fb - 1.0) / denom
+        )
         t_x = np.clip(tm - dg / gp, T_LOW_K, tc_K)
         per[f"tmax_C_{tag}"] = np.where(np.isfinite(tmax), t_x - 273.15, np.nan)
     unc = tb.params()["uncertainty"]

@@ -117,7 +117,7 @@ class DesignSpace:
         ``recycled``). Levers not given keep the baseline's value.
     families : sequence of str
         Other magnet families evaluated as whole-magnet alternatives (e.g. ``"sintered_sm2co17"``,
-        ``"sintered_ferrite"``, ``"bonded_smfen"``); names follow the property model's families.
+        ``"ferrite"``, ``"smfen_bonded"``); names follow the property model's routes.
     """
 
     levers: Mapping[str, Any] = field(default_factory=dict)
@@ -333,7 +333,7 @@ def default_space(baseline: Alloy, route: str = "sintered") -> DesignSpace:
             "dy_origin": ["CN", "non-CN"],
             "tb_origin": ["CN", "non-CN"],
         },
-        families=("sintered_sm2co17", "sintered_smco5", "sintered_ferrite", "bonded_smfen"),
+        families=("sm2co17", "smco5", "ferrite", "smfen_bonded"),
     )
 
 

@@ -1,0 +1,193 @@
+"""``substitute rank``: formatting of the ranking for the terminal, CSV and JSON. No domain logic here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+import pandas as pd
+
+__all__ = ["rank_cmd"]
+
+_STATUS_TEXT = {
+    "licence_required": "LICENCE REQUIRED",
+    "below_threshold": "below threshold",
+    "not_controlled": "not controlled",
+    "not_applicable": "not applicable",
+    "unknown_status": "status unknown",
+}
+
+
+def _cond_lines(row: pd.Series, req) -> list[str]:
+    lines = []
+    for c in req.compliance:
+        st = str(row[f"status_{c.key}"])
+        label = f"{c.rule}{' limb ' + c.limb if c.limb else ''} @ {c.level} ({c.basis})"
+        if st == "not_applicable":
+            why = (
+                "magnet made outside China"
+                if c.basis == "any_content"
+                else "magnet made in China: the rule catches foreign-made items"
+            )
+            lines.append(f"  {label}: not applicable ({why})")
+            continue
+        text = _STATUS_TEXT.get(st, st)
+        if c.basis == "any_content":
+            lines.append(f"  {label}: {text}")
+        else:
+            share, thr = float(row[f"share_{c.key}"]), float(row[f"threshold_{c.key}"])
+            lines.append(
+                f"  {label}: {text} — share {share * 100:.3f} % vs threshold {thr * 100:.3g} % "
+                f"(margin {share / thr:.2f})"
+            )
+    return lines
+
+
+def _short_changes(text: str) -> str:
+    repl = {
+        "_mass_percent": "",
+        "_share_of_lre": " share",
+        "gbd_": "GBD ",
+        "_origin": " origin",
+        "grain_size_um": "grain µm",
+        "co": "Co",
+        "dy": "Dy",
+        "tb": "Tb",
+        "ho": "Ho",
+        "ce": "Ce",
+    }
+    for k, v in repl.items():
+        text = text.replace(k, v)
+    return text or "(baseline recipe)"
+
+
+def _write_outputs(
+    table: pd.DataFrame, audit: dict, messages: list[str], csv: str | None, json_path: str | None
+) -> None:
+    if csv:
+        table.to_csv(csv, index=False)
+        click.echo(f"full ranked table ({len(table):,} rows) written to {csv}")
+    if json_path:
+        payload = {
+            "audit": audit,
+            "messages": messages,
+            "candidates": json.loads(
+                table.replace({np.inf: None, -np.inf: None}).to_json(orient="records")
+            ),
+        }
+        Path(json_path).write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+        click.echo(f"full ranked table ({len(table):,} rows) written to {json_path}")
+
+
+@click.command("rank")
+@click.argument("study", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--top", type=click.IntRange(min=1), default=None, help="How many substitutes to print."
+)
+@click.option(
+    "--as-of", "as_of", default=None, help="Evaluate the rules on this date (YYYY-MM-DD)."
+)
+@click.option(
+    "--assume",
+    type=click.Choice(["in_force", "suspended"]),
+    default=None,
+    help="How a rule whose suspension ended with no later record is treated.",
+)
+@click.option(
+    "--prices", default=None, help="Price vector id, e.g. ex_china_2025 or china_domestic_2025."
+)
+@click.option(
+    "--conservative/--central",
+    default=None,
+    help="Test limits on the low side of the prediction interval, or on central values.",
+)
+@click.option("--csv", "csv_path", default=None, help="Write the full ranked table as CSV.")
+@click.option(
+    "--json", "json_path", default=None, help="Write the full ranked table and audit as JSON."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
+)
+def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_path, progress) -> int:
+    """Rank lower-Dy/Tb substitutes for the magnet of a STUDY file (TOML).
+
+    With no STUDY, runs the shipped default study: an N42SH-class sintered EV-traction magnet at 150 °C,
+    Pc 2, China's rules as of today with status_unknown treated as in force, ex-China prices.
+    Exit status: 0 substitutes found, 1 nothing qualifies, 2 bad input.
+    """
+    from substitute.ranking.study import load_study, run_study
+
+    st = load_study(study, as_of=as_of, assume=assume, prices=prices, conservative=conservative)
+    res = run_study(st, progress=progress)
+    req, audit, t = st.requirements, res.table.attrs["audit"], res.table
+    n_top = top or st.top
+    side = "low side of the prediction interval" if req.conservative else "central predictions"
+    click.echo(f"substitute rank — {st.name}")
+    click.echo(
+        f"rules as of {audit['as_of']} (status_unknown treated as {req.assume.replace('_', ' ')}); "
+        f"catalog {audit['catalog_version']}; prices {audit['price_vector']} ({audit['price_vector_date']}); "
+        f"magnet made {'outside China' if req.made_in == 'non-CN' else 'in China' if req.made_in == 'CN' else 'in an unknown place'}"
+    )
+    limits = [
+        "no irreversible loss" if req.no_irreversible_loss else None,
+        f"Br ≥ {req.min_br_T:g} T" if req.min_br_T else None,
+        f"HcJ ≥ {req.min_hcj_kA_per_m:g} kA/m" if req.min_hcj_kA_per_m else None,
+        f"(BH)max ≥ {req.min_bhmax_kJ_per_m3:g} kJ/m³" if req.min_bhmax_kJ_per_m3 else None,
+    ]
+    click.echo(
+        f"requirements at {req.temperature_C:g} °C, Pc {req.permeance:g}: "
+        + "; ".join(x for x in limits if x)
+        + f" ({side})"
+    )
+    b = res.baseline
+    click.echo("")
+    click.echo(f"BASELINE  {st.baseline.name}  [{st.route}]")
+    click.echo(
+        f"  Br {b['br_T']:.3f} T   HcJ {b['hcj_kA_per_m']:.0f} kA/m   Tmax {b['tmax_C']:.0f} °C   "
+        f"cost {b['cost_usd_per_part']:.1f} USD/part ({b['cost_usd_per_kg']:.1f} USD/kg)"
+    )
+    for line in _cond_lines(b, req):
+        click.echo(line)
+    for m in res.messages:
+        click.echo(f"  → {m}")
+    q = int((t["qualifies"]).sum())
+    click.echo("")
+    click.echo(
+        f"{len(t):,} candidates evaluated in {res.timings['total_s']:.1f} s; {q:,} meet every "
+        "requirement and licence threshold."
+    )
+    el = res.eliminated
+    if len(el):
+        click.echo(
+            "eliminated in sequence: "
+            + ", ".join(
+                f"{r.constraint} {r.eliminated_in_sequence:,}"
+                for r in el.itertuples()
+                if r.eliminated_in_sequence
+            )
+        )
+    click.echo("")
+    shown = t.head(n_top)
+    click.echo(
+        f"{'TOP ' + str(len(shown)) if q else 'CLOSEST ' + str(len(shown))} "
+        f"{'SUBSTITUTES' if q else 'CANDIDATES (none qualifies)'}"
+    )
+    click.echo(
+        f"{'#':>3} {'front':>5} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} {'USD/part':>9} "
+        f"{'value share':>11}  changes vs baseline"
+    )
+    for r in shown.itertuples(index=False):
+        d = r._asdict()
+        front = str(d["pareto_rank"]) if d["qualifies"] else "–"
+        click.echo(
+            f"{d['order']:>3} {front:>5} {d['hcj_kA_per_m']:>9.0f} {d['br_T']:>6.3f} {d['tmax_C']:>8.0f} "
+            f"{d['cost_usd_per_part']:>9.1f} {d['controlled_value_share'] * 100:>10.3f}%  "
+            f"{_short_changes(str(d['changed_levers']))}"
+        )
+    click.echo("")
+    for r in shown.itertuples(index=False):
+        click.echo(f"{r.order:>3}. {r.explanation}")
+    _write_outputs(t, audit, res.messages, csv_path, json_path)
+    return 0 if q else 1
