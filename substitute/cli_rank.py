@@ -45,24 +45,6 @@ def _cond_lines(row: pd.Series, req) -> list[str]:
     return lines
 
 
-def _short_changes(text: str) -> str:
-    repl = {
-        "_mass_percent": "",
-        "_share_of_lre": " share",
-        "gbd_": "GBD ",
-        "_origin": " origin",
-        "grain_size_um": "grain µm",
-        "co": "Co",
-        "dy": "Dy",
-        "tb": "Tb",
-        "ho": "Ho",
-        "ce": "Ce",
-    }
-    for k, v in repl.items():
-        text = text.replace(k, v)
-    return text or "(baseline recipe)"
-
-
 def _write_outputs(
     table: pd.DataFrame, audit: dict, messages: list[str], csv: str | None, json_path: str | None
 ) -> None:
@@ -184,7 +166,7 @@ def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_pat
         click.echo(
             f"{d['order']:>3} {front:>5} {d['hcj_kA_per_m']:>9.0f} {d['br_T']:>6.3f} {d['tmax_C']:>8.0f} "
             f"{d['cost_usd_per_part']:>9.1f} {d['controlled_value_share'] * 100:>10.3f}%  "
-            f"{_short_changes(str(d['changed_levers']))}"
+            f"{d['changed_levers'] or '(baseline recipe)'}"
         )
     click.echo("")
     for r in shown.itertuples(index=False):

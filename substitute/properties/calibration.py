@@ -268,6 +268,7 @@ def _generic_rows(cal: pd.DataFrame) -> pd.DataFrame:
     m = (
         cal["route"].isin(_ROUTE_FIT)
         & cal["composition"].isna()
+        & cal["gbd_element"].isna()
         & (cal["temperature_C"] == 20)
         & ~cal["composition_note"].fillna("").str.contains(_NOT_GENERIC, regex=True)
         & (cal["hcj_kA_per_m"].notna() | cal["br_T"].notna())

@@ -312,7 +312,7 @@ def evaluate(
                     "assembly": req.assembly_value_usd,
                 }[c.level]
                 for combo, idx in groups.items():
-                    org = {e: o for e, o in zip(combos.columns, combo, strict=True)}
+                    org = dict(zip(combos.columns, combo, strict=True))
                     org["default"] = "unknown"
                     sub = _take(batch, idx)
                     mk = df["magnet_mass_kg"].to_numpy()[idx]
@@ -801,6 +801,7 @@ def _explain(r: Any, base: pd.Series, req: Requirements) -> str:
     s = "_lo" if req.conservative else ""
     route = str(d.get("route", ""))
     what = d.get("changed_levers") or "the baseline recipe"
+    what = what if route in FAMILY_FORMULAS else f"{what} ({route.replace('_', ' ')})"
     if route in FAMILY_FORMULAS:
         what = f"switches to {route}"
         if d.get("needs_redesign"):

@@ -337,21 +337,53 @@ def default_space(baseline: Alloy, route: str = "sintered") -> DesignSpace:
     )
 
 
+_LABELS = {
+    "dy_mass_percent": ("bulk Dy", "wt%"),
+    "tb_mass_percent": ("bulk Tb", "wt%"),
+    "ho_mass_percent": ("bulk Ho", "wt%"),
+    "gbd_tb_mass_percent": ("Tb by GBD", "wt%"),
+    "gbd_dy_mass_percent": ("Dy by GBD", "wt%"),
+    "ce_share_of_lre": ("Ce share of LRE", ""),
+    "la_share_of_lre": ("La share of LRE", ""),
+    "y_share_of_lre": ("Y share of LRE", ""),
+    "pr_share_of_prnd": ("Pr/(Pr+Nd)", ""),
+    "tre_mass_percent": ("TRE", "wt%"),
+    "co_mass_percent": ("Co", "wt%"),
+    "cu_mass_percent": ("Cu", "wt%"),
+    "ga_mass_percent": ("Ga", "wt%"),
+    "al_mass_percent": ("Al", "wt%"),
+    "b_mass_percent": ("B", "wt%"),
+    "grain_size_um": ("grain size", "µm"),
+    "thickness_mm": ("thickness", "mm"),
+}
+
+
 def changed_levers(levers: pd.DataFrame, baseline: Mapping[str, Any]) -> pd.Series:
-    """Human-readable list of the levers that differ from the baseline, one string per candidate."""
+    """Plain description of the levers that differ from the baseline, one string per candidate.
+
+    E.g. ``"bulk Dy 3→0 wt%, Dy by GBD 0→0.5 wt%, Dy from non-CN"``. Vectorised per lever; meant for the
+    ranked head of a table (thousands of rows), not for millions.
+    """
     parts = []
     for name in levers.columns:
-        vals = levers[name]
         ref = baseline.get(name)
         if ref is None:
             continue
+        vals = levers[name]
         if name in CATEGORICAL:
-            diff = vals.astype(str) != str(ref)
-            text = name + "=" + vals.astype(str)
+            diff = (vals.astype(str) != str(ref)).to_numpy()
+            if name == "route":
+                text = "route " + vals.astype(str)
+            else:
+                text = name[:2].capitalize() + " from " + vals.astype(str)
         else:
             v = vals.to_numpy(dtype=float)
-            diff = pd.Series(~np.isclose(v, float(ref), rtol=0, atol=1e-9), index=vals.index)
-            text = name + "=" + pd.Series(np.round(v, 4), index=vals.index).astype(str)
+            diff = ~np.isclose(v, float(ref), rtol=0, atol=1e-9)
+            label, unit = _LABELS.get(name, (name, ""))
+            text = pd.Series(
+                [f"{label} {float(ref):.3g}→{x:.3g}{(' ' + unit) if unit else ''}" for x in v],
+                index=vals.index,
+            )
         parts.append(text.where(diff, ""))
     if not parts:
         return pd.Series([""] * len(levers), index=levers.index)

@@ -1,0 +1,317 @@
+"""Ranking of substitutes: invariants, the default study re-checked independently, bad input, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import substitute as sb
+from substitute.cli import main
+from substitute.ranking import space as sp
+from substitute.ranking.rank import rank_substitutes
+from substitute.ranking.requirements import ComplianceCondition, Requirements
+from substitute.ranking.study import load_study
+
+BASE = sb.Alloy.parse(
+    "Nd 21.75, Pr 7.25, Dy 3.0, Co 1.0, Cu 0.15, Ga 0.25, Al 0.2, B 0.95, Fe bal",
+    basis="mass",
+    name="base",
+)
+AS_OF = "2026-11-25"
+
+
+def small_space(**over) -> sp.DesignSpace:
+    levers = {
+        "dy_mass_percent": [0.0, 1.5, 3.0],
+        "gbd_tb_mass_percent": [0.0, 0.5],
+        "ce_share_of_lre": [0.0, 0.2],
+        "grain_size_um": [1.5, 5.0],
+        "route": ["sintered", "hot_deformed"],
+        "dy_origin": ["CN", "non-CN"],
+        "tb_origin": ["CN", "non-CN"],
+    }
+    levers.update(over)
+    return sp.DesignSpace(levers, families=("sm2co17", "ferrite"))
+
+
+def req(**kw) -> Requirements:
+    base = dict(temperature_C=150.0, min_br_T=1.05, as_of=AS_OF, conservative=False)
+    base.update(kw)
+    return Requirements(**base)
+
+
+@pytest.fixture(scope="module")
+def ranked():
+    return rank_substitutes(BASE, req(), space=small_space(), progress=False)
+
+
+def _key(table: pd.DataFrame) -> pd.Series:
+    cols = sorted(c for c in table.columns if c.startswith("lever_"))
+    return table[cols].apply(lambda c: c.map(str)).agg("|".join, axis=1)
+
+
+# ------------------------------------------------------------------------------------ invariants
+def test_input_order_does_not_change_the_result(ranked):
+    shuffled = small_space(
+        dy_mass_percent=[3.0, 0.0, 1.5],
+        route=["hot_deformed", "sintered"],
+        grain_size_um=[5.0, 1.5],
+    )
+    other = rank_substitutes(BASE, req(), space=shuffled, progress=False)
+    a = ranked.table.assign(k=_key(ranked.table)).set_index("k")["pareto_rank"]
+    b = other.table.assign(k=_key(other.table)).set_index("k")["pareto_rank"]
+    pd.testing.assert_series_equal(a.sort_index(), b.sort_index())
+
+
+def test_dominated_candidate_never_ranks_above_its_dominator(ranked):
+    t = ranked.table[ranked.table["qualifies"]]
+    obj = np.column_stack(
+        [t["controlled_value_share"], t["cost_usd_per_part"], -t["hcj_margin_kA_per_m"], -t["br_T"]]
+    )
+    r = t["pareto_rank"].to_numpy()
+    le = np.all(obj[:, None, :] <= obj[None, :, :], axis=2)
+    lt = np.any(obj[:, None, :] < obj[None, :, :], axis=2)
+    i, j = np.nonzero(le & lt)
+    assert i.size > 0
+    assert np.all(r[i] < r[j])
+    # the order column follows the fronts
+    assert np.all(np.diff(t["pareto_rank"].to_numpy()) >= 0)
+
+
+def _qualifying_at(threshold: float) -> set[str]:
+    cond = ComplianceCondition(
+        "CN-MOFCOM-2025-61", limb="1(1)", level="assembly", basis="value_share", threshold=threshold
+    )
+    res = rank_substitutes(BASE, req(compliance=(cond,)), space=small_space(), progress=False)
+    return set(_key(res.table)[res.table["qualifies"]])
+
+
+def test_tightening_a_threshold_never_admits_a_new_candidate(ranked):
+    sets = [_qualifying_at(t) for t in (0.05, 0.01, 0.001, 0.0001)]  # loosest first
+    for looser, tighter in zip(sets, sets[1:], strict=False):
+        assert tighter <= looser
+    assert len(sets[-1]) < len(sets[0])  # a loose threshold admits China-origin Dy designs
+    # raising the Br requirement also only removes candidates
+    loose_ok = set(_key(ranked.table)[ranked.table["qualifies"]])
+    harder = rank_substitutes(BASE, req(min_br_T=1.12), space=small_space(), progress=False)
+    assert set(_key(harder.table)[harder.table["qualifies"]]) <= loose_ok
+
+
+def test_qualifying_rows_satisfy_their_claims(ranked):
+    q = ranked.qualifying
+    assert len(q) > 0
+    assert (q["br_T"] >= 1.05).all()
+    assert (q["tmax_C"] >= 150).all()
+    assert (q.filter(like="status_") != "licence_required").all().all()
+    assert q["explanation"].str.startswith("Qualifies").all()
+
+
+def test_families_report_volume_factor(ranked):
+    fam = ranked.table.set_index("candidate").loc[["F-ferrite", "F-sm2co17"]]
+    # ferrite Br ≈ 0.2–0.44 T vs ≈ 1.1 T: same working-point energy needs (1.1/0.24)² ≈ 20× the volume
+    assert fam.loc["F-ferrite", "volume_factor"] > 10
+    assert bool(fam.loc["F-ferrite", "needs_redesign"])
+    # Sm2Co17 contains Sm: a Part I element of No. 61 with unknown (→ China) origin
+    assert fam.loc["F-sm2co17", "controlled_value_share"] > 0
+
+
+def test_audit_stamp(ranked):
+    audit = ranked.table.attrs["audit"]
+    for key in (
+        "substitute_version",
+        "catalog_version",
+        "as_of",
+        "assume",
+        "price_vector",
+        "price_vector_date",
+    ):
+        assert key in audit
+    assert audit["as_of"] == AS_OF
+
+
+# ------------------------------------------------------------------------------------ default study
+@pytest.fixture(scope="module")
+def default_result():
+    from substitute.ranking.study import run_study
+
+    st = load_study(None, as_of=AS_OF)
+    return st, run_study(st, progress=False)
+
+
+def test_default_study_top_result_is_true_when_rechecked(default_result):
+    """Re-derive the top substitute's claims with the public API, independently of the ranking code."""
+    st, res = default_result
+    top = res.table.iloc[0]
+    assert top["qualifies"]
+    route = str(top["route"])
+    lev = {c[len("lever_") :]: top[c] for c in res.table.columns if c.startswith("lever_")}
+    levers = pd.DataFrame([{k: v for k, v in lev.items() if k in sp.LEVERS}])
+    base_alloy = sp.build_alloys(levers, st.baseline)[0]
+    kw = {"grain_size_um": float(lev["grain_size_um"])}
+    magnet = base_alloy
+    if route == "sintered_gbd":
+        el = "Tb" if float(lev["gbd_tb_mass_percent"]) > 0 else "Dy"
+        g = float(lev[f"gbd_{el.lower()}_mass_percent"])
+        w = {e: float(v) * (100 - g) for e, v in base_alloy.mass_fraction.items()}
+        w[el] = w.get(el, 0.0) + g
+        magnet = sb.Alloy.from_mass_percent(w)
+        kw.update(gbd_element=el, gbd_mass_percent=g, thickness_mm=5.0)
+    p = sb.predict(magnet, route=route, temperature_C=150, permeance=2.0, **kw).iloc[0]
+    assert p["br_T"] >= st.requirements.min_br_T
+    assert p["tmax_C"] >= 150
+    origin = {
+        e: str(lev[f"{e.lower()}_origin"]) for e in ("Dy", "Tb") if f"{e.lower()}_origin" in lev
+    }
+    part = sb.Part(
+        "rotor magnets",
+        magnet,
+        mass_kg=1.6,
+        origin=origin,
+        made_in="non-CN",
+        technology_origin="non-CN",
+    )
+    unit = sb.Assembly("e-axle", parts=[part], value_usd=4200, made_in="non-CN")
+    verdicts = sb.assess(unit, as_of=AS_OF, prices="ex_china_2025")
+    no61 = verdicts[
+        (verdicts["rule_id"] == "CN-MOFCOM-2025-61") & (verdicts["level"] == "assembly")
+    ]
+    assert len(no61) > 0
+    assert not (no61["status"] == "licence_required").any()
+
+
+def test_default_study_baseline_needs_a_licence(default_result):
+    _, res = default_result
+    assert "needs a licence under CN-MOFCOM-2025-61" in res.messages[0]
+
+
+# ------------------------------------------------------------------------------------ bad input
+def test_nothing_qualifies_says_why():
+    res = rank_substitutes(BASE, req(min_br_T=1.45), space=small_space(), progress=False)
+    assert res.qualifying.empty
+    msg = res.messages[-1]
+    assert msg.startswith("No candidate meets every requirement")
+    assert "br_T eliminated" in msg
+    assert len(res.table) > 0  # closest candidates are still listed
+    assert res.table["explanation"].iloc[0].startswith("Does not qualify")
+
+
+def test_baseline_failing_its_own_requirement_is_said_first():
+    res = rank_substitutes(BASE, req(min_br_T=1.2), space=small_space(), progress=False)
+    assert res.messages[0].startswith("Baseline fails its own requirement on br_T")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"min_br_T": 1.8}, r"exceeds the saturation polarisation"),
+        ({"min_br_T": -1}, r"min_br_T must be > 0"),
+        ({"temperature_C": 900}, r"outside −60…400 °C"),
+        ({"assume": "maybe"}, r"assume must be 'in_force' or 'suspended'"),
+        ({"part_value_usd": 5000, "assembly_value_usd": 4200}, r"part cannot be worth more"),
+        ({"assembly_value_usd": None}, r"give assembly_value_usd"),
+    ],
+)
+def test_contradictory_or_impossible_requirements(kwargs, match):
+    with pytest.raises(sb.InputError, match=match):
+        req(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("levers", "match"),
+    [
+        (
+            {"dy_mass_percent": [0, 20]},
+            r"lever 'dy_mass_percent' value 20 wt% is outside its physical range 0–12",
+        ),
+        ({"route": ["sintered", "cast"]}, r"'cast' is not one of sintered"),
+        ({"dy_wt": [1]}, r"unknown lever 'dy_wt'; valid levers:"),
+        ({"co_mass_percent": {"min": 2, "max": 1, "step": 0.5}}, r"need max ≥ min"),
+    ],
+)
+def test_levers_outside_physical_ranges(levers, match):
+    with pytest.raises(sb.InputError, match=match):
+        sp.DesignSpace(levers)
+
+
+def test_study_file_with_unknown_keys(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text(
+        '[study]\nname = "x"\ncolour = "red"\n[baseline]\ngrade = "N42SH"\n', encoding="utf-8"
+    )
+    with pytest.raises(sb.InputError, match=r"\[study\]: unknown key\(s\) colour"):
+        load_study(p)
+    p.write_text(
+        '[baseline]\ncomposition = "Nd30 B1 Fe bal"\nbasis = "mass"\n[requirements]\nmin_br = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(sb.InputError, match=r"\[requirements\]: unknown key\(s\) min_br"):
+        load_study(p)
+    p.write_text('[baseline]\ncomposition = "Nd30 B1 Fe bal"\n', encoding="utf-8")
+    with pytest.raises(sb.InputError, match=r"'basis' is required"):
+        load_study(p)
+
+
+# ------------------------------------------------------------------------------------ CLI
+def test_cli_rank_default_prints_verdict_and_top(capsys, tmp_path):
+    out_csv, out_json = tmp_path / "r.csv", tmp_path / "r.json"
+    code = main(
+        [
+            "rank",
+            "--as-of",
+            AS_OF,
+            "--top",
+            "3",
+            "--csv",
+            str(out_csv),
+            "--json",
+            str(out_json),
+            "--no-progress",
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "BASELINE" in text
+    assert "LICENCE REQUIRED" in text
+    assert "TOP 3 SUBSTITUTES" in text
+    table = pd.read_csv(out_csv, low_memory=False)
+    for col in (
+        "pareto_rank",
+        "meets_requirements",
+        "below_thresholds",
+        "explanation",
+        "br_T",
+        "hcj_kA_per_m",
+        "tmax_C",
+        "cost_usd_per_kg",
+    ):
+        assert col in table.columns
+    payload = json.loads(out_json.read_text(encoding="utf-8"))
+    assert payload["audit"]["as_of"] == AS_OF
+    assert len(payload["candidates"]) == len(table)
+
+
+def test_cli_rank_nothing_qualifies_exit_1(tmp_path, capsys):
+    p = tmp_path / "hard.toml"
+    p.write_text(
+        '[baseline]\ncomposition = "Nd 21.75, Pr 7.25, Dy 3, B 0.95, Fe bal"\nbasis = "mass"\n'
+        '[requirements]\nmin_br_T = 1.5\nas_of = "2026-11-25"\n'
+        "[space]\ndy_mass_percent = [0.0, 3.0]\n",
+        encoding="utf-8",
+    )
+    assert main(["rank", str(p), "--no-progress"]) == 1
+    assert "none qualifies" in capsys.readouterr().out
+
+
+def test_cli_rank_bad_input_exit_2(tmp_path, capsys):
+    p = tmp_path / "bad.toml"
+    p.write_text(
+        '[baseline]\ngrade = "N42SH"\n[space]\ndy_mass_percent = [0, 99]\n', encoding="utf-8"
+    )
+    assert main(["rank", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: lever 'dy_mass_percent' value 99")
+    assert main(["rank", str(tmp_path / "missing.toml")]) == 2
+    assert "not found" in capsys.readouterr().err
