@@ -316,13 +316,12 @@ class AlloyBatch:
         arr.setflags(write=False)
         self._w = arr
         self._elements = elements
-        if names is None:
-            names = tuple(f"alloy-{i}" for i in range(arr.shape[0]))
-        names = tuple(str(x) for x in names)
-        if len(names) != arr.shape[0]:
-            msg = f"{len(names)} names for {arr.shape[0]} alloys"
-            raise CompositionError(msg)
-        self._names = names
+        if names is not None:
+            names = tuple(str(x) for x in names)
+            if len(names) != arr.shape[0]:
+                msg = f"{len(names)} names for {arr.shape[0]} alloys"
+                raise CompositionError(msg)
+        self._given_names = names
 
     # ---- basic protocol
     def __len__(self) -> int:
@@ -334,7 +333,7 @@ class AlloyBatch:
             raise InputError(msg)
         row = self._w[int(i)]
         keep = row > 0
-        return Alloy(row[keep], tuple(np.asarray(self._elements)[keep]), name=self._names[int(i)])
+        return Alloy(row[keep], tuple(np.asarray(self._elements)[keep]), name=self.names[int(i)])
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -348,10 +347,23 @@ class AlloyBatch:
         """Element symbols of the element axis."""
         return self._elements
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
-        """A label per alloy."""
-        return self._names
+        """A label per alloy (``"alloy-0"``, ``"alloy-1"`` … when none were given; built on first use)."""
+        if self._given_names is not None:
+            return self._given_names
+        return tuple(f"alloy-{i}" for i in range(self._w.shape[0]))
+
+    def take(self, idx: Sequence[int] | np.ndarray) -> AlloyBatch:
+        """The alloys at the given row positions, as a new batch (names follow when they were given)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        names = None if self._given_names is None else [self._given_names[i] for i in idx]
+        out = AlloyBatch.__new__(AlloyBatch)
+        w = self._w[idx]
+        w.setflags(write=False)
+        out._w, out._elements = w, self._elements
+        out._given_names = None if names is None else tuple(names)
+        return out
 
     @property
     def mass_array(self) -> np.ndarray:
@@ -397,7 +409,7 @@ class AlloyBatch:
     def _frame(self, arr: np.ndarray, scale: float) -> pd.DataFrame:
         return pd.DataFrame(
             arr * scale,
-            index=pd.Index(self._names, name="alloy"),
+            index=pd.Index(self.names, name="alloy"),
             columns=pd.Index(self._elements, name="element"),
         )
 

@@ -56,7 +56,7 @@ __all__ = [
 MU0 = tb.MU0
 KA = 1e3 * MU0  # tesla per kA/m
 T_LOW_K = 233.15  # lower end of the Tmax search (−40 °C)
-_BISECT_STEPS = 8
+_BISECT_STEPS = 6  # + linear interpolation in the last bracket: < 0.01 K vs 20 steps
 
 PROPERTY_COLUMNS: tuple[str, ...] = (
     "br_T",

@@ -86,14 +86,61 @@ class RankResult:
 
 
 # ----------------------------------------------------------------------------------------- evaluation
+ORIGIN_CATS = ("CN", "non-CN", "recycled", "unknown")
+STATUS_CATS = ("licence_required", "below_threshold", "not_controlled", "not_applicable")
+GBD_CATS = ("", "Tb", "Dy")
+
+
+def _as_cat(values: Any, n: int, categories: Sequence[str] | None = None) -> pd.Categorical:
+    """A length-``n`` Categorical from a scalar, a sequence or a Categorical (no per-row string objects).
+
+    Categories stay plain Python strings (object dtype) to avoid costly string-array conversions.
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        cats = [str(c) for c in values.categories]
+        codes = values.codes.astype(np.int64)
+        if categories is not None:
+            bad = [
+                c
+                for c, k in zip(
+                    cats, np.bincount(codes[codes >= 0], minlength=len(cats)), strict=True
+                )
+                if k and c not in categories
+            ]
+            if bad:
+                msg = f"value {bad[0]!r} is not one of {', '.join(categories)}"
+                raise InputError(msg)
+            remap = np.array(
+                [list(categories).index(c) if c in categories else -1 for c in cats] or [-1]
+            )
+            codes = remap[codes]
+            cats = list(categories)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim == 0 or arr.size == 1:
+        v = str(arr.reshape(-1)[0])
+        cats = list(categories) if categories is not None else [v]
+        if v not in cats:
+            msg = f"value {v!r} is not one of {', '.join(cats)}"
+            raise InputError(msg)
+        return pd.Categorical.from_codes(
+            np.full(n, cats.index(v)), categories=pd.Index(cats, dtype=object)
+        )
+    codes, uniq = pd.factorize(arr)
+    cat = pd.Categorical.from_codes(
+        codes, categories=pd.Index([str(u) for u in uniq], dtype=object)
+    )
+    return _as_cat(cat, n, categories) if categories is not None else cat
+
+
 def _route_groups(levers: pd.DataFrame, base_route: str) -> pd.DataFrame:
     """Resolve route and GBD settings per candidate; drop combinations the models cannot represent."""
+    from substitute.properties import ROUTES
+
     n = len(levers)
-    route = (
-        levers["route"].astype(str).to_numpy()
-        if "route" in levers
-        else np.full(n, base_route, dtype=object)
-    )
+    route = _as_cat(levers.get("route", base_route), n, ROUTES)
     tb = (
         levers["gbd_tb_mass_percent"].to_numpy(float)
         if "gbd_tb_mass_percent" in levers
@@ -105,34 +152,38 @@ def _route_groups(levers: pd.DataFrame, base_route: str) -> pd.DataFrame:
         else np.zeros(n)
     )
     gbd = (tb > 0) | (dy > 0)
-    ok = ~((tb > 0) & (dy > 0)) & ~(gbd & (route != "sintered"))
-    eff_route = np.where(gbd, "sintered_gbd", route)
-    gbd_el = np.where(tb > 0, "Tb", np.where(dy > 0, "Dy", ""))
+    sintered = route.codes == ROUTES.index("sintered")
+    ok = ~((tb > 0) & (dy > 0)) & ~(gbd & ~sintered)
+    eff = np.where(gbd, ROUTES.index("sintered_gbd"), route.codes)
+    gbd_code = np.where(tb > 0, 1, np.where(dy > 0, 2, 0))
     return pd.DataFrame(
         {
-            "route_eff": eff_route,
-            "gbd_element": gbd_el,
+            "route_eff": pd.Categorical.from_codes(eff, categories=pd.Index(ROUTES, dtype=object)),
+            "gbd_element": pd.Categorical.from_codes(
+                gbd_code, categories=pd.Index(GBD_CATS, dtype=object)
+            ),
             "gbd_mass_percent": np.where(tb > 0, tb, dy),
             "valid": ok,
         }
     )
 
 
-def _diffused(batch: AlloyBatch, element: np.ndarray, amount_pct: np.ndarray) -> AlloyBatch:
+def _diffused(batch: AlloyBatch, element: pd.Categorical, amount_pct: np.ndarray) -> AlloyBatch:
     """Whole-magnet composition after diffusion.
 
     ``amount_pct`` is the diffused heavy rare earth in wt% *of the finished magnet* (the property model's
     convention): the base alloy is scaled by ``1 − g`` and the element gets ``+g``.
     """
-    g = np.where(np.isin(element, ("Tb", "Dy")), amount_pct / 100.0, 0.0)
+    el = _as_cat(element, len(batch), GBD_CATS).codes
+    g = np.where(el > 0, amount_pct / 100.0, 0.0)
     if not np.any(g > 0):
         return batch
     els = list(batch.elements) + [e for e in ("Tb", "Dy") if e not in batch.elements]
     w = np.zeros((len(batch), len(els)))
     w[:, : len(batch.elements)] = batch.mass_array * (1.0 - g)[:, None]
-    for e in ("Tb", "Dy"):
-        w[:, els.index(e)] += np.where(element == e, g, 0.0)
-    return AlloyBatch(w, els, batch.names)
+    for code, e in ((1, "Tb"), (2, "Dy")):
+        w[:, els.index(e)] += np.where(el == code, g, 0.0)
+    return AlloyBatch(w, els)
 
 
 def _price(prices: Any):
@@ -142,7 +193,7 @@ def _price(prices: Any):
 
 
 def _origin_premium_cost(
-    batch: AlloyBatch, origin: Mapping[str, np.ndarray], premium: Mapping[str, float], pv: Any
+    batch: AlloyBatch, origin: Mapping[str, pd.Categorical], premium: Mapping[str, float], pv: Any
 ) -> np.ndarray:
     """Extra cost (USD/kg of magnet) of heavy rare earths bought non-China or recycled."""
     extra = np.zeros(len(batch))
@@ -154,7 +205,7 @@ def _origin_premium_cost(
         for kind in ("non-CN", "recycled"):
             f = float(premium.get(kind, 1.0)) - 1.0
             if f:
-                extra += np.where(org == kind, w * p * f, 0.0)
+                extra += np.where(org.codes == ORIGIN_CATS.index(kind), w * p * f, 0.0)
     return extra
 
 
@@ -213,51 +264,57 @@ def evaluate(
     cat = catalog if catalog is not None else load_catalog()
     pv = _price(prices)
     rp = dict(route_params or {})
-    routes = np.broadcast_to(np.asarray(route, dtype=object), (n,))
+    routes = _as_cat(route, n)
+    gbd_cat = _as_cat(rp.pop("gbd_element", ""), n, GBD_CATS)
     T = float(req.temperature_C)
 
     # ---- properties, one call per (route, gbd element) group
     prop: dict[str, np.ndarray] = {}
-    gbd_el = np.broadcast_to(np.asarray(rp.pop("gbd_element", ""), dtype=object), (n,))
-    keys = pd.DataFrame({"r": routes, "g": gbd_el}).groupby(["r", "g"], sort=False).indices
-    for (r, g), idx in keys.items():
-        kw: dict[str, Any] = {}
-        if r in FAMILY_ROUTES:
-            sub = batch if len(idx) == n else _take(batch, idx)
-        else:
-            sub = _take(batch, idx)
-            for k, v in rp.items():
-                if k in ("grain_size_um",) or (
-                    r == "sintered_gbd" and k in ("gbd_mass_percent", "thickness_mm")
-                ):
-                    kw[k] = np.broadcast_to(np.asarray(v, dtype=float), (n,))[idx]
-            if r == "sintered_gbd":
-                kw["gbd_element"] = g
-        out = predict_arrays(
-            sub,
-            route=r,
-            temperature_C=T,
-            permeance=req.permeance,
-            external_field_kA_per_m=req.external_field_kA_per_m,
-            **kw,
-        )
-        for k, v in out.items():
-            if k.startswith("_"):
+    rcodes, gcodes = routes.codes, gbd_cat.codes
+    for ri, r in enumerate(routes.categories):
+        in_r = rcodes == ri
+        if not in_r.any():
+            continue
+        for gi, g in enumerate(GBD_CATS):
+            idx = np.flatnonzero(in_r & (gcodes == gi))
+            if not idx.size:
                 continue
-            arr = np.asarray(v)
-            arr = arr[:, 0] if arr.ndim == 2 else arr
-            if k not in prop:
-                prop[k] = np.zeros(n, dtype=arr.dtype)
-            prop[k][idx] = arr
+            kw: dict[str, Any] = {}
+            sub = _take(batch, idx)
+            if r not in FAMILY_ROUTES:
+                for k, v in rp.items():
+                    if k == "grain_size_um" or (
+                        r == "sintered_gbd" and k in ("gbd_mass_percent", "thickness_mm")
+                    ):
+                        kw[k] = np.broadcast_to(np.asarray(v, dtype=float), (n,))[idx]
+                if r == "sintered_gbd":
+                    kw["gbd_element"] = g
+            out = predict_arrays(
+                sub,
+                route=r,
+                temperature_C=T,
+                permeance=req.permeance,
+                external_field_kA_per_m=req.external_field_kA_per_m,
+                **kw,
+            )
+            for k, v in out.items():
+                if k.startswith("_"):
+                    continue
+                arr = np.asarray(v)
+                arr = arr[:, 0] if arr.ndim == 2 else arr
+                if k not in prop:
+                    prop[k] = np.zeros(n, dtype=arr.dtype)
+                prop[k][idx] = arr
     df = pd.DataFrame(prop)
-    df.insert(0, "route", pd.Categorical(routes.astype(str)))
+    df.insert(0, "route", routes)
 
-    # ---- origins
-    org_cols: dict[str, np.ndarray] = {}
-    for el, v in (origin or {}).items():
-        org_cols[el] = np.broadcast_to(np.asarray(v, dtype=object), (n,)).astype(str)
+    # ---- origins (categorical codes over ORIGIN_CATS; elements not given are "unknown")
+    org_cols: dict[str, pd.Categorical] = {
+        el: _as_cat(v, n, ORIGIN_CATS) for el, v in (origin or {}).items()
+    }
+    unknown = _as_cat("unknown", n, ORIGIN_CATS)
     for el in ("Dy", "Tb", "Ho"):
-        df[f"{el.lower()}_origin"] = pd.Categorical(org_cols.get(el, np.full(n, "unknown")))
+        df[f"{el.lower()}_origin"] = org_cols.get(el, unknown)
 
     # ---- cost (raw material; non-China premium optional)
     prem = dict(origin_premium or {})
@@ -269,10 +326,11 @@ def evaluate(
     with np.errstate(divide="ignore", invalid="ignore"):
         vf = np.where(df["br_T"] > 0, (ref_br / df["br_T"].to_numpy()) ** 2, np.inf)
     df["volume_factor"] = vf
-    fam = np.isin(routes, list(FAMILY_ROUTES))
+    fam_codes = [i for i, r in enumerate(routes.categories) if r in FAMILY_ROUTES]
+    fam = np.isin(routes.codes, fam_codes)
     df["needs_redesign"] = fam & (vf > 1.05)
     density = _densities(routes)
-    base_density = _densities(np.array(["sintered"]))[0]
+    base_density = _densities(pd.Categorical(["sintered"]))[0]
     mass_scale = np.where(fam, np.maximum(vf, 1.0) * density / base_density, 1.0)
     df["magnet_mass_kg"] = req.magnet_mass_kg * mass_scale
     df["cost_usd_per_part"] = cost_kg * df["magnet_mass_kg"].to_numpy()
@@ -282,13 +340,21 @@ def evaluate(
     worst_share = np.zeros(n)
     below = np.ones(n, dtype=bool)
     flags = None
-    combos = pd.DataFrame(
-        {e: org_cols.get(e, np.full(n, "unknown")) for e in ("Dy", "Tb", "Ho", "Sm")}
-    )
-    groups = combos.groupby(list(combos.columns), sort=False).indices
+    combo_els = ("Dy", "Tb", "Ho", "Sm")
+    okey = np.zeros(n, dtype=np.int64)
+    for k, e in enumerate(combo_els):
+        okey += org_cols.get(e, unknown).codes.astype(np.int64) * len(ORIGIN_CATS) ** k
+    uniq_keys, inv = np.unique(okey, return_inverse=True)
+    groups = {
+        tuple(
+            ORIGIN_CATS[(int(u) // len(ORIGIN_CATS) ** k) % len(ORIGIN_CATS)]
+            for k in range(len(combo_els))
+        ): np.flatnonzero(inv == j)
+        for j, u in enumerate(uniq_keys)
+    }
     for c in req.compliance:
         key = c.key
-        status = np.full(n, "not_applicable", dtype=object)
+        status = np.full(n, STATUS_CATS.index("not_applicable"), dtype=np.int8)
         share = np.zeros(n)
         thr_used = c.threshold if c.threshold is not None else np.nan
         if c.basis == "any_content":
@@ -302,7 +368,7 @@ def evaluate(
                     )
                     raise InputError(msg)
                 hit = flags[c.rule].to_numpy()
-                status = np.where(hit, "licence_required", "below_threshold").astype(object)
+                status = np.where(hit, 0, 1).astype(np.int8)
                 share = hit.astype(float)
         else:
             if made_in in ("non-CN", "unknown"):
@@ -312,7 +378,7 @@ def evaluate(
                     "assembly": req.assembly_value_usd,
                 }[c.level]
                 for combo, idx in groups.items():
-                    org = dict(zip(combos.columns, combo, strict=True))
+                    org = dict(zip(combo_els, combo, strict=True))
                     org["default"] = "unknown"
                     sub = _take(batch, idx)
                     mk = df["magnet_mass_kg"].to_numpy()[idx]
@@ -354,25 +420,24 @@ def evaluate(
                     share[idx] = s
                     thr_used = thr
                     caught = part_ii & (s >= thr)
-                    st = np.where(
-                        caught,
-                        "licence_required",
-                        np.where(part_ii, "below_threshold", "not_controlled"),
-                    ).astype(object)
+                    st = np.where(caught, 0, np.where(part_ii, 1, 2)).astype(np.int8)
                     if treated != "in_force":
-                        st[:] = "not_controlled"
+                        st[:] = STATUS_CATS.index("not_controlled")
                     status[idx] = st
                 worst_share = np.maximum(worst_share, share)
-        df[f"status_{key}"] = pd.Categorical(status)
+        df[f"status_{key}"] = pd.Categorical.from_codes(
+            status, categories=pd.Index(STATUS_CATS, dtype=object)
+        )
         df[f"share_{key}"] = share
         df[f"threshold_{key}"] = thr_used if c.basis != "any_content" else np.nan
-        below &= status != "licence_required"
+        below &= status != 0
     df["controlled_value_share"] = worst_share
     # supply-risk figure: China-origin (or unknown) controlled heavy-RE mass per part
     cn_mass = np.zeros(n)
     for el in ("Dy", "Tb", "Ho", "Sm", "Gd", "Y"):
-        o = org_cols.get(el, np.full(n, "unknown"))
-        cn_mass += np.where(np.isin(o, ["CN", "unknown"]), batch.get_mass_fraction(el), 0.0)
+        o = org_cols.get(el, unknown).codes
+        cn = (o == ORIGIN_CATS.index("CN")) | (o == ORIGIN_CATS.index("unknown"))
+        cn_mass += np.where(cn, batch.get_mass_fraction(el), 0.0)
     df["controlled_mass_cn_kg"] = cn_mass * df["magnet_mass_kg"].to_numpy()
     df["below_thresholds"] = below
     _constraints(df, req)
@@ -388,19 +453,18 @@ def _treated(cat: Any, c: ComplianceCondition, req: Requirements) -> str:
 def _take(batch: AlloyBatch, idx: np.ndarray) -> AlloyBatch:
     if len(idx) == len(batch) and np.array_equal(idx, np.arange(len(batch))):
         return batch
-    return AlloyBatch(batch.mass_array[idx], batch.elements, [batch.names[i] for i in idx])
+    return batch.take(idx)
 
 
 def _densities(routes: np.ndarray) -> np.ndarray:
+    """Magnet density (g/cm³) per candidate route, from ``physics/magnet_families.csv``."""
     from substitute import data
 
     fam = data.read_csv("physics/magnet_families.csv").set_index("route")["density_g_per_cm3"]
-    return np.array(
-        [
-            float(fam.get(r, fam["sintered"])) if r != "sintered_gbd" else float(fam["sintered"])
-            for r in routes
-        ]
-    )
+    table = {**fam.astype(float).to_dict(), "sintered_gbd": float(fam["sintered"])}
+    routes = _as_cat(routes, len(routes))
+    lut = np.array([table.get(str(r), float(fam["sintered"])) for r in routes.categories])
+    return lut[routes.codes]
 
 
 def _constraints(df: pd.DataFrame, req: Requirements) -> None:
@@ -479,6 +543,7 @@ def rank_substitutes(
     thickness_mm: float = 5.0,
     max_fronts: int = 50,
     min_ranked: int = 2000,
+    explain: int = 1000,
     catalog: Any = None,
     progress: bool | None = None,
 ) -> RankResult:
@@ -508,6 +573,9 @@ def rank_substitutes(
     max_fronts, min_ranked : int
         Pareto fronts are peeled until ``min_ranked`` qualifying candidates have a rank or ``max_fronts``
         fronts exist; the rest get ``pareto_rank = max_fronts + 1`` (reported as not ranked).
+    explain : int, default 1000
+        How many rows from the top get ``changed_levers`` and an ``explanation`` sentence (the rest keep
+        their lever columns; explanations cost ≈ 0.1 ms per row).
     catalog : Catalog, optional
     progress : bool, optional
         Show a progress bar (default: when the space has more than 50,000 candidates).
@@ -534,7 +602,7 @@ def rank_substitutes(
     routes = routes[keep].reset_index(drop=True)
     base_alloys = sp.build_alloys(levers, alloy)
     magnets = _diffused(
-        base_alloys, routes["gbd_element"].to_numpy(), routes["gbd_mass_percent"].to_numpy()
+        base_alloys, routes["gbd_element"].array, routes["gbd_mass_percent"].to_numpy()
     )
     # the origin of an element the magnet does not contain changes nothing: canonicalise, drop duplicates
     dup_cols = []
@@ -555,9 +623,9 @@ def rank_substitutes(
     n = len(magnets)
     origin = {
         el: (
-            levers[f"{el.lower()}_origin"].astype(str).to_numpy()
+            levers[f"{el.lower()}_origin"].array
             if f"{el.lower()}_origin" in levers
-            else np.full(n, b_origin[el])
+            else b_origin[el]
         )
         for el in ("Dy", "Tb", "Ho")
     }
@@ -595,10 +663,10 @@ def rank_substitutes(
     cand = evaluate(
         magnets,
         req,
-        route=routes["route_eff"].to_numpy(),
+        route=routes["route_eff"].array,
         route_params={
             "grain_size_um": grain,
-            "gbd_element": routes["gbd_element"].to_numpy(),
+            "gbd_element": routes["gbd_element"].array,
             "gbd_mass_percent": routes["gbd_mass_percent"].to_numpy(),
             "thickness_mm": thick,
         },
@@ -609,11 +677,12 @@ def rank_substitutes(
         baseline_br_T=base_br,
     )
     cand = pd.concat([levers.add_prefix("lever_"), cand], axis=1)
-    cand.insert(0, "candidate", [f"C{i:07d}" for i in range(n)])
+    cand.insert(0, "candidate", np.arange(n, dtype=np.int64))
     bar.update()
 
     fam_rows = _family_candidates(space.families, req, prices, origin_premium, catalog, base_br)
     if fam_rows is not None:
+        fam_rows["candidate"] = np.arange(n, n + len(fam_rows), dtype=np.int64)
         cand = pd.concat([cand, fam_rows], ignore_index=True)
     timings["evaluate_s"] = time.perf_counter() - t1
     bar.update()
@@ -651,9 +720,9 @@ def rank_substitutes(
     timings["rank_s"] = time.perf_counter() - t2
     bar.update()
 
-    # ---- explanations: every qualifying row up to 10,000, plus the closest non-qualifying ones
+    # ---- explanations for the head of the table (qualifying rows first, else the closest candidates)
     t3 = time.perf_counter()
-    n_expl = min(len(cand), max(int(ok.sum()), 0), 10_000) or min(len(cand), 10)
+    n_expl = min(len(cand), max(int(explain), 1))
     cand["changed_levers"] = ""
     cand["explanation"] = ""
     head = cand.iloc[:n_expl]
@@ -732,7 +801,7 @@ def _family_candidates(
             catalog=catalog,
             baseline_br_T=base_br,
         )
-        ev.insert(0, "candidate", f"F-{fam}")
+        ev.insert(0, "candidate", -1)
         ev["lever_route"] = fam
         rows.append(ev)
     return pd.concat(rows, ignore_index=True) if rows else None

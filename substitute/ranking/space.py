@@ -186,12 +186,15 @@ class DesignSpace:
             raise InputError(msg)
         cols = {}
         for j, (name, vals) in enumerate(grids.items()):
-            arr = np.asarray(vals, dtype=object if name in CATEGORICAL else float)
-            cols[name] = arr[idx[j]]
+            if name in CATEGORICAL:
+                cats = list(CATEGORICAL[name])
+                lut = np.array([cats.index(v) for v in vals])
+                cols[name] = pd.Categorical.from_codes(
+                    lut[idx[j]], categories=pd.Index(cats, dtype=object)
+                )
+            else:
+                cols[name] = np.asarray(vals, dtype=float)[idx[j]]
         df = pd.DataFrame(cols)
-        for name in CATEGORICAL:
-            if name in df:
-                df[name] = pd.Categorical(df[name], categories=CATEGORICAL[name])
         return df
 
 
@@ -371,14 +374,14 @@ def changed_levers(levers: pd.DataFrame, baseline: Mapping[str, Any]) -> pd.Seri
             continue
         vals = levers[name]
         if name in CATEGORICAL:
-            diff = (vals.astype(str) != str(ref)).to_numpy()
+            diff = (vals.astype(str) != str(ref)).to_numpy() & vals.notna().to_numpy()
             if name == "route":
                 text = "route " + vals.astype(str)
             else:
                 text = name[:2].capitalize() + " from " + vals.astype(str)
         else:
             v = vals.to_numpy(dtype=float)
-            diff = ~np.isclose(v, float(ref), rtol=0, atol=1e-9)
+            diff = ~np.isclose(v, float(ref), rtol=0, atol=1e-9) & np.isfinite(v)
             label, unit = _LABELS.get(name, (name, ""))
             text = pd.Series(
                 [f"{label} {float(ref):.3g}→{x:.3g}{(' ' + unit) if unit else ''}" for x in v],
@@ -387,5 +390,5 @@ def changed_levers(levers: pd.DataFrame, baseline: Mapping[str, Any]) -> pd.Seri
         parts.append(text.where(diff, ""))
     if not parts:
         return pd.Series([""] * len(levers), index=levers.index)
-    joined = pd.concat(parts, axis=1).apply(lambda r: ", ".join(x for x in r if x), axis=1)
-    return joined
+    table = pd.concat(parts, axis=1).astype(object).fillna("")
+    return table.apply(lambda r: ", ".join(x for x in r if x), axis=1)
