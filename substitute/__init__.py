@@ -5,6 +5,8 @@ Import as ``import substitute as sb``. Importing reads no file: data are loaded 
 
 from __future__ import annotations
 
+__version__ = "0.1.0"
+
 from substitute.compliance import (
     Assembly,
     Part,
@@ -33,19 +35,28 @@ from substitute.errors import (
 from substitute.grades import classify, grade
 from substitute.prices import alloy_cost, alloy_cost_per_kg, price_vector
 from substitute.properties import intrinsic, predict
-
-__version__ = "0.1.0"
+from substitute.ranking import (
+    ComplianceCondition,
+    DesignSpace,
+    Requirements,
+    load_study,
+    rank_substitutes,
+    run_study,
+)
 
 __all__ = [
     "Alloy",
     "AlloyBatch",
     "Assembly",
+    "ComplianceCondition",
     "CompositionError",
     "DataError",
+    "DesignSpace",
     "InputError",
     "ModelDomainError",
     "Part",
     "PriceError",
+    "Requirements",
     "RuleSetError",
     "SubstituteError",
     "UnitError",
@@ -65,7 +76,10 @@ __all__ = [
     "licence_flags",
     "load_bom",
     "load_catalog",
+    "load_study",
     "predict",
     "price_vector",
+    "rank_substitutes",
+    "run_study",
     "value_share_batch",
 ]

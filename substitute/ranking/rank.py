@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from substitute import __version__
 from substitute.composition import Alloy, AlloyBatch, as_batch
