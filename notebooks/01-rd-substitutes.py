@@ -189,25 +189,16 @@ cn_only.table[cols].head(5).round(3)
 # %%
 best = result.qualifying.iloc[0]
 print(best["explanation"])
-lev = {c[len("lever_") :]: best[c] for c in t.columns if c.startswith("lever_")}
-lev
+chosen = result.candidate(
+    0
+)  # the magnet of row 0: alloy (after diffusion), route and its parameters
+chosen["route"], chosen["route_params"], chosen["origin"]
 
 # %%
-from substitute.ranking.space import LEVERS, build_alloys
-
-levers = pd.DataFrame([{k: v for k, v in lev.items() if k in LEVERS}])
-base_alloy = build_alloys(levers, baseline)[0]
-route = str(best["route"])
-kw = {"grain_size_um": float(lev["grain_size_um"])}
-magnet = base_alloy
-if route == "sintered_gbd":
-    el = "Tb" if float(lev["gbd_tb_mass_percent"]) > 0 else "Dy"
-    g = float(lev[f"gbd_{el.lower()}_mass_percent"])
-    w = {e: float(v) * (100 - g) for e, v in base_alloy.mass_fraction.items()}
-    w[el] = w.get(el, 0.0) + g
-    magnet = sb.Alloy.from_mass_percent(w, name="best substitute")
-    kw.update(gbd_element=el, gbd_mass_percent=g, thickness_mm=5.0)
-sub_curve = sb.predict(magnet, route=route, temperature_C=temps, permeance=2.0, **kw)
+magnet = chosen["alloy"]
+sub_curve = sb.predict(
+    magnet, route=chosen["route"], temperature_C=temps, permeance=2.0, **chosen["route_params"]
+)
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(curve["temperature_C"], curve["hcj_kA_per_m"], label="baseline (3 wt% bulk Dy)")
@@ -219,3 +210,19 @@ fig.tight_layout()
 pd.DataFrame({"baseline wt%": baseline.mass_percent, "substitute wt%": magnet.mass_percent}).fillna(
     0
 ).round(3)
+
+# %% [markdown]
+# The licence verdict of the substitute in the same e-axle, from the compliance engine directly:
+
+# %%
+sub_part = sb.Part(
+    "rotor magnets",
+    magnet,
+    mass_kg=1.6,
+    origin=chosen["origin"] or "unknown",
+    made_in="non-CN",
+    technology_origin="non-CN",
+)
+sub_axle = sb.Assembly("e-axle", parts=[sub_part], value_usd=4200, made_in="non-CN")
+v = sb.assess(sub_axle, as_of=AS_OF, prices="ex_china_2025")
+v[v["rule_id"] == "CN-MOFCOM-2025-61"][["level", "status", "value_share", "threshold", "reason"]]

@@ -317,3 +317,16 @@ def test_cli_rank_bad_input_exit_2(tmp_path, capsys):
     assert err.startswith("error: lever 'dy_mass_percent' value 99")
     assert main(["rank", str(tmp_path / "missing.toml")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_candidate_magnet_matches_its_row(default_result):
+    st, res = default_result
+    c = res.candidate(0)
+    row = res.table.iloc[0]
+    p = sb.predict(
+        c["alloy"], route=c["route"], temperature_C=150, permeance=2.0, **c["route_params"]
+    )
+    assert p["br_T"].iloc[0] == pytest.approx(row["br_T"], rel=1e-9)
+    assert p["hcj_kA_per_m"].iloc[0] == pytest.approx(row["hcj_kA_per_m"], rel=1e-9)
+    fam = res.table.index[res.table["route"].astype(str) == "ferrite"][0]
+    assert res.candidate(int(fam))["alloy"].get_mass_fraction("Sr")[0] > 0

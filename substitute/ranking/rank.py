@@ -79,10 +79,66 @@ class RankResult:
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
+    baseline_alloy: Alloy | None = None
+    thickness_mm: float = 5.0
+
     @property
     def qualifying(self) -> pd.DataFrame:
         """Candidates that meet every requirement and threshold."""
         return self.table[self.table["meets_requirements"] & self.table["below_thresholds"]]
+
+    def candidate(self, i: int = 0) -> dict[str, Any]:
+        """The magnet of the ``i``-th row of :attr:`table`, ready for :func:`substitute.predict` and
+        :class:`substitute.Part`.
+
+        Returns
+        -------
+        dict
+            ``alloy`` (whole-magnet composition, including any diffused Tb/Dy), ``route``,
+            ``route_params`` (keyword arguments of ``predict``: grain size, GBD element/amount/thickness)
+            and ``origin`` (feedstock origin of Dy, Tb, Ho).
+        """
+        row = self.table.iloc[int(i)]
+        route = str(row["route"])
+        if route in FAMILY_FORMULAS or self.baseline_alloy is None:
+            formula = FAMILY_FORMULAS.get(route, (None,))[0]
+            if formula is None:
+                msg = "this result does not carry its baseline alloy; rebuild it with rank_substitutes"
+                raise InputError(msg)
+            return {
+                "alloy": Alloy.from_formula(formula),
+                "route": route,
+                "route_params": {},
+                "origin": {},
+            }
+        lev = {c[len("lever_") :]: row[c] for c in self.table.columns if c.startswith("lever_")}
+        levers = pd.DataFrame([{k: v for k, v in lev.items() if k in sp.LEVERS}])
+        tb, dy = (float(lev.get(f"gbd_{e}_mass_percent", 0.0) or 0.0) for e in ("tb", "dy"))
+        g_el, g_amt = ("Tb", tb) if tb > 0 else ("Dy", dy) if dy > 0 else ("", 0.0)
+        base = sp.build_alloys(levers, self.baseline_alloy)
+        element = pd.Categorical([g_el], categories=pd.Index(GBD_CATS, dtype=object))
+        magnet = _diffused(base, element, np.array([g_amt])).take([0])
+        params: dict[str, Any] = {}
+        if "grain_size_um" in lev and pd.notna(lev["grain_size_um"]):
+            params["grain_size_um"] = float(lev["grain_size_um"])
+        if route == "sintered_gbd":
+            params.update(
+                gbd_element=g_el,
+                gbd_mass_percent=g_amt,
+                thickness_mm=float(lev.get("thickness_mm", self.thickness_mm)),
+            )
+        origin = {
+            e: str(row[f"{e.lower()}_origin"])
+            for e in ("Dy", "Tb", "Ho")
+            if magnet.get_mass_fraction(e)[0] > 0
+        }
+        name = f"candidate {row['candidate']}: {row.get('changed_levers') or 'baseline recipe'}"
+        return {
+            "alloy": Alloy(magnet.mass_array[0], magnet.elements, name=name),
+            "route": route,
+            "route_params": params,
+            "origin": origin,
+        }
 
 
 # ----------------------------------------------------------------------------------------- evaluation
@@ -750,7 +806,13 @@ def rank_substitutes(
 
     cand.attrs["audit"] = _audit(req, prices, catalog, objectives)
     return RankResult(
-        table=cand, baseline=base_row, eliminated=eliminated, messages=messages, timings=timings
+        baseline_alloy=alloy,
+        thickness_mm=thickness_mm,
+        table=cand,
+        baseline=base_row,
+        eliminated=eliminated,
+        messages=messages,
+        timings=timings,
     )
 
 
