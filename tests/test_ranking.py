@@ -320,7 +320,7 @@ def test_cli_rank_bad_input_exit_2(tmp_path, capsys):
 
 
 def test_candidate_magnet_matches_its_row(default_result):
-    st, res = default_result
+    _, res = default_result
     c = res.candidate(0)
     row = res.table.iloc[0]
     p = sb.predict(
