@@ -186,14 +186,14 @@ def classify(properties: pd.DataFrame) -> pd.Series:
 @cache
 def _typical(name: str, route: str):
     from substitute.composition import AlloyBatch
-    from substitute.properties.calibration import _reference
+    from substitute.properties.acceptance import reference_alloy
     from substitute.properties.magnet import predict_arrays
 
     band = grade(name)
     if route not in ("sintered", "sintered_gbd"):
         msg = f"typical_chemistry covers route 'sintered' or 'sintered_gbd', got {route!r}"
         raise InputError(msg)
-    base = _reference("sintered_base").mass_fraction
+    base = reference_alloy("sintered").mass_fraction
     els = [*list(base.index), "Dy", "Tb"]
     tre_grid = np.arange(27.0, 34.01, 0.25)  # wt% total RE
     if route == "sintered":

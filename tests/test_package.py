@@ -61,3 +61,16 @@ def test_every_shipped_table_has_a_card():
         if not cards:
             orphans.append(str(p.relative_to(ROOT)))
     assert orphans == []
+
+
+def test_every_subpackage_is_shipped():
+    # the wheel ships only packages listed in pyproject.toml; an editable install would hide a gap
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "substitute").rglob("__init__.py")
+    }
+    assert found - listed == set()
+    assert "substitute.datasets" in listed

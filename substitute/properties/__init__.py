@@ -6,6 +6,7 @@ for ranking), :func:`demag_curve`; routes in :data:`ROUTES`.
 
 from __future__ import annotations
 
+from substitute.properties.acceptance import all_checks, reference_alloy
 from substitute.properties.intrinsic import intrinsic, main_phase
 from substitute.properties.magnet import PROPERTY_COLUMNS, demag_curve, predict, predict_arrays
 from substitute.properties.routes import FAMILY_ROUTES, NDFEB_ROUTES, ROUTE_PARAMETERS, ROUTES
@@ -16,9 +17,11 @@ __all__ = [
     "PROPERTY_COLUMNS",
     "ROUTES",
     "ROUTE_PARAMETERS",
+    "all_checks",
     "demag_curve",
     "intrinsic",
     "main_phase",
     "predict",
     "predict_arrays",
+    "reference_alloy",
 ]

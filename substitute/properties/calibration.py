@@ -32,6 +32,7 @@ import pandas as pd
 from substitute import data
 from substitute.errors import DataError
 from substitute.properties import _tables as tb
+from substitute.properties.acceptance import _add_element, _reference, reference_alloy
 
 __all__ = [
     "Observation",
@@ -221,26 +222,6 @@ def parse_row_alloy(comp: str, basis: str):
     return Alloy.parse(comp, basis=basis)
 
 
-def _reference(name: str):
-    ref = data.read_csv("physics/reference_chemistries.csv").set_index("name").loc[name]
-    return parse_row_alloy(ref["composition"], ref["composition_basis"])
-
-
-def _add_element(alloy, el: str, mass_percent: float, replace: str | None = None):
-    """Alloy with ``mass_percent`` of ``el`` added (replacing ``replace`` if given, else diluting)."""
-    from substitute.composition import Alloy
-
-    frac = dict(alloy.mass_fraction)
-    w = mass_percent / 100.0
-    if replace:
-        frac[replace] = frac.get(replace, 0.0) - w
-        frac[el] = frac.get(el, 0.0) + w
-    else:
-        frac = {k: v * (1 - w) for k, v in frac.items()}
-        frac[el] = frac.get(el, 0.0) + w
-    return Alloy.from_mass_percent({k: 100 * v for k, v in frac.items() if v > 0})
-
-
 def _range(text) -> tuple[float, float] | None:
     if not isinstance(text, str) or "-" not in text:
         return None
@@ -254,11 +235,6 @@ def _in_domain(alloy, route: str, temperature_C: float) -> bool:
     return bool(predict_arrays(alloy, route, [temperature_C], correction=False)["in_domain"][0, 0])
 
 
-_REFERENCE_BY_ROUTE = {
-    "sintered": "sintered_base",
-    "hot_deformed": "hot_deformed_base",
-    "bonded_isotropic": "bonded_isotropic_base",
-}
 _NOT_GENERIC = r"\+|addition|blended|Ce|Dy|Tb|La|Pr|Ho|grade|N48SH|N35"
 
 
@@ -311,7 +287,7 @@ def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
                 )
     # (a') rows without a composition: the route's reference chemistry, wide sigma
     for _, r in _generic_rows(cal).iterrows():
-        a = _reference(_REFERENCE_BY_ROUTE[r["route"]])
+        a = reference_alloy(r["route"])
         for prop, sig in (("hcj_kA_per_m", 0.25), ("br_T", 0.06)):
             if pd.notna(r[prop]):
                 obs.append(
@@ -647,7 +623,7 @@ def _abs_rows(cal: pd.DataFrame, include_generic: bool = False) -> pd.DataFrame:
         )
     if include_generic:
         for _, r in _generic_rows(cal).iterrows():
-            a = _reference(_REFERENCE_BY_ROUTE[r["route"]])
+            a = reference_alloy(r["route"])
             rows.append(
                 {**r.to_dict(), "_alloy": a, "_in_domain": True, "_composition": "reference"}
             )
