@@ -43,6 +43,16 @@ from substitute.ranking import (
     rank_substitutes,
     run_study,
 )
+from substitute.whatif import (
+    Design,
+    Scenario,
+    crossing_prices,
+    designs_from_ranking,
+    fleet_rollup,
+    scenario_grid,
+    sensitivity,
+    whatif,
+)
 
 __all__ = [
     "Alloy",
@@ -51,6 +61,7 @@ __all__ = [
     "ComplianceCondition",
     "CompositionError",
     "DataError",
+    "Design",
     "DesignSpace",
     "InputError",
     "ModelDomainError",
@@ -58,6 +69,7 @@ __all__ = [
     "PriceError",
     "Requirements",
     "RuleSetError",
+    "Scenario",
     "SubstituteError",
     "UnitError",
     "UnknownElementError",
@@ -70,6 +82,9 @@ __all__ = [
     "classify",
     "controlled_content",
     "crossing_price",
+    "crossing_prices",
+    "designs_from_ranking",
+    "fleet_rollup",
     "grade",
     "headroom",
     "intrinsic",
@@ -81,5 +96,8 @@ __all__ = [
     "price_vector",
     "rank_substitutes",
     "run_study",
+    "scenario_grid",
+    "sensitivity",
     "value_share_batch",
+    "whatif",
 ]

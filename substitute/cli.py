@@ -77,6 +77,10 @@ from substitute.cli_rank import rank_cmd  # noqa: E402
 
 cli.add_command(rank_cmd)
 
+from substitute.cli_whatif import whatif_cmd  # noqa: E402
+
+cli.add_command(whatif_cmd)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of exiting (tests call ``main([...])``)."""

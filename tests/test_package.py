@@ -67,7 +67,11 @@ def test_every_subpackage_is_shipped():
     # the wheel ships only packages listed in pyproject.toml; an editable install would hide a gap
     import tomllib
 
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
     found = {
         ".".join(p.parent.relative_to(ROOT).parts)
         for p in (ROOT / "substitute").rglob("__init__.py")

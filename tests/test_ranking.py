@@ -330,3 +330,12 @@ def test_candidate_magnet_matches_its_row(default_result):
     assert p["hcj_kA_per_m"].iloc[0] == pytest.approx(row["hcj_kA_per_m"], rel=1e-9)
     fam = res.table.index[res.table["route"].astype(str) == "ferrite"][0]
     assert res.candidate(int(fam))["alloy"].get_mass_fraction("Sr")[0] > 0
+
+
+def test_single_candidate_space():
+    res = rank_substitutes(
+        BASE, req(), space=sp.DesignSpace({"dy_mass_percent": [0.0]}), progress=False
+    )
+    assert len(res.table) == 1
+    assert res.table["changed_levers"].iloc[0] == "bulk Dy 3→0 wt%"
+    assert res.table["explanation"].iloc[0] != ""

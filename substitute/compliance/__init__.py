@@ -4,6 +4,8 @@
   date (``status_at``), the ``assume`` choice for ``status_unknown``.
 - :mod:`~substitute.compliance.content` — :func:`controlled_content` (alloy as a material, vectorised),
   :func:`licence_flags` (boolean table for ranking).
+- :func:`evaluation_units` — every rule set (or limb) as one evaluation unit: trigger and counted
+  elements, threshold and comparator, status on a date (public read access for other engines).
 - :mod:`~substitute.compliance.bom` — :class:`Part`, :class:`Assembly`, :func:`assess`, :func:`headroom`,
   :func:`crossing_price`, :func:`value_share_batch`, :func:`load_bom`.
 
@@ -12,6 +14,7 @@ Importing this package reads no file; the catalog is loaded (and cached) on firs
 
 from __future__ import annotations
 
+from substitute.compliance._units import Unit, evaluation_units
 from substitute.compliance.bom import (
     Assembly,
     Part,
@@ -34,9 +37,11 @@ __all__ = [
     "Assembly",
     "Catalog",
     "Part",
+    "Unit",
     "assess",
     "controlled_content",
     "crossing_price",
+    "evaluation_units",
     "headroom",
     "licence_flags",
     "load_bom",

@@ -779,8 +779,6 @@ def rank_substitutes(
     # ---- explanations for the head of the table (qualifying rows first, else the closest candidates)
     t3 = time.perf_counter()
     n_expl = min(len(cand), max(int(explain), 1))
-    cand["changed_levers"] = ""
-    cand["explanation"] = ""
     head = cand.iloc[:n_expl]
     base_levers = dict(sp.baseline_levers(alloy))
     base_levers.update(
@@ -795,10 +793,14 @@ def rank_substitutes(
     changed = sp.changed_levers(
         head[lever_cols].rename(columns=lambda c: c[len("lever_") :]), base_levers
     )
-    cand.loc[: n_expl - 1, "changed_levers"] = changed.to_numpy()
-    cand.loc[: n_expl - 1, "explanation"] = [
+    changed_col = np.full(len(cand), "", dtype=object)
+    changed_col[:n_expl] = changed.to_numpy(dtype=object)
+    cand["changed_levers"] = changed_col
+    explanation = np.full(len(cand), "", dtype=object)
+    explanation[:n_expl] = [
         _explain(r, base_row, req) for r in cand.iloc[:n_expl].itertuples(index=False)
     ]
+    cand["explanation"] = explanation
     timings["explain_s"] = time.perf_counter() - t3
     bar.update()
     bar.close()
