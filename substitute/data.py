@@ -20,7 +20,15 @@ import yaml
 
 from substitute.errors import DataError
 
-__all__ = ["file_hash", "path", "read_csv", "read_json", "read_yaml", "write_json"]
+__all__ = [
+    "file_hash",
+    "path",
+    "read_csv",
+    "read_json",
+    "read_user_file",
+    "read_yaml",
+    "write_json",
+]
 
 
 def _root() -> Path:
@@ -109,6 +117,47 @@ def write_json(relpath: str, obj: Any) -> Path:
     p.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _read_json.cache_clear()
     return p
+
+
+def read_user_file(
+    file: str | Path,
+    *,
+    what: str,
+    fmt: str | None = None,
+    missing_error: type[Exception] = DataError,
+    parse_error: type[Exception] = DataError,
+) -> Any:
+    """Read a user's TOML or YAML file (study, BOM, rule overlay).
+
+    Parameters
+    ----------
+    file : str or Path
+        ``.toml``, ``.yaml`` or ``.yml`` file.
+    what : str
+        What the file is, for messages (``"study file"``, ``"BOM file"`` …).
+    fmt : {"toml", "yaml"}, optional
+        Format; default: TOML for a ``.toml`` suffix, YAML otherwise.
+    missing_error, parse_error : exception classes
+        Raised (with a one-line message naming the file) when the file is missing or does not parse.
+    """
+    import tomllib
+
+    p = Path(file)
+    if not p.is_file():
+        msg = f"{what} {str(p)!r} not found"
+        raise missing_error(msg)
+    text = p.read_text(encoding="utf-8")
+    if (fmt or ("toml" if p.suffix.lower() == ".toml" else "yaml")) == "toml":
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            msg = f"{p}: not valid TOML: {exc}"
+            raise parse_error(msg) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        msg = f"{p}: not valid YAML: {exc}"
+        raise parse_error(msg) from None
 
 
 def file_hash(*relpaths: str) -> str:

@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from substitute.compliance._units import (
@@ -1424,15 +1423,10 @@ def load_bom(path: str | Path) -> tuple[Part | Assembly, dict[str, Any]]:
         File missing or not YAML, unknown keys, bad values: the message names the file, the entry path
         and the field.
     """
+    from substitute import data
+
     p = Path(path)
-    if not p.is_file():
-        msg = f"BOM file {str(p)!r} not found"
-        raise DataError(msg)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{p}: not valid YAML: {exc}"
-        raise DataError(msg) from None
+    raw = data.read_user_file(p, what="BOM file")
     where = str(p)
     try:
         f = BomFile.model_validate(raw)

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from substitute import data
@@ -230,14 +229,11 @@ def _merge(base: Any, over: Any, where: str) -> Any:
 
 
 def _read_user_yaml(p: Path, what: str) -> Any:
-    if not p.is_file():
-        msg = f"{what} file {str(p)!r} not found"
-        raise RuleSetError(msg)
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{p}: not valid YAML: {exc}"
-        raise RuleSetError(msg) from None
+    from substitute import data
+
+    return data.read_user_file(
+        p, what=f"{what} file", missing_error=RuleSetError, parse_error=RuleSetError
+    )
 
 
 def _overlay_rule_sets(overlay: Any, where: str) -> tuple[list[dict], str | None]:

@@ -8,7 +8,6 @@ that name them.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,23 +70,16 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None
 
 
 def _read(path: str | Path | None) -> tuple[dict[str, Any], str]:
-    if path is None:
-        from substitute import data
+    from substitute import data
 
-        p = data.path(DEFAULT_STUDY)
-        label = f"default study ({DEFAULT_STUDY})"
+    if path is None:
+        p, label = data.path(DEFAULT_STUDY), f"default study ({DEFAULT_STUDY})"
     else:
-        p = Path(path)
-        label = str(p)
-        if not p.is_file():
-            msg = f"study file {label!r} not found"
-            raise InputError(msg)
-    try:
-        with p.open("rb") as fh:
-            return tomllib.load(fh), label
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{label}: not valid TOML: {exc}"
-        raise DataError(msg) from exc
+        p, label = Path(path), str(path)
+    raw = data.read_user_file(
+        p, what="study file", fmt="toml", missing_error=InputError, parse_error=DataError
+    )
+    return raw, label
 
 
 def load_study(path: str | Path | None = None, **overrides: Any) -> Study:

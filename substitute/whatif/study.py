@@ -21,7 +21,6 @@ See ``notebooks/fleet-whatif.toml`` and ``docs/whatif.md``. Tables:
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,15 +116,12 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
     DataError
         Not valid TOML.
     """
+    from substitute import data
+
     p = Path(path)
-    if not p.is_file():
-        msg = f"what-if study file {str(p)!r} not found"
-        raise InputError(msg)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{p}: not valid TOML: {exc}"
-        raise DataError(msg) from None
+    raw = data.read_user_file(
+        p, what="what-if study file", fmt="toml", missing_error=InputError, parse_error=DataError
+    )
     where = str(p)
     root = p.parent
     unknown = sorted(set(raw) - _TOP)
