@@ -171,5 +171,21 @@ def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_pat
     click.echo("")
     for r in shown.itertuples(index=False):
         click.echo(f"{r.order:>3}. {r.explanation}")
+    strat = res.by_strategy()
+    if len(strat):
+        click.echo("")
+        click.echo(
+            "BEST PER STRATEGY (a candidate can use several; 'no' = closest candidate, does not qualify)"
+        )
+        click.echo(
+            f"{'strategy':<30} {'ok':>3} {'qualif.':>8} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} "
+            f"{'USD/part':>9} {'vs base':>8} {'value share':>11}"
+        )
+        for r in strat.itertuples(index=False):
+            click.echo(
+                f"{r.strategy:<30} {'yes' if r.qualifies else 'no':>3} {r.n_qualifying:>8,} "
+                f"{r.hcj_kA_per_m:>9.0f} {r.br_T:>6.3f} {r.tmax_C:>8.0f} {r.cost_usd_per_part:>9.1f} "
+                f"{r.cost_vs_baseline:>+8.0%} {r.controlled_value_share * 100:>10.3f}%"
+            )
     _write_outputs(t, audit, res.messages, csv_path, json_path)
     return 0 if q else 1

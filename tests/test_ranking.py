@@ -339,3 +339,24 @@ def test_single_candidate_space():
     assert len(res.table) == 1
     assert res.table["changed_levers"].iloc[0] == "bulk Dy 3→0 wt%"
     assert res.table["explanation"].iloc[0] != ""
+
+
+def test_best_per_strategy(default_result):
+    from substitute.ranking.rank import STRATEGIES, strategy_masks
+
+    _, res = default_result
+    by = res.by_strategy()
+    assert set(by["strategy"]) <= set(STRATEGIES)
+    masks = strategy_masks(res.table, res.baseline_levers)
+    for r in by.itertuples():
+        i = r.order - 1  # order is 1-based row position in the ranked table
+        assert masks[r.strategy][i]  # the reported row really uses the strategy
+        assert r.qualifies == (r.n_qualifying > 0)
+        if r.qualifies:  # and it is the best-ordered qualifying row of that strategy
+            first = np.flatnonzero(masks[r.strategy] & res.table["qualifies"].to_numpy())[0]
+            assert i == first
+    hre_free = by.set_index("strategy").loc["heavy-rare-earth free"]
+    row = res.table.iloc[int(hre_free["order"]) - 1]
+    assert row["lever_dy_mass_percent"] == 0 and row["lever_tb_mass_percent"] == 0
+    assert row["lever_gbd_tb_mass_percent"] == 0 and row["lever_gbd_dy_mass_percent"] == 0
+    assert all(by["explanation"].str.len() > 0)

@@ -33,7 +33,14 @@ from substitute.ranking import space as sp
 from substitute.ranking.pareto import non_dominated_sort
 from substitute.ranking.requirements import ComplianceCondition, Requirements
 
-__all__ = ["OBJECTIVES", "RankResult", "evaluate", "rank_substitutes"]
+__all__ = [
+    "OBJECTIVES",
+    "STRATEGIES",
+    "RankResult",
+    "evaluate",
+    "rank_substitutes",
+    "strategy_masks",
+]
 
 #: objective name → (column, sense) where sense +1 minimises and −1 maximises
 OBJECTIVES: dict[str, tuple[str, int]] = {
@@ -80,12 +87,88 @@ class RankResult:
     timings: dict[str, float] = field(default_factory=dict)
 
     baseline_alloy: Alloy | None = None
+    baseline_levers: dict[str, Any] = field(default_factory=dict)
+    requirements: Requirements | None = None
     thickness_mm: float = 5.0
 
     @property
     def qualifying(self) -> pd.DataFrame:
         """Candidates that meet every requirement and threshold."""
         return self.table[self.table["meets_requirements"] & self.table["below_thresholds"]]
+
+    def by_strategy(self) -> pd.DataFrame:
+        """The best candidate of each substitution strategy, with its cost and licence status.
+
+        A candidate can belong to several strategies (e.g. Tb GBD *and* grain refinement). For each
+        strategy the first row of :attr:`table` (best order) that qualifies is reported; if none qualifies,
+        the closest candidate is reported with ``qualifies = False``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per strategy present in the table: ``strategy``, ``n_candidates``, ``n_qualifying``,
+            ``order`` (row in :attr:`table`), ``qualifies``, ``hcj_kA_per_m``, ``br_T``, ``tmax_C``,
+            ``cost_usd_per_part``, ``cost_vs_baseline``, ``controlled_value_share``, ``changed_levers``.
+        """
+        t = self.table
+        masks = strategy_masks(t, self.baseline_levers)
+        base_cost = float(self.baseline["cost_usd_per_part"])
+        q = t["qualifies"].to_numpy()
+        picked: list[tuple[str, int, int, int]] = []
+        for name, m in masks.items():
+            if m.any():
+                hit = np.flatnonzero(m & q)
+                picked.append(
+                    (
+                        name,
+                        int(hit[0]) if hit.size else int(np.flatnonzero(m)[0]),
+                        int(m.sum()),
+                        int((m & q).sum()),
+                    )
+                )
+        sel = t.iloc[[i for _, i, _, _ in picked]]
+        lever_cols = [c for c in t.columns if c.startswith("lever_")]
+        changed = sp.changed_levers(
+            sel[lever_cols].rename(columns=lambda c: c[len("lever_") :]), self.baseline_levers
+        ).to_numpy(dtype=object)
+        rows = []
+        for (name, i, n_all, n_q), change in zip(picked, changed, strict=True):
+            r = t.iloc[i]
+            expl = r["explanation"]
+            if not expl and self.requirements is not None:
+                expl = _explain(
+                    r.rename({"changed_levers": "_"})
+                    .to_frame()
+                    .T.assign(changed_levers=change)
+                    .iloc[0],
+                    self.baseline,
+                    self.requirements,
+                )
+            rows.append(
+                {
+                    "strategy": name,
+                    "n_candidates": n_all,
+                    "n_qualifying": n_q,
+                    "order": int(r["order"]),
+                    "qualifies": bool(r["qualifies"]),
+                    "hcj_kA_per_m": float(r["hcj_kA_per_m"]),
+                    "br_T": float(r["br_T"]),
+                    "tmax_C": float(r["tmax_C"]),
+                    "cost_usd_per_part": float(r["cost_usd_per_part"]),
+                    "cost_vs_baseline": float(r["cost_usd_per_part"]) / base_cost - 1.0
+                    if base_cost
+                    else np.nan,
+                    "controlled_value_share": float(r["controlled_value_share"]),
+                    "changed_levers": change,
+                    "explanation": expl,
+                }
+            )
+        out = pd.DataFrame(rows)
+        if len(out):
+            out = out.sort_values(
+                ["qualifies", "cost_usd_per_part"], ascending=[False, True], kind="stable"
+            ).reset_index(drop=True)
+        return out
 
     def candidate(self, i: int = 0) -> dict[str, Any]:
         """The magnet of the ``i``-th row of :attr:`table`, ready for :func:`substitute.predict` and
@@ -809,6 +892,8 @@ def rank_substitutes(
     cand.attrs["audit"] = _audit(req, prices, catalog, objectives)
     return RankResult(
         baseline_alloy=alloy,
+        baseline_levers=base_levers,
+        requirements=req,
         thickness_mm=thickness_mm,
         table=cand,
         baseline=base_row,
@@ -816,6 +901,93 @@ def rank_substitutes(
         messages=messages,
         timings=timings,
     )
+
+
+#: strategy name → description (what the tag means), in the order they are reported
+STRATEGIES: dict[str, str] = {
+    "Tb grain-boundary diffusion": "Tb added by GBD",
+    "Dy grain-boundary diffusion": "Dy added by GBD",
+    "less bulk Dy/Tb": "bulk Dy+Tb below the baseline's",
+    "heavy-rare-earth free": "no Dy, Tb or Ho in the magnet",
+    "Ho substitution": "bulk Ho added",
+    "Ce/La/Y substitution": "Ce, La or Y replace part of Nd-Pr",
+    "grain refinement": "grain size below the baseline's",
+    "hot-deformed": "hot-deformed route",
+    "bonded": "bonded isotropic route",
+    "non-China feedstock": "a heavy rare earth it contains is bought non-CN or recycled",
+    "China-origin feedstock only": "every heavy rare earth it contains is China-origin",
+    "SmCo 2:17": "Sm2Co17 magnet (redesign)",
+    "SmCo 1:5": "SmCo5 magnet (redesign)",
+    "ferrite": "Sr ferrite magnet (redesign)",
+    "SmFeN bonded": "bonded Sm2Fe17N3 magnet (redesign)",
+}
+_FAMILY_STRATEGY = {
+    "sm2co17": "SmCo 2:17",
+    "smco5": "SmCo 1:5",
+    "ferrite": "ferrite",
+    "smfen_bonded": "SmFeN bonded",
+}
+
+
+def strategy_masks(table: pd.DataFrame, base: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Boolean mask per substitution strategy (see :data:`STRATEGIES`) over the rows of a ranked table.
+
+    ``base`` holds the baseline's lever values (:attr:`RankResult.baseline_levers`).
+    """
+    n = len(table)
+
+    def lev(name: str, default: float = 0.0) -> np.ndarray:
+        col = f"lever_{name}"
+        if col in table:
+            return table[col].to_numpy(dtype=float, na_value=np.nan)
+        return np.full(n, base.get(name, default))
+
+    route = table["route"].astype(str).to_numpy()
+    ndfeb = ~np.isin(route, list(_FAMILY_STRATEGY))
+    hre_bulk = np.nan_to_num(lev("dy_mass_percent") + lev("tb_mass_percent"), nan=np.inf)
+    hre_all = (
+        hre_bulk
+        + np.nan_to_num(lev("ho_mass_percent"))
+        + np.nan_to_num(lev("gbd_tb_mass_percent"))
+        + np.nan_to_num(lev("gbd_dy_mass_percent"))
+    )
+    base_hre = base.get("dy_mass_percent", 0.0) + base.get("tb_mass_percent", 0.0)
+    sub = np.nan_to_num(lev("ce_share_of_lre") + lev("la_share_of_lre") + lev("y_share_of_lre"))
+    grain = lev("grain_size_um", np.nan)
+    ref_grain = float(base.get("grain_size_um", np.nan))
+    origins = {
+        e: table[f"{e.lower()}_origin"].astype(str).to_numpy()
+        if f"{e.lower()}_origin" in table
+        else np.full(n, "unknown")
+        for e in ("Dy", "Tb", "Ho")
+    }
+    present = {
+        "Dy": (lev("dy_mass_percent") + lev("gbd_dy_mass_percent")) > 0,
+        "Tb": (lev("tb_mass_percent") + lev("gbd_tb_mass_percent")) > 0,
+        "Ho": lev("ho_mass_percent") > 0,
+    }
+    non_cn = np.zeros(n, dtype=bool)
+    cn_only = np.ones(n, dtype=bool)
+    for e in ("Dy", "Tb", "Ho"):
+        alt = np.isin(origins[e], ["non-CN", "recycled"])
+        non_cn |= present[e] & alt
+        cn_only &= ~present[e] | ~alt
+    masks = {
+        "Tb grain-boundary diffusion": ndfeb & (np.nan_to_num(lev("gbd_tb_mass_percent")) > 0),
+        "Dy grain-boundary diffusion": ndfeb & (np.nan_to_num(lev("gbd_dy_mass_percent")) > 0),
+        "less bulk Dy/Tb": ndfeb & (hre_bulk < base_hre - 1e-9),
+        "heavy-rare-earth free": ndfeb & (hre_all <= 0),
+        "Ho substitution": ndfeb & (np.nan_to_num(lev("ho_mass_percent")) > 0),
+        "Ce/La/Y substitution": ndfeb & (sub > 0),
+        "grain refinement": ndfeb & np.isfinite(grain) & (grain < ref_grain - 1e-9),
+        "hot-deformed": route == "hot_deformed",
+        "bonded": route == "bonded_isotropic",
+        "non-China feedstock": ndfeb & non_cn,
+        "China-origin feedstock only": ndfeb & cn_only & (hre_all > 0),
+    }
+    for fam, name in _FAMILY_STRATEGY.items():
+        masks[name] = route == fam
+    return masks
 
 
 def _ranks_until(obj: np.ndarray, max_fronts: int, min_ranked: int) -> np.ndarray:
@@ -929,7 +1101,7 @@ def _fmt_pct(x: float) -> str:
 
 
 def _explain(r: Any, base: pd.Series, req: Requirements) -> str:
-    d = r._asdict()
+    d = r.to_dict() if isinstance(r, pd.Series) else r._asdict()
     side = "lower bound" if req.conservative else "central"
     s = "_lo" if req.conservative else ""
     route = str(d.get("route", ""))
