@@ -362,3 +362,17 @@ def test_best_per_strategy(default_result):
     assert row["lever_gbd_tb_mass_percent"] == 0
     assert row["lever_gbd_dy_mass_percent"] == 0
     assert all(by["explanation"].str.len() > 0)
+
+
+def test_baseline_forms():
+    small = sp.DesignSpace({"dy_mass_percent": [0.0, 1.5]})
+    by_grade = rank_substitutes("N42SH", req(), space=small, progress=False)
+    assert "N42SH typical" in by_grade.baseline_alloy.name
+    by_text = rank_substitutes(
+        "Nd 22, Pr 7, Dy 3, B 1, Fe bal wt%", req(), space=small, progress=False
+    )
+    assert by_text.baseline_alloy.mass_percent["Dy"] == pytest.approx(3.0)
+    with pytest.raises(sb.CompositionError, match="ambiguous"):
+        rank_substitutes("Nd 22, Pr 7, Dy 3, B 1, Fe bal", req(), space=small, progress=False)
+    with pytest.raises(sb.InputError, match="one alloy, got a batch of 2"):
+        rank_substitutes(sb.AlloyBatch.concat([BASE, BASE]), req(), space=small, progress=False)

@@ -650,20 +650,20 @@ def _objective_matrix(df: pd.DataFrame, objectives: Sequence[str]) -> np.ndarray
     return np.column_stack(cols)
 
 
-def _baseline_inputs(baseline: Any, route: str | None) -> tuple[Alloy, str, dict[str, Any]]:
+def _baseline_inputs(baseline: Any, route: str | None) -> tuple[Alloy, str]:
+    """The baseline as one Alloy (from an Alloy, a one-row batch, a composition string or a grade name)."""
+    route = route or "sintered"
     if isinstance(baseline, str):
         from substitute.composition import looks_like_grade
 
         if looks_like_grade(baseline):
-            alloy = Alloy.from_grade(baseline, route=route or "sintered")
-            return alloy, route or "sintered", {}
-        alloy = as_batch(baseline)[0]
-        return alloy, route or "sintered", {}
+            return Alloy.from_grade(baseline, route=route), route
+        return as_batch(baseline)[0], route
     if isinstance(baseline, AlloyBatch):
         if len(baseline) != 1:
             msg = f"the baseline must be one alloy, got a batch of {len(baseline)}"
             raise InputError(msg)
-        return baseline[0], route or "sintered", {}
+        return baseline[0], route
     msg = f"baseline must be an Alloy, a composition string or a grade name, got {type(baseline).__name__}"
     raise InputError(msg)
 
@@ -727,7 +727,7 @@ def rank_substitutes(
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     req = requirements if requirements is not None else Requirements()
-    alloy, base_route, _ = _baseline_inputs(baseline, route)
+    alloy, base_route = _baseline_inputs(baseline, route)
     space = space if space is not None else sp.default_space(alloy, base_route)
     b_origin = {"Dy": "CN", "Tb": "CN", "Ho": "CN", **(baseline_origin or {})}
     show = progress if progress is not None else space.size > 50_000
