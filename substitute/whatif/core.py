@@ -48,20 +48,7 @@ def _designs(designs: Any) -> list[Design]:
     if isinstance(designs, str | bytes) or not isinstance(designs, Sequence):
         msg = f"designs: expected a Design or a list of Design, got {type(designs).__name__}"
         raise InputError(msg)
-    out = list(designs)
-    if not out:
-        msg = "designs: the list is empty; give at least one Design"
-        raise InputError(msg)
-    for i, d in enumerate(out):
-        if not isinstance(d, Design):
-            msg = f"designs[{i}]: expected a Design, got {type(d).__name__}"
-            raise InputError(msg)
-    names = [d.name for d in out]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        msg = f"designs: duplicate name(s) {', '.join(map(repr, dup))}; names must be unique"
-        raise InputError(msg)
-    return out
+    return _named_list(designs, Design, "designs")
 
 
 def _scenarios(scenarios: Any) -> list[Scenario]:
@@ -72,18 +59,23 @@ def _scenarios(scenarios: Any) -> list[Scenario]:
     if isinstance(scenarios, Mapping):
         msg = "scenarios: got a mapping; build a grid with scenario_grid(axes) and pass its list"
         raise InputError(msg)
-    out = list(scenarios)
+    return _named_list(scenarios, Scenario, "scenarios")
+
+
+def _named_list(items: Any, cls: type, what: str) -> list:
+    """A non-empty list of ``cls`` instances with unique ``.name``; errors name the position."""
+    out = list(items)
     if not out:
-        msg = "scenarios: the list is empty; give at least one Scenario"
+        msg = f"{what}: the list is empty; give at least one {cls.__name__}"
         raise InputError(msg)
-    for i, s in enumerate(out):
-        if not isinstance(s, Scenario):
-            msg = f"scenarios[{i}]: expected a Scenario, got {type(s).__name__}"
+    for i, x in enumerate(out):
+        if not isinstance(x, cls):
+            msg = f"{what}[{i}]: expected a {cls.__name__}, got {type(x).__name__}"
             raise InputError(msg)
-    names = [s.name for s in out]
+    names = [x.name for x in out]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        msg = f"scenarios: duplicate name(s) {', '.join(map(repr, dup))}; names must be unique"
+        msg = f"{what}: duplicate name(s) {', '.join(map(repr, dup))}; names must be unique"
         raise InputError(msg)
     return out
 

@@ -185,18 +185,7 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
     opts["study"] = (
         None if rs in ("none", "") else (rs if rs == "default" else _resolve_path(rs, root))
     )
-    for k in (
-        "substitutes",
-        "draws",
-        "seed",
-        "volatility",
-        "percentiles",
-        "recycled_counts_as",
-        "backend",
-        "scheduler",
-        "block_size",
-        "rules",
-    ):
+    for k in sorted(_RUN - {"name", "description", "ranking_study"}):
         if k in run:
             opts[k] = run[k]
     return WhatifStudy(
