@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench calibrate validation docs clean
+.PHONY: venv demo test lint bench calibrate validation docs browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check substitute tests benchmarks scripts notebooks
 	$(BIN)/ruff format --check substitute tests benchmarks scripts notebooks
 
-test: $(STAMP) lint
+# Chromium for tests/test_report_browser.py; SUBSTITUTE_BROWSER=skip skips both.
+browser:
+ifeq ($(SUBSTITUTE_BROWSER),skip)
+	@echo "browser: SUBSTITUTE_BROWSER=skip, not checking for Chromium"
+else
+	bash scripts/ensure-chromium.sh
+endif
+
+test: $(STAMP) lint browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

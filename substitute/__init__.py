@@ -39,8 +39,10 @@ from substitute.ranking import (
     ComplianceCondition,
     DesignSpace,
     Requirements,
+    Review,
     load_study,
     rank_substitutes,
+    review,
     run_study,
 )
 from substitute.whatif import (
@@ -68,6 +70,7 @@ __all__ = [
     "Part",
     "PriceError",
     "Requirements",
+    "Review",
     "RuleSetError",
     "Scenario",
     "SubstituteError",
@@ -95,9 +98,20 @@ __all__ = [
     "predict",
     "price_vector",
     "rank_substitutes",
+    "review",
     "run_study",
     "scenario_grid",
     "sensitivity",
     "value_share_batch",
     "whatif",
 ]
+
+
+def __getattr__(name: str):
+    # ``sb.plot`` imports matplotlib, so it is loaded on first use, not with ``import substitute``
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("substitute.plot")
+    msg = f"module 'substitute' has no attribute {name!r}"
+    raise AttributeError(msg)

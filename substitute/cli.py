@@ -81,6 +81,10 @@ from substitute.cli_whatif import whatif_cmd  # noqa: E402
 
 cli.add_command(whatif_cmd)
 
+from substitute.cli_review import review_cmd  # noqa: E402
+
+cli.add_command(review_cmd)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of exiting (tests call ``main([...])``)."""

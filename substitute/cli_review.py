@@ -1,0 +1,107 @@
+"""``substitute review``: the design-review verdict, an HTML report and JSON. No domain logic here."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["review_cmd"]
+
+
+@click.command("review")
+@click.argument("study", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "html_path",
+    default=None,
+    help="Write the self-contained HTML report here (e.g. review.html).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    default=None,
+    help="Write the review as JSON here ('-' for standard output).",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    default="",
+    metavar="CHECKS",
+    help="Exit 1 when the baseline fails these checks: compliance, performance (comma-separated).",
+)
+@click.option(
+    "--as-of", "as_of", default=None, help="Evaluate the rules on this date (YYYY-MM-DD)."
+)
+@click.option(
+    "--assume",
+    type=click.Choice(["in_force", "suspended"]),
+    default=None,
+    help="How a rule whose suspension ended with no later record is treated.",
+)
+@click.option(
+    "--prices", default=None, help="Price vector id, e.g. ex_china_2025 or china_domestic_2025."
+)
+@click.option(
+    "--conservative/--central",
+    default=None,
+    help="Test limits on the low side of the prediction interval, or on central values.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Substitutes shown beside the baseline.",
+)
+def review_cmd(
+    study, html_path, json_path, fail_on, as_of, assume, prices, conservative, top
+) -> int:
+    """Review the baseline magnet of a STUDY file (TOML): verdict, report, exit code for gating.
+
+    With no STUDY, reviews the shipped default study (the one `substitute rank` runs). Prints the verdict;
+    -o writes a self-contained HTML report (inline CSS and SVG, no network); --json writes the same
+    content for scripts. Exit status: 0 pass (or no check named in --fail-on failed), 1 a check named in
+    --fail-on failed, 2 bad input.
+    """
+    from substitute.outputs import check_writable, write_atomic
+    from substitute.ranking.review import check_fail_on, review
+
+    checks = check_fail_on(fail_on)
+    # refuse unwritable outputs before the work starts; nothing is half-written afterwards
+    if html_path is not None:
+        check_writable(html_path, "report (-o)")
+    if json_path not in (None, "-"):
+        check_writable(json_path, "--json output")
+    rv = review(
+        study, top=top, as_of=as_of, assume=assume, prices=prices, conservative=conservative
+    )
+    to_stderr = json_path == "-"
+    say = lambda text="": click.echo(text, err=to_stderr)  # noqa: E731
+    say(f"substitute review — {rv.study.name}")
+    say(f"VERDICT: {rv.headline}")
+    for r in rv.performance.itertuples():
+        say(
+            f"  {'ok  ' if r.passes else 'FAIL'} {r.check}: {r.value:.4g} {r.unit} "
+            f"{r.comparator} {r.limit:.4g} {r.unit} (margin {r.margin:+.3g} {r.unit}, {r.side})"
+        )
+    for r in rv.compliance.itertuples():
+        say(f"  {'ok  ' if r.passes else 'FAIL'} {r.sentence}")
+    best = rv.substitutes[rv.substitutes["qualifies"] & (rv.substitutes["label"] != "baseline")]
+    if len(best):
+        say(f"best substitute: {best.iloc[0]['explanation']}")
+    else:
+        say("no substitute in the design space meets every requirement and threshold")
+    if html_path is not None:
+        from substitute.report.html import write_html
+
+        write_html(rv, html_path)
+        say(f"report written to {html_path}")
+    if json_path == "-":
+        click.echo(rv.to_json())
+    elif json_path is not None:
+        write_atomic(json_path, rv.to_json(), what="--json output")
+        say(f"JSON written to {json_path}")
+    failed = rv.failed(checks) if checks else []
+    if failed:
+        say(f"fails: {', '.join(failed)} (named in --fail-on) → exit 1")
+    return 1 if failed else 0

@@ -1,0 +1,106 @@
+"""Writing users' output files: checked before the work starts, written whole or not at all.
+
+A report, table or JSON file is first written to a temporary file beside the target and then renamed
+over it, so a failure (full disk, killed process, an exception while formatting) never leaves a
+half-written file, and an existing file is replaced only by a complete one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from substitute.errors import InputError
+
+__all__ = ["check_writable", "write_atomic"]
+
+
+def check_writable(path: str | os.PathLike[str], what: str = "output") -> Path:
+    """Check that ``path`` can be written as a file, before any work is done.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write.
+    what : str
+        What the file is, for the message (``"report"``, ``"--json output"`` …).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        The path is a directory, its folder does not exist or is not a folder, or it cannot be written.
+    """
+    p = Path(path)
+    if str(path) == "" or p.name == "":
+        msg = f"{what}: empty file name"
+        raise InputError(msg)
+    if p.is_dir():
+        msg = f"{what}: {p} is a directory; give a file name, e.g. {p / 'review.html'}"
+        raise InputError(msg)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.exists():
+        msg = f"{what}: folder {parent} does not exist; create it first"
+        raise InputError(msg)
+    if not parent.is_dir():
+        msg = f"{what}: {parent} is not a folder"
+        raise InputError(msg)
+    if not os.access(parent, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        msg = f"{what}: cannot write {p} (permission denied)"
+        raise InputError(msg)
+    return p
+
+
+def write_atomic(
+    path: str | os.PathLike[str],
+    content: str | bytes | Callable[[Path], None],
+    what: str = "output",
+) -> Path:
+    """Write a file whole or not at all.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Target file.
+    content : str, bytes or callable
+        Text (written as UTF-8), bytes, or a function that writes the file at the temporary path it is
+        given (e.g. ``lambda p: df.to_parquet(p)``).
+    what : str
+        What the file is, for error messages.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    InputError
+        As for :func:`check_writable`, or the write failed (the target is left as it was).
+    """
+    p = check_writable(path, what)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
+    tmp = Path(tmp_name)
+    try:
+        if callable(content):
+            os.close(fd)
+            content(tmp)
+        else:
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        msg = f"{what}: could not write {p}: {exc.strerror or exc}"
+        raise InputError(msg) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return p

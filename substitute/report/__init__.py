@@ -1,0 +1,1 @@
+"""Design-review report: plots and the self-contained HTML page."""

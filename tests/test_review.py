@@ -1,0 +1,214 @@
+"""Design review: verdicts against independent evaluations, breakdowns that add up, CLI gating and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pytest
+
+import substitute as sb
+from substitute import data
+from substitute.cli import main
+from substitute.ranking.study import DEFAULT_STUDY, load_study
+
+AS_OF = "2026-11-25"  # after No. 61's suspension ended (2026-11-10): status_unknown
+
+
+@pytest.fixture(scope="module")
+def rv():
+    return sb.review(as_of=AS_OF)
+
+
+def test_default_verdict(rv):
+    assert rv.performance_ok
+    assert not rv.compliance_ok
+    assert "LICENCE REQUIRED" in rv.headline
+    assert rv.failed(["compliance", "performance"]) == ["compliance"]
+    assert rv.failed("performance") == []
+
+
+def test_value_share_matches_an_independent_bom_assessment(rv):
+    # the same magnet in the same assembly, assessed through the BOM path instead of the ranking
+    st = rv.study
+    req = st.requirements
+    part = sb.Part("magnet", st.baseline, req.magnet_mass_kg, origin=st.baseline_origin)
+    unit = sb.Assembly("assembly", [part], value_usd=req.assembly_value_usd)
+    a = sb.assess(unit, as_of=AS_OF, prices=st.prices, assume=req.assume)
+    ref = a.query("level == 'assembly' and rule_id == 'CN-MOFCOM-2025-61' and limb == '1(1)'")
+    row = rv.compliance.set_index("rule").loc["CN-MOFCOM-2025-61"]
+    assert row["share"] == pytest.approx(float(ref["value_share"].iloc[0]), rel=1e-9)
+    assert row["margin"] == pytest.approx(row["share"] / 0.001, rel=1e-12)
+    assert row["rule_status"] == "status_unknown"
+    assert row["treated_as"] == "in_force"
+    assert row["status"] == ref["status"].iloc[0] == "licence_required"
+
+
+def test_performance_rows_are_the_baseline_prediction(rv):
+    st = rv.study
+    p = sb.predict(
+        st.baseline, st.route, [st.requirements.temperature_C], grain_size_um=st.grain_size_um
+    )
+    br = rv.performance.set_index("requirement").loc["min_br_T"]
+    assert br["value"] == pytest.approx(float(p["br_T"].iloc[0]), rel=1e-9)
+    assert br["margin"] == pytest.approx(
+        br["value"] - 1.05, abs=1e-12
+    )  # min_br_T of the study file
+    assert br["passes"]
+
+
+def test_suspension_window_and_assumption_change_the_verdict():
+    during = sb.review(as_of="2026-06-01", top=1)  # No. 61 suspended 2025-11-07 … 2026-11-10
+    assert during.compliance_ok
+    after_suspended = sb.review(as_of=AS_OF, assume="suspended", top=1)
+    assert after_suspended.compliance_ok
+    assert any("not conservative" in a for a in after_suspended.assumptions)
+
+
+def test_breakdowns_add_up_to_the_ranking_totals(rv):
+    s = rv.substitutes.set_index("label")
+    cost = rv.cost.groupby("magnet", sort=False)["cost_usd_per_part"].sum()
+    np.testing.assert_allclose(cost.loc[s.index], s["cost_usd_per_part"], rtol=1e-9)
+    c61 = rv.content[rv.content["condition"].str.startswith("CN-MOFCOM-2025-61")]
+    share = c61.groupby("magnet", sort=False)["share"].sum().reindex(s.index, fill_value=0.0)
+    np.testing.assert_allclose(share, s["controlled_value_share"], rtol=1e-9, atol=1e-15)
+    # the baseline's any-content row is its Dy content (3 wt% in the study file)
+    c18 = rv.content.query("magnet == 'baseline' and element == 'Dy'")
+    assert c18["share"].max() == pytest.approx(0.03, rel=1e-9)
+
+
+def test_top_rows_and_magnets(rv):
+    assert list(rv.substitutes["label"]) == ["baseline", "#1", "#2", "#3", "#4", "#5"]
+    assert len(rv.magnets) == 6
+    first = rv.result.table.iloc[0]
+    assert rv.substitutes.loc[1, "hcj_kA_per_m"] == pytest.approx(first["hcj_kA_per_m"])
+    assert rv.substitutes.loc[1, "qualifies"]
+
+
+def test_json_is_complete_and_audited(rv):
+    d = json.loads(rv.to_json())
+    assert d["verdict"]["compliance_ok"] is False
+    raw = data.path(DEFAULT_STUDY).read_bytes()
+    assert d["audit"]["study_sha256"] == hashlib.sha256(raw).hexdigest()
+    assert d["audit"]["study_text"] == raw.decode()
+    assert d["audit"]["as_of"] == AS_OF
+    for key in (
+        "catalog_version",
+        "catalog_hash",
+        "price_vector",
+        "price_vector_date",
+        "price_hash",
+    ):
+        assert d["audit"][key]
+    assert d["ranking"]["n_candidates"] == len(rv.result.table)
+    assert {r["rule_id"] for r in d["rules"]} == {"CN-MOFCOM-2025-61", "CN-MOFCOM-GAC-2025-18"}
+
+
+def test_review_of_a_study_built_in_code():
+    st = load_study(None, as_of=AS_OF)
+    r = sb.review(st, top=2)
+    assert r.audit["study_sha256"] is None
+    assert len(r.substitutes) == 3
+    with pytest.raises(sb.InputError, match=r"overrides .*as_of.* apply to study files"):
+        sb.review(st, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(("top", "match"), [(0, "top must be an integer ≥ 1"), (1.5, "got 1.5")])
+def test_bad_top(top, match):
+    with pytest.raises(sb.InputError, match=match):
+        sb.review(top=top)
+
+
+# ------------------------------------------------------------------------------------------- CLI
+def test_cli_writes_report_and_json(tmp_path, capsys):
+    html, js = tmp_path / "review.html", tmp_path / "review.json"
+    assert main(["review", "-o", str(html), "--json", str(js), "--as-of", AS_OF, "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "VERDICT" in out
+    assert "LICENCE REQUIRED" in out
+    page = html.read_text(encoding="utf-8")
+    assert '<section id="verdict"' in page
+    ids = re.findall(r'<figure class="plot" id="([^"]+)">\s*<svg', page)
+    assert ids == ["plot-pareto", "plot-br-hcj", "plot-demag", "plot-content", "plot-cost"]
+    # self-contained: no script, no external resource (SVG namespaces are not requests)
+    assert "<script" not in page
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
+    assert "@import" not in page
+    assert json.loads(js.read_text(encoding="utf-8"))["verdict"]["performance_ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    [("compliance", 1), ("performance", 0), ("compliance,performance", 1), ("", 0)],
+)
+def test_cli_exit_code_gates_on_what_fail_on_names(fail_on, code, capsys):
+    assert main(["review", "--as-of", AS_OF, "--top", "1", "--fail-on", fail_on]) == code
+    out = capsys.readouterr().out
+    assert ("→ exit 1" in out) == (code == 1)
+
+
+def test_cli_json_to_stdout(capsys):
+    assert main(["review", "--as-of", AS_OF, "--top", "1", "--json", "-"]) == 0
+    cap = capsys.readouterr()
+    assert json.loads(cap.out)["headline"].startswith("N42SH-class baseline")
+    assert "VERDICT" in cap.err
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (
+            ["--fail-on", "cost"],
+            r"fail-on: unknown check\(s\) 'cost'; valid: compliance, performance",
+        ),
+        (["--as-of", "25/11/2026"], "not a date"),
+        (["-o", "{tmp}"], "is a directory"),
+        (["-o", "{tmp}/missing/r.html"], "folder .*missing does not exist"),
+        (["-o", "{tmp}/afile/r.html"], "afile is not a folder"),
+        (["--json", "{tmp}"], r"--json output: .* is a directory"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(args, match, tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    argv = ["review", "--top", "1", *[a.format(tmp=tmp_path) for a in args]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err)
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_cli_bad_study_file_exits_2(tmp_path, capsys):
+    p = tmp_path / "s.toml"
+    p.write_text('[study]\nname = "x"\ncolour = "red"\n', encoding="utf-8")
+    assert main(["review", str(p), "-o", str(tmp_path / "r.html")]) == 2
+    assert "unknown key(s) colour" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_nothing_half_written_when_rendering_fails(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "review.html"
+    out.write_text("previous report", encoding="utf-8")
+
+    def boom(_rv):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr("substitute.report.html.render_html", boom)
+    with pytest.raises(RuntimeError, match="renderer crashed"):
+        main(["review", "--as-of", AS_OF, "--top", "1", "-o", str(out)])
+    assert out.read_text(encoding="utf-8") == "previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.html"]
+
+
+def test_write_atomic_leaves_nothing_when_the_writer_fails(tmp_path):
+    from substitute.outputs import write_atomic
+
+    def half(p):
+        p.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(sb.InputError, match=r"could not write .*x\.csv: No space left on device"):
+        write_atomic(tmp_path / "x.csv", half, what="table")
+    assert list(tmp_path.iterdir()) == []
