@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 import numpy as np
 import pandas as pd
+
+from substitute.outputs import check_writable, write_atomic
 
 __all__ = ["rank_cmd"]
 
@@ -49,7 +50,7 @@ def _write_outputs(
     table: pd.DataFrame, audit: dict, messages: list[str], csv: str | None, json_path: str | None
 ) -> None:
     if csv:
-        table.to_csv(csv, index=False)
+        write_atomic(csv, lambda tmp: table.to_csv(tmp, index=False), what="--csv output")
         click.echo(f"full ranked table ({len(table):,} rows) written to {csv}")
     if json_path:
         payload = {
@@ -59,7 +60,7 @@ def _write_outputs(
                 table.replace({np.inf: None, -np.inf: None}).to_json(orient="records")
             ),
         }
-        Path(json_path).write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8")
+        write_atomic(json_path, json.dumps(payload, indent=1, default=str), what="--json output")
         click.echo(f"full ranked table ({len(table):,} rows) written to {json_path}")
 
 
@@ -101,6 +102,9 @@ def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_pat
     """
     from substitute.ranking.study import load_study, run_study
 
+    for path, what in ((csv_path, "--csv output"), (json_path, "--json output")):
+        if path is not None:
+            check_writable(path, what)
     st = load_study(study, as_of=as_of, assume=assume, prices=prices, conservative=conservative)
     res = run_study(st, progress=progress)
     req, audit, t = st.requirements, res.table.attrs["audit"], res.table

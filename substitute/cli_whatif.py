@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from substitute.errors import InputError
+from substitute.outputs import check_writable, write_atomic
 
 __all__ = ["whatif_cmd"]
 
@@ -25,12 +26,13 @@ def _write(df: pd.DataFrame, path: str) -> str:
         except ImportError:
             msg = "writing .parquet needs pyarrow: pip install substitute[dask] (or pip install pyarrow)"
             raise InputError(msg) from None
-        df.to_parquet(p, index=False)
+        write_atomic(p, lambda tmp: df.to_parquet(tmp, index=False), what="-o/--output")
         return f"{len(df):,} rows written to {p} (audit stamp in the file's metadata)"
     if suffix == ".csv":
-        df.to_csv(p, index=False)
+        write_atomic(p, lambda tmp: df.to_csv(tmp, index=False), what="-o/--output")
         side = p.with_suffix(".audit.json")
-        side.write_text(
+        write_atomic(
+            side,
             json.dumps(
                 {
                     "audit": df.attrs.get("audit", {}),
@@ -39,7 +41,7 @@ def _write(df: pd.DataFrame, path: str) -> str:
                 indent=1,
                 default=str,
             ),
-            encoding="utf-8",
+            what="-o/--output audit stamp",
         )
         return f"{len(df):,} rows written to {p} (audit stamp in {side})"
     msg = f"-o/--output: {str(p)!r} must end in .parquet or .csv"
@@ -102,6 +104,8 @@ def whatif_cmd(
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         msg = f"-o/--output: {output!r} must end in .parquet or .csv"
         raise InputError(msg)
+    if output is not None:
+        check_writable(output, "-o/--output")
     st = load_whatif_study(study)
     df = run_whatif_study(
         st,

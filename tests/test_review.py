@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -212,3 +213,21 @@ def test_write_atomic_leaves_nothing_when_the_writer_fails(tmp_path):
     with pytest.raises(sb.InputError, match=r"could not write .*x\.csv: No space left on device"):
         write_atomic(tmp_path / "x.csv", half, what="table")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rank", "--csv", "{tmp}"],
+        ["rank", "--json", "{tmp}/missing/x.json"],
+        ["whatif", "notebooks/fleet-whatif.toml", "-o", "{tmp}/missing/x.csv"],
+    ],
+)
+def test_other_commands_refuse_unwritable_outputs_before_work(argv, tmp_path, capsys):
+    root = Path(__file__).resolve().parents[1]
+    args = [a.format(tmp=tmp_path) for a in argv]
+    args = [str(root / a) if a.endswith("fleet-whatif.toml") else a for a in args]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"output: .*(is a directory|folder .*missing does not exist)", err)
+    assert len(err.strip().splitlines()) == 1
