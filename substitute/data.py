@@ -126,6 +126,7 @@ def read_user_file(
     fmt: str | None = None,
     missing_error: type[Exception] = DataError,
     parse_error: type[Exception] = DataError,
+    with_lines: bool = False,
 ) -> Any:
     """Read a user's TOML or YAML file (study, BOM, rule overlay).
 
@@ -139,6 +140,14 @@ def read_user_file(
         Format; default: TOML for a ``.toml`` suffix, YAML otherwise.
     missing_error, parse_error : exception classes
         Raised (with a one-line message naming the file) when the file is missing or does not parse.
+    with_lines : bool, default False
+        Also return the line of every key (:func:`substitute._toml.key_lines`, for error messages that
+        point at a line); empty for YAML.
+
+    Returns
+    -------
+    Any or tuple
+        The parsed content; with ``with_lines``, ``(content, {key path: 1-based line})``.
     """
     import tomllib
 
@@ -149,15 +158,21 @@ def read_user_file(
     text = p.read_text(encoding="utf-8")
     if (fmt or ("toml" if p.suffix.lower() == ".toml" else "yaml")) == "toml":
         try:
-            return tomllib.loads(text)
+            content = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             msg = f"{p}: not valid TOML: {exc}"
             raise parse_error(msg) from None
+        if not with_lines:
+            return content
+        from substitute._toml import key_lines
+
+        return content, key_lines(text)
     try:
-        return yaml.safe_load(text)
+        content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         msg = f"{p}: not valid YAML: {exc}"
         raise parse_error(msg) from None
+    return (content, {}) if with_lines else content
 
 
 def file_hash(*relpaths: str) -> str:

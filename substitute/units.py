@@ -49,6 +49,9 @@ def _registry() -> pint.UnitRegistry:
     ureg.define("gauss = 1e-4 * tesla = G = Gs")
     ureg.define("MGOe = 1e6 * gauss * oersted")
     ureg.define("emu = 1e-3 * ampere * meter ** 2")
+    # pint caches unit parsing when the registry is built; without a rebuild the unprefixed 'Oe' and
+    # 'G' would still resolve to the Gaussian definitions (prefixed kOe/kG were right)
+    ureg._build_cache()
     return ureg
 
 

@@ -314,7 +314,9 @@ def test_cli_rank_bad_input_exit_2(tmp_path, capsys):
     )
     assert main(["rank", str(p)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: lever 'dy_mass_percent' value 99")
+    assert err.startswith(
+        f"error: {p} line 4 [space] dy_mass_percent: lever 'dy_mass_percent' value 99"
+    )
     assert main(["rank", str(tmp_path / "missing.toml")]) == 2
     assert "not found" in capsys.readouterr().err
 

@@ -73,3 +73,16 @@ def test_bare_number_needs_unit():
         convert(1, "kOe", "K")
     with pytest.raises(UnitError, match="expected a quantity"):
         parse_quantity("")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "si"),
+    [
+        ("500 Oe", "field", 500 * 1000 / (4 * math.pi)),  # 1 Oe = 1000/(4π) A/m
+        ("11500 G", "flux_density", 1.15),  # 1 G = 1e-4 T
+        ("13000 Gs", "flux_density", 1.3),
+    ],
+)
+def test_unprefixed_cgs_units_use_the_si_definitions(text, kind, si):
+    # the unprefixed symbols once fell through to pint's Gaussian units (the prefixed ones were right)
+    assert to_si(text, kind) == pytest.approx(si, rel=1e-12)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import typing
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from substitute.errors import InputError
+
+if TYPE_CHECKING:
+    from substitute._toml import Where
 
 __all__ = ["ComplianceCondition", "Requirements"]
 
@@ -194,29 +198,92 @@ class Requirements:
                 raise InputError(msg)
 
     @classmethod
-    def from_mapping(cls, spec: Mapping[str, Any], where: str = "requirements") -> Requirements:
-        """Build from a study-file table; unknown keys are named in the error."""
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(spec) - known)
-        if unknown:
-            msg = f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(known))}"
-            raise InputError(msg)
-        spec = dict(spec)
-        if "compliance" in spec:
-            conds: Sequence[Any] = spec["compliance"]
-            out = []
-            for i, c in enumerate(conds):
-                ckeys = set(ComplianceCondition.__dataclass_fields__)
-                bad = sorted(set(c) - ckeys)
-                if bad:
-                    msg = f"{where}.compliance[{i}]: unknown key(s) {', '.join(bad)}; valid: {', '.join(sorted(ckeys))}"
-                    raise InputError(msg)
-                out.append(ComplianceCondition(**c))
-            spec["compliance"] = tuple(out)
-        return cls(**spec)
+    def from_mapping(
+        cls, spec: Mapping[str, Any], where: str | Where = "requirements"
+    ) -> Requirements:
+        """Build from a study-file table, checking its keys, the type of every value and units.
+
+        Parameters
+        ----------
+        spec : mapping
+            Field → value as read from TOML. The expected type of each field is its annotation above:
+            ``true``/``false`` only for bool fields, numbers for float fields (a TOML boolean is not a number).
+            A field whose name carries a unit takes a number in that unit or a quantity string converted to
+            it: ``temperature_C = "423.15 K"`` (→ 150 °C), ``min_br_T = "11.5 kG"`` (→ 1.15 T),
+            ``min_hcj_kA_per_m = "12 kOe"`` (→ 954.9 kA/m), ``min_bhmax_kJ_per_m3 = "40 MGOe"``
+            (→ 318.3 kJ/m³), ``external_field_kA_per_m``, ``magnet_mass_kg`` likewise. USD values and
+            ``permeance`` (dimensionless) take plain numbers. ``compliance`` is a list of tables with the
+            fields of :class:`ComplianceCondition`.
+        where : str or substitute._toml.Where, default "requirements"
+            Location of the table for messages: a label (``"study.toml [requirements]"``) or a ``Where``
+            that knows the line of every key.
+
+        Returns
+        -------
+        Requirements
+
+        Raises
+        ------
+        InputError
+            Unknown keys, a value of the wrong type, a quantity of the wrong dimension or with an unknown
+            unit, a date that is not ``YYYY-MM-DD``, a compliance condition without ``rule`` or with a
+            level/basis outside the allowed sets, and every check of the class itself. The message starts
+            with the location (``study.toml line 27 [requirements] min_br_T: …``).
+        """
+        from substitute._toml import Where, check_keys, check_value, relocate
+        from substitute.compliance.catalog import parse_date
+
+        w = where if isinstance(where, Where) else Where(where)
+        check_keys(spec, cls.__dataclass_fields__, w)
+        hints = typing.get_type_hints(cls)
+        args: dict[str, Any] = {}
+        for k, v in spec.items():
+            args[k] = _conditions(v, w) if k == "compliance" else check_value(v, hints[k], w, k)
+        if "as_of" in args:
+            parse_date(args["as_of"], field=w("as_of"))
+        try:
+            return cls(**args)
+        except InputError as exc:
+            raise relocate(exc, w, args) from exc
 
     def describe(self) -> dict[str, Any]:
         """Plain dict of every setting (for audit stamps and reports)."""
         d = asdict(self)
         d["as_of"] = str(self.as_of)
         return d
+
+
+def _conditions(value: Any, where: Where) -> tuple[ComplianceCondition, ...]:
+    """Compliance conditions from a list of tables (``[[requirements.compliance]]``), each checked."""
+    from substitute._toml import check_choice, check_keys, check_value, relocate, type_name
+
+    if not isinstance(value, list | tuple):
+        msg = (
+            f"{where('compliance')}: expected an array of tables ([[requirements.compliance]] with "
+            f"rule, limb, level, basis, threshold), got {type_name(value)}"
+        )
+        raise InputError(msg)
+    hints = typing.get_type_hints(ComplianceCondition)
+    out = []
+    for i, c in enumerate(value):
+        if isinstance(c, ComplianceCondition):
+            out.append(c)
+            continue
+        cw = where.at("compliance", i)
+        if not isinstance(c, Mapping):
+            msg = f"{cw()}: expected a table (rule, limb, level, basis, threshold), got {type_name(c)}"
+            raise InputError(msg)
+        check_keys(c, hints, cw)
+        if "rule" not in c:
+            msg = f"{cw()}: 'rule' is required (a rule-set id of the catalog, e.g. 'CN-MOFCOM-2025-61')"
+            raise InputError(msg)
+        args = {k: check_value(v, hints[k], cw, k) for k, v in c.items()}
+        if "level" in args:
+            check_choice(args["level"], LEVELS, cw, "level")
+        if "basis" in args:
+            check_choice(args["basis"], BASES, cw, "basis")
+        try:
+            out.append(ComplianceCondition(**args))
+        except InputError as exc:
+            raise relocate(exc, cw, args) from exc
+    return tuple(out)

@@ -1,44 +1,39 @@
 """Study files (TOML): baseline, requirements, design space and prices for :func:`rank_substitutes`.
 
 A study has the tables ``[study]``, ``[baseline]``, ``[requirements]`` (with ``[[requirements.compliance]]``),
-``[space]`` and ``[prices]``; see ``datasets/examples/default-study.toml``. Unknown tables or keys are errors
-that name them.
+``[space]`` and ``[prices]``; see ``datasets/examples/default-study.toml``. Unknown tables or keys, values of
+the wrong type and quantities of the wrong dimension are errors that name the file, the line, the table and
+the key: ``study.toml line 27 [requirements] min_br_T: expected a number in T (or a quantity such as
+"1.1 T" or "11 kG"), got 'high' (a string)``. Keys whose name carries a unit (``temperature_C``,
+``min_hcj_kA_per_m``, ``grain_size_um`` …) also take a quantity string such as ``"12 kOe"``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from substitute._toml import Where, check_choice, check_keys, check_value, relocate, type_name
 from substitute.composition import Alloy
-from substitute.errors import DataError, InputError
-from substitute.ranking.rank import DEFAULT_OBJECTIVES, RankResult, rank_substitutes
+from substitute.errors import DataError, InputError, SubstituteError
+from substitute.ranking.rank import DEFAULT_OBJECTIVES, OBJECTIVES, RankResult, rank_substitutes
 from substitute.ranking.requirements import Requirements
-from substitute.ranking.space import DesignSpace, default_space
+from substitute.ranking.space import (
+    CATEGORICAL,
+    LEVERS,
+    ORIGINS,
+    ROUTES,
+    DesignSpace,
+    default_space,
+)
 
 __all__ = ["DEFAULT_STUDY", "Study", "load_study", "run_study"]
 
 DEFAULT_STUDY = "examples/default-study.toml"
-
-_TABLES = {
-    "study": {"name", "prices", "objectives", "top", "description"},
-    "baseline": {
-        "name",
-        "composition",
-        "basis",
-        "grade",
-        "route",
-        "grain_size_um",
-        "thickness_mm",
-        "origin",
-    },
-    "requirements": None,  # checked by Requirements.from_mapping
-    "space": None,  # checked by DesignSpace
-    "prices": {"origin_premium"},
-}
 
 
 @dataclass
@@ -62,24 +57,114 @@ class Study:
     source: str = "<code>"
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        msg = f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(allowed))}"
-        raise InputError(msg)
+_TABLES = ("study", "baseline", "requirements", "space", "prices")
 
 
-def _read(path: str | Path | None) -> tuple[dict[str, Any], str]:
+def _table_types() -> dict[str, dict[str, Any]]:
+    """Key → expected type of ``[study]``, ``[baseline]`` and ``[prices]``, from :class:`Study` fields."""
+    h = typing.get_type_hints(Study)
+    return {
+        "study": {
+            "name": str,
+            "description": str,
+            "prices": h["prices"],
+            "objectives": h["objectives"],
+            "top": h["top"],
+        },
+        "baseline": {
+            "name": str,
+            "composition": str,
+            "basis": str,
+            "grade": str,
+            "route": h["route"],
+            "grain_size_um": h["grain_size_um"],
+            "thickness_mm": h["thickness_mm"],
+            "origin": h["baseline_origin"],
+        },
+        "prices": {"origin_premium": h["origin_premium"]},
+    }
+
+
+def _read(path: str | Path | None) -> tuple[dict[str, Any], Where]:
     from substitute import data
 
     if path is None:
         p, label = data.path(DEFAULT_STUDY), f"default study ({DEFAULT_STUDY})"
     else:
         p, label = Path(path), str(path)
-    raw = data.read_user_file(
-        p, what="study file", fmt="toml", missing_error=InputError, parse_error=DataError
+    raw, lines = data.read_user_file(
+        p,
+        what="study file",
+        fmt="toml",
+        missing_error=InputError,
+        parse_error=DataError,
+        with_lines=True,
     )
-    return raw, label
+    return raw, Where(label, lines)
+
+
+def _table(raw: Mapping[str, Any], name: str, where: Where) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, Mapping):
+        msg = f"{where(name)}: expected a table [{name}], got {type_name(value)}"
+        raise InputError(msg)
+    return dict(value)
+
+
+def _checked(raw: Mapping[str, Any], name: str, where: Where) -> dict[str, Any]:
+    """Table ``name`` with its keys and the type of its values checked (quantities converted)."""
+    types_ = _table_types()[name]
+    w = where.at(name)
+    table = _table(raw, name, where)
+    check_keys(table, types_, w)
+    return {k: check_value(v, types_[k], w, k) for k, v in table.items()}
+
+
+def _baseline(bl: Mapping[str, Any], route: str, where: Where) -> Alloy:
+    """The baseline alloy of ``[baseline]`` (a composition with its basis, or a grade)."""
+    if "grade" in bl and "composition" in bl:
+        msg = f"{where.head('grade')}: give either 'composition' or 'grade', not both"
+        raise InputError(msg)
+    if "composition" in bl and "basis" not in bl:
+        msg = (
+            f"{where.head('composition')}: 'basis' is required with 'composition' "
+            "('mass' for wt%, 'atomic' for at%)"
+        )
+        raise InputError(msg)
+    if "grade" not in bl and "composition" not in bl:
+        msg = f"{where.head()}: needs 'composition' (with 'basis') or 'grade'"
+        raise InputError(msg)
+    key = "grade" if "grade" in bl else "composition"
+    try:
+        if key == "grade":
+            return Alloy.from_grade(bl["grade"], route=route)
+        return Alloy.parse(bl["composition"], basis=bl["basis"], name=bl.get("name"))
+    except SubstituteError as exc:
+        raise relocate(exc, where, ("basis", "route"), default=key) from exc
+
+
+def _space(sp: dict[str, Any], where: Where) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Levers and families of ``[space]``, each checked alone so that an error points at its line."""
+    check_keys(sp, [*LEVERS, *CATEGORICAL, "families"], where)
+    levers: dict[str, Any] = {}
+    families: tuple[str, ...] = ()
+    for k, spec in sp.items():
+        if k == "families":
+            families = tuple(check_value(spec, list[str], where, k))
+            continue
+        if k in CATEGORICAL:
+            value = check_value(spec, list[str], where, k)
+        elif isinstance(spec, Mapping):  # a range {min, max, step}
+            check_keys(spec, ("min", "max", "step"), where, k)
+            value = {x: check_value(y, float, where, k, x) for x, y in spec.items()}
+        else:
+            value = check_value(spec, list[float], where, k)
+        try:
+            DesignSpace({k: value})
+        except InputError as exc:
+            raise relocate(exc, where, (), default=k) from exc
+        levers[k] = value
+    return levers, families
 
 
 def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
@@ -90,61 +175,65 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     path : str or Path, optional
         TOML study file; ``None`` reads ``datasets/examples/default-study.toml``.
     **overrides
-        Requirement fields to override (``as_of``, ``assume``, ``conservative`` …) and ``prices``.
+        Requirement fields to override (``as_of``, ``assume``, ``conservative`` …) and ``prices``;
+        ``None`` values are ignored. Errors in them name the option (``option as_of: …``).
+
+    Returns
+    -------
+    Study
 
     Raises
     ------
     InputError
-        Unknown tables or keys (named), a baseline without composition or grade, bad lever values.
+        Unknown tables or keys, a value of the wrong type or a quantity of the wrong dimension
+        (``study.toml line 27 [requirements] min_br_T: expected a number in T …``), a baseline without
+        composition or grade, bad lever values. Every message about a key names the file, its line, the
+        table and the key; errors raised while building the baseline, the requirements or the design
+        space carry the line of the key they are about.
     DataError
         The file is not valid TOML.
     """
-    raw, label = _read(path)
-    _check_keys(raw, set(_TABLES), label)
-    for t, allowed in _TABLES.items():
-        if allowed is not None and t in raw:
-            _check_keys(raw[t], allowed, f"{label} [{t}]")
-    st, bl = raw.get("study", {}), raw.get("baseline", {})
+    raw, where = _read(path)
+    unknown_opts = sorted(set(overrides) - set(Requirements.__dataclass_fields__) - {"prices"})
+    if unknown_opts:
+        msg = (
+            f"load_study: unknown option(s) {', '.join(unknown_opts)}; valid: prices and the "
+            "Requirements fields"
+        )
+        raise InputError(msg)
+    check_keys(raw, _TABLES, where, what="table")
+    st = _checked(raw, "study", where)
+    bl = _checked(raw, "baseline", where)
+    pr = _checked(raw, "prices", where)
     route = bl.get("route", "sintered")
-    if "grade" in bl and "composition" in bl:
-        msg = f"{label} [baseline]: give either 'composition' or 'grade', not both"
-        raise InputError(msg)
-    if "grade" in bl:
-        baseline = Alloy.from_grade(bl["grade"], route=route)
-    elif "composition" in bl:
-        if "basis" not in bl:
-            msg = f"{label} [baseline]: 'basis' is required with 'composition' ('mass' for wt%, 'atomic' for at%)"
-            raise InputError(msg)
-        baseline = Alloy.parse(bl["composition"], basis=bl["basis"], name=bl.get("name"))
-    else:
-        msg = f"{label} [baseline]: needs 'composition' (with 'basis') or 'grade'"
-        raise InputError(msg)
+    check_choice(route, ROUTES, where.at("baseline"), "route")
+    for el, org in bl.get("origin", {}).items():
+        check_choice(org, ORIGINS, where.at("baseline"), "origin", el)
+    for i, name in enumerate(st.get("objectives", ())):
+        check_choice(name, OBJECTIVES, where.at("study"), "objectives", i)
+    baseline = _baseline(bl, route, where.at("baseline"))
 
-    req_spec = dict(raw.get("requirements", {}))
+    req_spec = _table(raw, "requirements", where)
     prices = overrides.pop("prices", None) or st.get("prices", "ex_china_2025")
-    req_spec.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    req_spec.update(given)
     if req_spec.get("as_of", "today") == "today":
         req_spec["as_of"] = dt.date.today()
-    requirements = Requirements.from_mapping(req_spec, where=f"{label} [requirements]")
+    req_where = replace(where.at("requirements"), options=frozenset(given))
+    requirements = Requirements.from_mapping(req_spec, where=req_where)
 
-    sp_spec = dict(raw.get("space", {}))
-    families = tuple(sp_spec.pop("families", ()))
-    space = (
-        DesignSpace(sp_spec, families) if sp_spec or families else default_space(baseline, route)
-    )
+    levers, families = _space(_table(raw, "space", where), where.at("space"))
+    space = DesignSpace(levers, families) if levers or families else default_space(baseline, route)
 
     origin = {"Dy": "CN", "Tb": "CN", "Ho": "CN", **bl.get("origin", {})}
-    premium = dict(raw.get("prices", {}).get("origin_premium", {}))
-    bad = sorted(set(premium) - {"non-CN", "recycled"})
-    if bad:
-        msg = f"{label} [prices] origin_premium: unknown origin(s) {', '.join(bad)}; valid: non-CN, recycled"
-        raise InputError(msg)
-    top = int(st.get("top", 10))
+    premium = dict(pr.get("origin_premium", {}))
+    check_keys(premium, ("non-CN", "recycled"), where.at("prices"), "origin_premium", what="origin")
+    top = st.get("top", 10)
     if top < 1:
-        msg = f"{label} [study] top must be ≥ 1, got {top}"
+        msg = f"{where.at('study')('top')}: must be ≥ 1, got {top}"
         raise InputError(msg)
     return Study(
-        name=str(st.get("name", label)),
+        name=str(st.get("name", where.label)),
         baseline=baseline,
         requirements=requirements,
         space=space,
@@ -156,7 +245,7 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
         grain_size_um=float(bl.get("grain_size_um", 5.0)),
         thickness_mm=float(bl.get("thickness_mm", 5.0)),
         top=top,
-        source=label,
+        source=where.label,
     )
 
 

@@ -1,6 +1,6 @@
 """What-if study files (TOML): designs, a base scenario, grid axes, named overlays and run settings.
 
-See ``notebooks/fleet-whatif.toml`` and ``docs/whatif.md``. Tables:
+See ``notebooks/fleet-whatif.toml`` and ``docs/guides/procurement.md``. Tables:
 
 ``[whatif]``
     ``name``, ``description``, ``ranking_study`` (``"default"``, a path relative to the file, or ``"none"``),
@@ -21,14 +21,15 @@ See ``notebooks/fleet-whatif.toml`` and ``docs/whatif.md``. Tables:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from substitute.errors import DataError, InputError
+from substitute._toml import Where, check_keys, relocate
+from substitute.errors import DataError, InputError, SubstituteError
 from substitute.whatif.designs import Design
 from substitute.whatif.scenarios import Scenario, scenario_grid
 
@@ -97,6 +98,16 @@ def _resolve_overlays(
     return out
 
 
+def _located(
+    build: Callable[[Mapping[str, Any], str], Any], spec: Mapping[str, Any], w: Where
+) -> Any:
+    """``build(spec, where)`` with errors pointing at the line of the key they name (else the table's)."""
+    try:
+        return build(spec, w.head())
+    except SubstituteError as exc:
+        raise relocate(exc, w, spec, prefix=w.head()) from exc
+
+
 def load_whatif_study(path: str | Path) -> WhatifStudy:
     """Read a what-if study file.
 
@@ -119,42 +130,43 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
     from substitute import data
 
     p = Path(path)
-    raw = data.read_user_file(
-        p, what="what-if study file", fmt="toml", missing_error=InputError, parse_error=DataError
+    raw, lines = data.read_user_file(
+        p,
+        what="what-if study file",
+        fmt="toml",
+        missing_error=InputError,
+        parse_error=DataError,
+        with_lines=True,
     )
     where = str(p)
+    w = Where(where, lines)
     root = p.parent
-    unknown = sorted(set(raw) - _TOP)
-    if unknown:
-        msg = f"{where}: unknown table(s) {', '.join(unknown)}; valid: {', '.join(sorted(_TOP))}"
-        raise InputError(msg)
+    check_keys(raw, _TOP, w, what="table")
     run = dict(raw.get("whatif", {}))
-    bad = sorted(set(run) - _RUN)
-    if bad:
-        msg = f"{where} [whatif]: unknown key(s) {', '.join(bad)}; valid keys: {', '.join(sorted(_RUN))}"
-        raise InputError(msg)
+    check_keys(run, _RUN, w.at("whatif"))
     named = raw.get("overlays", {})
     if not isinstance(named, Mapping):
-        msg = f"{where} [overlays]: expected tables [overlays.<name>]"
+        msg = f"{w.at('overlays').head()}: expected tables [overlays.<name>]"
         raise InputError(msg)
     designs_raw = raw.get("designs")
     if not designs_raw:
         msg = f"{where}: no [[designs]]; give at least one design"
         raise InputError(msg)
     designs = [
-        Design.from_mapping(d, f"{where} [[designs]] #{i + 1}") for i, d in enumerate(designs_raw)
+        _located(Design.from_mapping, d, w.at("designs", i)) for i, d in enumerate(designs_raw)
     ]
-    base = _resolve_overlays(raw.get("base", {}), named, root, f"{where} [base]")
+    wb = w.at("base")
+    base = _resolve_overlays(raw.get("base", {}), named, root, wb.head())
     if "name" in base:
-        msg = f"{where} [base]: 'name' is not used (scenario names come from axis labels)"
+        msg = f"{wb.head('name')}: 'name' is not used (scenario names come from axis labels)"
         raise InputError(msg)
-    Scenario.from_mapping({**base, "name": "base"}, f"{where} [base]")
+    _located(Scenario.from_mapping, {**base, "name": "base"}, wb)
     scenarios: list[Scenario] = []
     axes = raw.get("axes", {})
     if axes:
         axes = {
             a: [
-                _resolve_overlays(lv, named, root, f"{where} [axes] {a}")
+                _resolve_overlays(lv, named, root, w.at("axes")(a))
                 if isinstance(lv, Mapping)
                 else lv
                 for lv in levels
@@ -165,7 +177,8 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
         }
         scenarios.extend(scenario_grid(axes, base=base))
     for i, s in enumerate(raw.get("scenarios", [])):
-        spec = _resolve_overlays(s, named, root, f"{where} [[scenarios]] #{i + 1}")
+        ws = w.at("scenarios", i)
+        spec = _resolve_overlays(s, named, root, ws.head())
         merged = dict(base)
         for k, v in spec.items():
             if k == "overlays":
@@ -175,11 +188,11 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
             else:
                 merged[k] = v
         if "name" not in merged:
-            msg = f"{where} [[scenarios]] #{i + 1}: 'name' is required"
+            msg = f"{ws.head()}: 'name' is required"
             raise InputError(msg)
-        scenarios.append(Scenario.from_mapping(merged, f"{where} [[scenarios]] #{i + 1}"))
+        scenarios.append(_located(Scenario.from_mapping, merged, ws))
     if not scenarios:
-        scenarios = [Scenario.from_mapping({**base, "name": "base"}, f"{where} [base]")]
+        scenarios = [_located(Scenario.from_mapping, {**base, "name": "base"}, wb)]
     opts: dict[str, Any] = {}
     rs = run.get("ranking_study", "default")
     opts["study"] = (
