@@ -231,3 +231,23 @@ def test_other_commands_refuse_unwritable_outputs_before_work(argv, tmp_path, ca
     err = capsys.readouterr().err
     assert re.search(r"output: .*(is a directory|folder .*missing does not exist)", err)
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "match"),
+    [
+        (
+            'min_br_T = "900 kA/m"',
+            r"line 4 \[requirements\] min_br_T: '900 kA/m' is a magnetic field",
+        ),
+        ("min_br_T = true", r"line 4 \[requirements\] min_br_T: expected a number in T"),
+        ('min_hcj_kA_per_m = "12 kOe"\nmin_bhmax = 3', r"line 5 \[requirements\]: unknown key"),
+    ],
+)
+def test_cli_review_names_the_key_and_line_of_a_bad_requirement(line, match, tmp_path, capsys):
+    p = tmp_path / "study.toml"
+    p.write_text('[baseline]\ngrade = "N42SH"\n[requirements]\n' + line + "\n", encoding="utf-8")
+    assert main(["review", str(p), "-o", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err)
+    assert not (tmp_path / "r.html").exists()
