@@ -8,6 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from substitute.cli_options import study_overrides
 from substitute.outputs import check_writable, write_atomic
 
 __all__ = ["rank_cmd"]
@@ -69,23 +70,7 @@ def _write_outputs(
 @click.option(
     "--top", type=click.IntRange(min=1), default=None, help="How many substitutes to print."
 )
-@click.option(
-    "--as-of", "as_of", default=None, help="Evaluate the rules on this date (YYYY-MM-DD)."
-)
-@click.option(
-    "--assume",
-    type=click.Choice(["in_force", "suspended"]),
-    default=None,
-    help="How a rule whose suspension ended with no later record is treated.",
-)
-@click.option(
-    "--prices", default=None, help="Price vector id, e.g. ex_china_2025 or china_domestic_2025."
-)
-@click.option(
-    "--conservative/--central",
-    default=None,
-    help="Test limits on the low side of the prediction interval, or on central values.",
-)
+@study_overrides
 @click.option("--csv", "csv_path", default=None, help="Write the full ranked table as CSV.")
 @click.option(
     "--json", "json_path", default=None, help="Write the full ranked table and audit as JSON."

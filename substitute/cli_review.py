@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from substitute.cli_options import study_overrides
+
 __all__ = ["review_cmd"]
 
 
@@ -29,23 +31,7 @@ __all__ = ["review_cmd"]
     metavar="CHECKS",
     help="Exit 1 when the baseline fails these checks: compliance, performance (comma-separated).",
 )
-@click.option(
-    "--as-of", "as_of", default=None, help="Evaluate the rules on this date (YYYY-MM-DD)."
-)
-@click.option(
-    "--assume",
-    type=click.Choice(["in_force", "suspended"]),
-    default=None,
-    help="How a rule whose suspension ended with no later record is treated.",
-)
-@click.option(
-    "--prices", default=None, help="Price vector id, e.g. ex_china_2025 or china_domestic_2025."
-)
-@click.option(
-    "--conservative/--central",
-    default=None,
-    help="Test limits on the low side of the prediction interval, or on central values.",
-)
+@study_overrides
 @click.option(
     "--top",
     type=click.IntRange(min=1),
