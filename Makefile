@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -31,7 +31,7 @@ else
 	bash scripts/ensure-chromium.sh
 endif
 
-test: $(STAMP) lint browser
+test: $(STAMP) lint browser docs
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -42,6 +42,11 @@ calibrate: $(STAMP)
 
 validation: $(STAMP)
 	$(BIN)/python scripts/validation_report.py
+
+# Docs site (mkdocs.yml) into build/site; warnings are errors. Data cards come from datasets/**/*.md
+# at build time (scripts/build_docs_data_cards.py, an mkdocs hook).
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

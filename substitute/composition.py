@@ -443,7 +443,8 @@ class AlloyBatch:
 
         Parameters
         ----------
-        basis : {"mass_percent", "mass_fraction", "atomic_percent", "atomic_fraction"}
+        basis : {"mass_percent", "mass_fraction", "atomic_percent", "atomic_fraction"}, default "mass_percent"
+            Basis of the values.
         """
         views = {
             "mass_percent": self.mass_percent,
@@ -473,7 +474,8 @@ class AlloyBatch:
         ----------
         df : pandas.DataFrame
             One row per alloy; the index gives the names.
-        basis : {"mass_percent", "mass_fraction", "atomic_percent", "atomic_fraction"}
+        basis : str
+            ``"mass_percent"``, ``"mass_fraction"``, ``"atomic_percent"`` or ``"atomic_fraction"``.
             Required: the basis is never guessed.
         balance : str, optional
             Element that takes the remainder of each row (e.g. ``"Fe"``).
@@ -729,8 +731,9 @@ class Alloy(AlloyBatch):
         ----------
         text : str
             The composition.
-        basis : {"mass", "atomic"}
-            Required unless the text carries ``wt%`` or ``at%``: the basis is never guessed.
+        basis : str, optional
+            ``"mass"`` (wt%) or ``"atomic"`` (at%). Required unless the text carries ``wt%`` or ``at%``:
+            the basis is never guessed.
         normalize : bool, default False
             Rescale amounts that do not sum to 100. Off by default: a wrong sum is an error.
         name : str, optional

@@ -713,11 +713,11 @@ def test_docs_whatif_examples_run(tmp_path, monkeypatch):
     import re
 
     monkeypatch.chdir(tmp_path)
-    text = (ROOT / "docs" / "whatif.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "guides" / "procurement.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
     assert len(blocks) >= 4
     namespace: dict = {}
     for code in blocks:  # one page's blocks share a namespace, like a reader following along
-        exec(compile(code, "docs/whatif.md:example", "exec"), namespace)
+        exec(compile(code, "docs/guides/procurement.md:example", "exec"), namespace)
     assert len(namespace["grid"]) == 12
     assert namespace["cp"]["bisection_rel_diff"].max() < 1e-9

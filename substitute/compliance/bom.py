@@ -152,10 +152,10 @@ class Part:
         Origin of the elements: ``"CN" | "non-CN" | "recycled" | "unknown"`` for all elements, or a
         mapping per element (``{"Dy": "CN", "Tb": {"CN": 0.5, "non-CN": 0.5}, "default": "unknown"}``);
         shares must sum to 1. Unknown counts as China-origin.
-    technology_origin : {"CN", "non-CN", "unknown"}, default "unknown"
+    technology_origin : {"unknown", "CN", "non-CN"}, default "unknown"
         Was the magnet made with China-origin magnet-making technology (process or equipment licensed
         from China)? Answers No. 61 limb 1(2), which no composition can answer.
-    made_in : {"CN", "non-CN", "unknown"}, default "unknown"
+    made_in : {"unknown", "CN", "non-CN"}, default "unknown"
         Where the part is made (exports from China: No. 18/57; China-origin items: No. 61 limb 1(3)).
     value_usd : float, optional
         Value of the part (e.g. ex-works price), USD (> 0). When absent, the part's value is its
@@ -247,7 +247,7 @@ class Assembly:
     other_mass_kg : float, optional
         Mass of everything not listed as a child, kg (≥ 0). Give ``mass_kg`` or ``other_mass_kg``; with
         neither, the assembly weighs the sum of its children (flagged).
-    made_in : {"CN", "non-CN", "unknown"}, default "unknown"
+    made_in : {"unknown", "CN", "non-CN"}, default "unknown"
         Where the assembly is made.
 
     Raises
@@ -993,17 +993,27 @@ def headroom(
         The part whose content varies (object or name/path).
     element : str
         The element (must be a Part I element of the rule, e.g. ``"Dy"``, ``"Tb"``).
-    as_of, prices, catalog, assume, recycled_counts_as
+    as_of : datetime.date or str, default "today"
+        As for :func:`assess`.
+    prices : str, mapping, path or PriceVector, default "ex_china_2025"
         As for :func:`assess`.
     level : Part, Assembly or str, optional
         The item whose share is tested (default the root ``item``); it needs a value (a part needs
         ``value_usd``).
-    rule, limb : str
-        Rule set and limb with a value-share test (default No. 61 limb 1(1)).
+    rule : str, default "CN-MOFCOM-2025-61"
+        Rule set with a value-share test (default No. 61).
+    limb : str or None, default "1(1)"
+        Limb of ``rule`` with the value-share test.
     threshold : float, optional
         Override the threshold (fraction; 0.001 = 0.1 %).
-    share_basis : {"value_share", "mass_share"}
+    share_basis : {"value_share", "mass_share"}, default "value_share"
         ``"mass_share"`` gives the headroom under the alternative mass reading.
+    recycled_counts_as : {"non-CN", "CN"}, default "non-CN"
+        As for :func:`assess`.
+    catalog : Catalog, optional
+        As for :func:`assess`.
+    assume : {"in_force", "suspended"}, default "in_force"
+        As for :func:`assess`.
 
     Returns
     -------
@@ -1220,7 +1230,19 @@ def value_share_batch(
         Value of the item tested, USD. Default: the magnet's own raw-material value (magnet level).
     origin : str or mapping
         Origin of the elements, as for :class:`Part` (unknown counts as China-origin).
-    as_of, prices, recycled_counts_as, rule, limb, catalog, assume
+    as_of : datetime.date or str, default "today"
+        As for :func:`assess`.
+    prices : str, mapping, path or PriceVector, default "ex_china_2025"
+        As for :func:`assess`.
+    recycled_counts_as : {"non-CN", "CN"}, default "non-CN"
+        As for :func:`assess`.
+    rule : str, default "CN-MOFCOM-2025-61"
+        Rule set with a value-share test.
+    limb : str or None, default "1(1)"
+        Limb of ``rule`` with the value-share test.
+    catalog : Catalog, optional
+        As for :func:`assess`.
+    assume : {"in_force", "suspended"}, default "in_force"
         As for :func:`assess`.
 
     Returns
@@ -1410,7 +1432,7 @@ def load_bom(path: str | Path) -> tuple[Part | Assembly, dict[str, Any]]:
     ``destination``) and ``item``: an assembly (``name, value_usd, mass_kg | other_mass_kg, made_in,
     parts``) whose ``parts`` are parts (``name, composition_wt_pct | composition_at_pct | grade, mass_kg,
     origin, technology_origin, made_in, value_usd``) or nested assemblies (any entry with ``parts``).
-    See ``datasets/examples/e-axle-bom.yaml`` and ``docs/compliance.md``.
+    See ``datasets/examples/e-axle-bom.yaml`` and ``docs/guides/compliance.md``.
 
     Returns
     -------

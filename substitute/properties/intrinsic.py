@@ -106,7 +106,7 @@ def kuzmin_m(t: np.ndarray, s: np.ndarray | float) -> np.ndarray:
     Returns
     -------
     ndarray
-        m in [0, 1] [–].
+        m, between 0 and 1 [–].
     """
     t = np.clip(t, 0.0, 1.0)
     rt = np.sqrt(t)

@@ -29,7 +29,7 @@ class ComplianceCondition:
         Rule-set id in the catalog, e.g. ``"CN-MOFCOM-2025-61"``.
     limb : str, optional
         Limb id, e.g. ``"1(1)"`` for No. 61's value-share test.
-    level : {"magnet", "part", "assembly"}
+    level : {"assembly", "part", "magnet"}, default "assembly"
         BOM level whose value (or mass) is the denominator.
     basis : {"value_share", "mass_share", "any_content"}
         ``value_share`` as the rule states it; ``mass_share`` is the labelled alternative reading;
@@ -109,7 +109,7 @@ class Requirements:
         Make "no licence required" a hard constraint; if False, compliance is only an objective.
     conservative : bool, default True
         Test performance limits on the pessimistic side of the prediction interval (``_lo``).
-    made_in : {"CN", "non-CN", "unknown"}, default "non-CN"
+    made_in : {"non-CN", "CN", "unknown"}, default "non-CN"
         Where the magnet is made: No. 18/57 control exports *from China*; No. 61 catches foreign-made items.
     """
 

@@ -218,8 +218,10 @@ def pareto(
     result : RankResult
         Output of :func:`substitute.rank_substitutes` / :func:`substitute.run_study`; values in its table
         are at the operating temperature ``result.requirements.temperature_C``.
-    x, y : str
-        Columns of ``result.table``. Share columns (``controlled_value_share``, ``share_<key>``,
+    x : str, default "cost_usd_per_part"
+        Column of ``result.table`` on the x axis.
+    y : str, default "controlled_value_share"
+        Column of ``result.table`` on the y axis. Share columns (``controlled_value_share``, ``share_<key>``,
         fractions) are drawn in percent; ``y`` turns logarithmic when it has no negative values and
         its positive values span more than two decades, with zeros clipped to a stated floor.
     color : str or None

@@ -2,7 +2,7 @@
 
 ``sb.whatif(designs, scenarios, draws=..., seed=..., backend="local"|"dask")`` evaluates every design
 under every scenario (and price draw) in vectorised blocks, locally or on a Dask cluster with identical
-results. See ``docs/whatif.md`` and ``docs/scale.md``.
+results. See ``docs/guides/procurement.md`` and ``docs/scale.md``.
 """
 
 from __future__ import annotations

@@ -82,8 +82,8 @@ class Design:
         items.
     grain_size_um : float, default 5.0
         Mean grain size, µm.
-    gbd_element : {"Tb", "Dy"}, optional
-        Element diffused along grain boundaries (route ``sintered_gbd``).
+    gbd_element : str, optional
+        Element diffused along grain boundaries, ``"Tb"`` or ``"Dy"`` (route ``sintered_gbd``).
     gbd_mass_percent : float, default 0
         Diffused amount, wt% of the finished magnet (already inside ``alloy``).
     thickness_mm : float, default 5.0
