@@ -251,3 +251,23 @@ def test_cli_review_names_the_key_and_line_of_a_bad_requirement(line, match, tmp
     err = capsys.readouterr().err
     assert re.search(match, err)
     assert not (tmp_path / "r.html").exists()
+
+
+def test_failing_baseline_and_no_substitute_still_give_a_full_report(tmp_path, capsys):
+    # Br ≥ 1.5 T at 150 °C is out of reach of any NdFeB (Js of Nd2Fe14B ≈ 1.61 T at room temperature)
+    p = tmp_path / "hard.toml"
+    p.write_text(
+        '[baseline]\ngrade = "N42SH"\n[requirements]\nmin_br_T = 1.5\n'
+        "[space]\ndy_mass_percent = [0.0, 1.0]\n",
+        encoding="utf-8",
+    )
+    html = tmp_path / "r.html"
+    argv = ["review", str(p), "-o", str(html), "--as-of", AS_OF, "--fail-on", "performance"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "FAIL Br at 150 °C" in out
+    assert "no substitute in the design space meets every requirement" in out
+    page = html.read_text(encoding="utf-8")
+    assert "FAILS PERFORMANCE" in page
+    assert "No substitute in the design space meets every requirement and threshold" in page
+    assert page.count('<figure class="plot"') == 5
