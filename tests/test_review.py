@@ -271,3 +271,35 @@ def test_failing_baseline_and_no_substitute_still_give_a_full_report(tmp_path, c
     assert "FAILS PERFORMANCE" in page
     assert "No substitute in the design space meets every requirement and threshold" in page
     assert page.count('<figure class="plot"') == 5
+
+
+def _study(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+BASE_TOML = (
+    '[baseline]\ncomposition = "Nd 22, Pr 7, Dy 3, Co 1, B 1, Fe bal"\nbasis = "mass"\n{origin}'
+    '[requirements]\nmade_in = "{made_in}"\n'
+    "[space]\ndy_mass_percent = [0.0, 3.0]\n"
+)
+
+
+def test_magnet_made_in_china_is_a_no18_item_with_its_dy_content(tmp_path):
+    p = _study(tmp_path, "cn.toml", BASE_TOML.format(origin="", made_in="CN"))
+    r = sb.review(p, as_of=AS_OF, top=1)
+    row = r.compliance.set_index("rule").loc["CN-MOFCOM-GAC-2025-18"]
+    assert row["status"] == "licence_required"
+    assert row["share"] == pytest.approx(0.03, rel=1e-9)  # 3 wt% Dy, the only listed element
+    assert "controlled item (3 wt% of listed elements)" in row["sentence"]
+
+
+def test_unknown_origin_counts_as_china_origin(tmp_path):
+    shares = {}
+    for origin in ("CN", "unknown"):
+        text = BASE_TOML.format(origin=f'origin = {{ Dy = "{origin}" }}\n', made_in="non-CN")
+        r = sb.review(_study(tmp_path, f"{origin}.toml", text), as_of=AS_OF, top=1)
+        shares[origin] = r.compliance.set_index("rule").loc["CN-MOFCOM-2025-61", "share"]
+    assert shares["unknown"] == pytest.approx(shares["CN"], rel=1e-12)
+    assert shares["CN"] > 0.001

@@ -749,7 +749,10 @@ def rank_substitutes(
         col = f"{el.lower()}_origin"
         if col in levers:
             absent = magnets.get_mass_fraction(el) <= 0
-            levers[col] = levers[col].where(~absent, b_origin[el])
+            lev = levers[col]
+            if isinstance(lev.dtype, pd.CategoricalDtype) and b_origin[el] not in lev.cat.categories:
+                lev = lev.cat.add_categories([b_origin[el]])  # e.g. a baseline of unknown origin
+            levers[col] = lev.where(~absent, b_origin[el])
             dup_cols.append(col)
     if dup_cols:
         keep = ~levers.duplicated().to_numpy()

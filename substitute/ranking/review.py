@@ -131,9 +131,7 @@ class Review:
         perf = (
             f"meets every performance requirement at {req.temperature_C:g} °C"
             if self.performance_ok
-            else "FAILS "
-            + ", ".join(self.performance.loc[~self.performance["passes"], "check"])
-            + f" at {req.temperature_C:g} °C"
+            else "FAILS " + ", ".join(self.performance.loc[~self.performance["passes"], "check"])
         )
         lic = self.compliance[self.compliance["status"] == "licence_required"]
         comp = (
@@ -263,6 +261,12 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
         status = str(base[f"status_{c.key}"])
         raw = catalog.status_at(c.rule, req.as_of, limb=c.limb)
         share, thr = float(base[f"share_{c.key}"]), float(base[f"threshold_{c.key}"])
+        if (
+            c.basis == "any_content"
+        ):  # the ranking's column is a hit flag; report the content itself
+            share = float(
+                sum(study.baseline.get_mass_fraction(e)[0] for e in catalog.listed_elements(c.rule))
+            )
         margin = share / thr if c.basis != "any_content" and thr > 0 else math.nan
         label = _condition_label(c)
         if status == "not_applicable":
@@ -273,10 +277,11 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
             )
         elif c.basis == "any_content":
             sentence = (
-                f"{label}: {status.replace('_', ' ')} — the magnet contains listed elements "
-                f"({share * 100:.3g} wt% in all) and any deliberate content counts."
-                if share > 0
-                else f"{label}: {status.replace('_', ' ')} — no listed element in the magnet."
+                f"{label}: {status.replace('_', ' ')} — the magnet is a controlled item "
+                f"({share * 100:.3g} wt% of listed elements) and any deliberate content counts."
+                if status == "licence_required"
+                else f"{label}: {status.replace('_', ' ')} — the magnet is not a controlled item "
+                f"({share * 100:.3g} wt% of listed elements)."
             )
         else:
             sentence = (

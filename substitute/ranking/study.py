@@ -20,12 +20,17 @@ from typing import Any
 from substitute._toml import Where, check_choice, check_keys, check_value, relocate, type_name
 from substitute.composition import Alloy
 from substitute.errors import DataError, InputError, SubstituteError
-from substitute.ranking.rank import DEFAULT_OBJECTIVES, OBJECTIVES, RankResult, rank_substitutes
+from substitute.ranking.rank import (
+    DEFAULT_OBJECTIVES,
+    OBJECTIVES,
+    ORIGIN_CATS,
+    RankResult,
+    rank_substitutes,
+)
 from substitute.ranking.requirements import Requirements
 from substitute.ranking.space import (
     CATEGORICAL,
     LEVERS,
-    ORIGINS,
     ROUTES,
     DesignSpace,
     default_space,
@@ -208,7 +213,8 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     route = bl.get("route", "sintered")
     check_choice(route, ROUTES, where.at("baseline"), "route")
     for el, org in bl.get("origin", {}).items():
-        check_choice(org, ORIGINS, where.at("baseline"), "origin", el)
+        # the baseline's feedstock may be of unknown origin (counted as China-origin)
+        check_choice(org, ORIGIN_CATS, where.at("baseline"), "origin", el)
     for i, name in enumerate(st.get("objectives", ())):
         check_choice(name, OBJECTIVES, where.at("study"), "objectives", i)
     baseline = _baseline(bl, route, where.at("baseline"))
