@@ -75,9 +75,8 @@ def test_breakdowns_add_up_to_the_ranking_totals(rv):
     c61 = rv.content[rv.content["condition"].str.startswith("CN-MOFCOM-2025-61")]
     share = c61.groupby("magnet", sort=False)["share"].sum().reindex(s.index, fill_value=0.0)
     np.testing.assert_allclose(share, s["controlled_value_share"], rtol=1e-9, atol=1e-15)
-    # the baseline's any-content row is its Dy content (3 wt% in the study file)
-    c18 = rv.content.query("magnet == 'baseline' and element == 'Dy'")
-    assert c18["share"].max() == pytest.approx(0.03, rel=1e-9)
+    # No. 18 does not apply to a magnet made outside China: no content row compares with it
+    assert not rv.content["condition"].str.startswith("CN-MOFCOM-GAC-2025-18").any()
 
 
 def test_top_rows_and_magnets(rv):
@@ -293,6 +292,12 @@ def test_magnet_made_in_china_is_a_no18_item_with_its_dy_content(tmp_path):
     assert row["status"] == "licence_required"
     assert row["share"] == pytest.approx(0.03, rel=1e-9)  # 3 wt% Dy, the only listed element
     assert "controlled item (3 wt% of listed elements)" in row["sentence"]
+    c18 = r.content.query(
+        "magnet == 'baseline' and condition.str.startswith('CN-MOFCOM-GAC-2025-18')"
+    )
+    assert c18.set_index("element")["share"].to_dict() == pytest.approx({"Dy": 0.03}, rel=1e-9)
+    # No. 61 catches foreign-made items only: nothing to compare for a magnet made in China
+    assert not r.content["condition"].str.startswith("CN-MOFCOM-2025-61").any()
 
 
 def test_unknown_origin_counts_as_china_origin(tmp_path):
@@ -303,3 +308,15 @@ def test_unknown_origin_counts_as_china_origin(tmp_path):
         shares[origin] = r.compliance.set_index("rule").loc["CN-MOFCOM-2025-61", "share"]
     assert shares["unknown"] == pytest.approx(shares["CN"], rel=1e-12)
     assert shares["CN"] > 0.001
+
+
+def test_report_without_any_listed_element_says_so(tmp_path):
+    text = (
+        '[baseline]\ncomposition = "Nd 22, Pr 7, Co 1, B 1, Fe bal"\nbasis = "mass"\n'
+        '[requirements]\nmade_in = "CN"\n[space]\nco_mass_percent = [1.0, 2.0]\n'
+    )
+    html = tmp_path / "r.html"
+    assert main(["review", str(_study(tmp_path, "free.toml", text)), "-o", str(html)]) == 0
+    page = html.read_text(encoding="utf-8")
+    assert "No applicable licence condition lists an element of these magnets." in page
+    assert "BELOW EVERY THRESHOLD" in page

@@ -750,7 +750,10 @@ def rank_substitutes(
         if col in levers:
             absent = magnets.get_mass_fraction(el) <= 0
             lev = levers[col]
-            if isinstance(lev.dtype, pd.CategoricalDtype) and b_origin[el] not in lev.cat.categories:
+            if (
+                isinstance(lev.dtype, pd.CategoricalDtype)
+                and b_origin[el] not in lev.cat.categories
+            ):
                 lev = lev.cat.add_categories([b_origin[el]])  # e.g. a baseline of unknown origin
             levers[col] = lev.where(~absent, b_origin[el])
             dup_cols.append(col)

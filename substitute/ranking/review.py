@@ -84,8 +84,9 @@ class Review:
         The magnets of :attr:`substitutes` as ``{"label", "alloy", "route", "route_params", "origin"}``
         (inputs of :func:`substitute.plot.demag`).
     content : pandas.DataFrame
-        ``magnet, element, condition, share, threshold``: each element's part of each condition's share
-        (fractions; for ``any_content`` conditions the share is the element's mass fraction of the magnet).
+        ``magnet, element, condition, share, threshold``: each element's part of each applicable
+        condition's share (fractions; for ``any_content`` conditions the share is the element's mass
+        fraction of the magnet). Conditions that do not apply to a magnet are left out.
     cost : pandas.DataFrame
         ``magnet, element, cost_usd_per_part``: raw-material cost by element.
     assumptions : list of str
@@ -394,6 +395,8 @@ def _breakdowns(
                 }
             )
         for c in study.requirements.compliance:
+            if r[f"status_{c.key}"] == "not_applicable":
+                continue  # e.g. No. 18 for a magnet made outside China: no threshold to compare with
             listed = [e for e in catalog.listed_elements(c.rule) if w.get(e, 0.0) > 0]
             total = float(r[f"share_{c.key}"])
             thr = float(r[f"threshold_{c.key}"])

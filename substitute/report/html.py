@@ -260,7 +260,9 @@ def _plots(rv: Any) -> str:
         ),
         (
             "plot-content",
-            plots.to_svg(plots.content(rv.content)),
+            plots.to_svg(plots.content(rv.content))
+            if len(rv.content)
+            else "<p>No applicable licence condition lists an element of these magnets.</p>",
             "Each element's part of each licence condition's share (value shares in % of the item's "
             "value; any-content conditions in wt% of the magnet), against the threshold.",
         ),

@@ -287,6 +287,8 @@ def pareto(
             ax.set_yscale("log")
             ax.text(0.01, 0.01, f"log axis: zeros drawn at {floor:.2g}{' %' if scale != 1 else ''}", transform=ax.transAxes,
                     fontsize=7, color="0.35", va="bottom")  # fmt: skip
+        elif _is_share(y):
+            ax.set_ylim(bottom=0.0)  # shares are never negative
         _shown_note(ax, len(idx), n)
         ax.set_xlabel(_label(x, result))
         ax.set_ylabel(_label(y, result))
