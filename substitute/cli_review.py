@@ -31,6 +31,13 @@ __all__ = ["review_cmd"]
     metavar="CHECKS",
     help="Exit 1 when the baseline fails these checks: compliance, performance (comma-separated).",
 )
+@click.option(
+    "--whatif",
+    "whatif_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Include what-if results (.csv or .parquet written by 'substitute whatif -o').",
+)
 @study_overrides
 @click.option(
     "--top",
@@ -40,7 +47,7 @@ __all__ = ["review_cmd"]
     help="Substitutes shown beside the baseline.",
 )
 def review_cmd(
-    study, html_path, json_path, fail_on, as_of, assume, prices, conservative, top
+    study, html_path, json_path, fail_on, whatif_path, as_of, assume, prices, conservative, top
 ) -> int:
     """Review the baseline magnet of a STUDY file (TOML): verdict, report, exit code for gating.
 
@@ -59,7 +66,13 @@ def review_cmd(
     if json_path not in (None, "-"):
         check_writable(json_path, "--json output")
     rv = review(
-        study, top=top, as_of=as_of, assume=assume, prices=prices, conservative=conservative
+        study,
+        top=top,
+        whatif=whatif_path,
+        as_of=as_of,
+        assume=assume,
+        prices=prices,
+        conservative=conservative,
     )
     to_stderr = json_path == "-"
     say = lambda text="": click.echo(text, err=to_stderr)  # noqa: E731
@@ -77,6 +90,12 @@ def review_cmd(
         say(f"best substitute: {best.iloc[0]['explanation']}")
     else:
         say("no substitute in the design space meets every requirement and threshold")
+    if rv.whatif_summary is not None:
+        for r in rv.whatif_summary.itertuples():
+            say(
+                f"what-if: {r.design}: licence required in {r.n_licence_required} of "
+                f"{r.n_scenarios} scenarios (worst value share {r.worst_value_share * 100:.3f} %)"
+            )
     if html_path is not None:
         from substitute.report.html import write_html
 

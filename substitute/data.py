@@ -119,6 +119,31 @@ def write_json(relpath: str, obj: Any) -> Path:
     return p
 
 
+def read_user_table(file: str | Path, *, what: str) -> pd.DataFrame:
+    """Read a user's table (``.csv`` or ``.parquet``), e.g. what-if results written by ``substitute whatif``.
+
+    Raises
+    ------
+    InputError
+        The file is missing, has another suffix, or does not parse (the message names the file).
+    """
+    from substitute.errors import InputError
+
+    p = Path(file)
+    if not p.is_file():
+        msg = f"{what} {str(p)!r} not found"
+        raise InputError(msg)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        msg = f"{what} {str(p)!r}: expected a .csv or .parquet file, got {suffix or 'no suffix'!r}"
+        raise InputError(msg)
+    try:
+        return pd.read_csv(p) if suffix == ".csv" else pd.read_parquet(p)
+    except (ValueError, OSError, ImportError) as exc:
+        msg = f"{what} {str(p)!r} could not be read as {suffix[1:]}: {exc}"
+        raise InputError(msg) from exc
+
+
 def read_user_file(
     file: str | Path,
     *,

@@ -320,3 +320,47 @@ def test_report_without_any_listed_element_says_so(tmp_path):
     page = html.read_text(encoding="utf-8")
     assert "No applicable licence condition lists an element of these magnets." in page
     assert "BELOW EVERY THRESHOLD" in page
+
+
+@pytest.fixture(scope="module")
+def whatif_csv(tmp_path_factory):
+    out = tmp_path_factory.mktemp("whatif") / "fleet.csv"
+    fleet = Path(__file__).resolve().parents[1] / "notebooks" / "fleet-whatif.toml"
+    assert main(["whatif", str(fleet), "-o", str(out)]) == 0
+    return out
+
+
+def test_review_includes_whatif_results(whatif_csv, tmp_path, capsys):
+    import pandas as pd
+
+    html, js = tmp_path / "r.html", tmp_path / "r.json"
+    argv = ["review", "--whatif", str(whatif_csv), "-o", str(html), "--json", str(js), "--top", "1"]
+    assert main(argv) == 0
+    raw = pd.read_csv(whatif_csv)
+    expect = raw.groupby("design")["licence_required"].sum().astype(int).to_dict()
+    d = json.loads(js.read_text(encoding="utf-8"))
+    got = {r["design"]: r["n_licence_required"] for r in d["whatif"]["summary"]}
+    assert got == expect
+    assert len(d["whatif"]["rows"]) == len(raw)
+    assert d["audit"]["whatif_sha256"] == hashlib.sha256(whatif_csv.read_bytes()).hexdigest()
+    page = html.read_text(encoding="utf-8")
+    assert '<section id="whatif">' in page
+    out = capsys.readouterr().out
+    for design, n in expect.items():
+        assert f"what-if: {design}: licence required in {n} of" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "match"),
+    [
+        ("a,b\n1,2\n", "x.csv", r"missing column\(s\) design, scenario"),
+        ("a,b\n1,2\n", "x.txt", r"expected a \.csv or \.parquet file, got '\.txt'"),
+        (None, "missing.csv", r"what-if results '.*missing\.csv' not found"),
+    ],
+)
+def test_bad_whatif_results_exit_2(content, name, match, tmp_path, capsys):
+    p = tmp_path / name
+    if content is not None:
+        p.write_text(content, encoding="utf-8")
+    assert main(["review", "--whatif", str(p), "--top", "1"]) == 2
+    assert re.search(match, capsys.readouterr().err)

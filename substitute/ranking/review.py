@@ -94,6 +94,12 @@ class Review:
     audit : dict
         Package version, rule catalog (version, hash), price vector (id, date, hash), model hash, the
         study file (label, SHA-256, text) and the command-line overrides.
+    whatif : pandas.DataFrame or None
+        When what-if results were given: one row per (design, scenario) with its licence status, value
+        share, threshold, cost and performance verdict (and Monte Carlo columns when present).
+    whatif_summary : pandas.DataFrame or None
+        Per design: ``design, n_scenarios, n_licence_required, worst_value_share, threshold,
+        n_fails_performance`` (and ``max_p_licence_required`` with Monte Carlo draws).
     """
 
     study: Study
@@ -108,6 +114,8 @@ class Review:
     cost: pd.DataFrame
     assumptions: list[str] = field(default_factory=list)
     audit: dict[str, Any] = field(default_factory=dict)
+    whatif: pd.DataFrame | None = None
+    whatif_summary: pd.DataFrame | None = None
 
     @property
     def performance_ok(self) -> bool:
@@ -171,6 +179,9 @@ class Review:
             },
             "assumptions": list(self.assumptions),
             "audit": {k: _plain(v) for k, v in self.audit.items()},
+            "whatif": None
+            if self.whatif is None
+            else {"summary": records(self.whatif_summary), "rows": records(self.whatif)},
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -483,8 +494,75 @@ def _study_file(study: Study, path: str | Path | None) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------------------------ what-if
+_WHATIF_REQUIRED = (
+    "design",
+    "scenario",
+    "licence_required",
+    "value_share",
+    "threshold",
+    "cost_usd_per_unit",
+    "meets_requirements",
+)
+_WHATIF_OPTIONAL = (
+    "as_of",
+    "assume",
+    "performance_failures",
+    "p_licence_required",
+    "value_share_p95",
+    "cheapest_substitute",
+    "cheapest_substitute_cost_usd_per_unit",
+)
+
+
+def _whatif(results: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The (design, scenario) rows of what-if results and their summary per design."""
+    from substitute import data
+
+    df = (
+        results
+        if isinstance(results, pd.DataFrame)
+        else data.read_user_table(results, what="what-if results")
+    )
+    missing = [c for c in _WHATIF_REQUIRED if c not in df.columns]
+    if missing:
+        msg = (
+            f"what-if results: missing column(s) {', '.join(missing)}; give the table written by "
+            "'substitute whatif STUDY -o results.csv' (or sb.whatif(...))"
+        )
+        raise InputError(msg)
+    if df.empty:
+        msg = "what-if results: the table has no rows"
+        raise InputError(msg)
+    rows = df[[*_WHATIF_REQUIRED, *(c for c in _WHATIF_OPTIONAL if c in df.columns)]].copy()
+    for c in ("licence_required", "meets_requirements"):
+        rows[c] = rows[c].astype(str).str.lower().map({"true": True, "false": False})
+        if rows[c].isna().any():
+            msg = f"what-if results: column {c} must hold true/false values"
+            raise InputError(msg)
+    g = rows.assign(fails=~rows["meets_requirements"]).groupby("design", sort=False)
+    summary = pd.DataFrame(
+        {
+            "n_scenarios": g.size(),
+            "n_licence_required": g["licence_required"].sum().astype(int),
+            "worst_value_share": g["value_share"].max(),
+            "threshold": g["threshold"].min(),
+            "n_fails_performance": g["fails"].sum().astype(int),
+        }
+    )
+    if "p_licence_required" in rows:
+        summary["max_p_licence_required"] = g["p_licence_required"].max()
+    return rows.reset_index(drop=True), summary.reset_index()
+
+
 # ------------------------------------------------------------------------------------------ entry
-def review(study: str | Path | Study | None = None, *, top: int = 5, **overrides: Any) -> Review:
+def review(
+    study: str | Path | Study | None = None,
+    *,
+    top: int = 5,
+    whatif: pd.DataFrame | str | Path | None = None,
+    **overrides: Any,
+) -> Review:
     """Review a study's baseline magnet: verdicts, top substitutes, evidence and audit stamp.
 
     Parameters
@@ -494,6 +572,10 @@ def review(study: str | Path | Study | None = None, *, top: int = 5, **overrides
         study (the one ``substitute rank`` runs).
     top : int, default 5
         How many substitutes to put beside the baseline.
+    whatif : DataFrame, str or Path, optional
+        What-if results to include (the table of :func:`substitute.whatif` or the ``.csv``/``.parquet``
+        written by ``substitute whatif STUDY -o``): licence status, value share and cost of each design
+        under each scenario, summarised per design.
     **overrides
         As for :func:`~substitute.ranking.study.load_study` (``as_of``, ``assume``, ``prices``,
         ``conservative``); only for a file or ``None``.
@@ -505,7 +587,8 @@ def review(study: str | Path | Study | None = None, *, top: int = 5, **overrides
     Raises
     ------
     InputError
-        Bad study file or overrides (the message names the key and line), ``top`` < 1.
+        Bad study file or overrides (the message names the key and line), ``top`` < 1, what-if results
+        that are missing, unreadable or lack a required column.
 
     Examples
     --------
@@ -519,6 +602,7 @@ def review(study: str | Path | Study | None = None, *, top: int = 5, **overrides
     if isinstance(top, bool) or not isinstance(top, int) or top < 1:
         msg = f"top must be an integer ≥ 1, got {top!r}"
         raise InputError(msg)
+    wi_rows, wi_summary = _whatif(whatif) if whatif is not None else (None, None)
     given = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(study, Study):
         if given:
@@ -546,6 +630,15 @@ def review(study: str | Path | Study | None = None, *, top: int = 5, **overrides
         "overrides": given,
         "n_candidates": len(res.table),
     }
+    if whatif is not None:
+        audit["whatif_results"] = (
+            "DataFrame given in code" if isinstance(whatif, pd.DataFrame) else str(whatif)
+        )
+        audit["whatif_sha256"] = (
+            None
+            if isinstance(whatif, pd.DataFrame)
+            else hashlib.sha256(Path(whatif).read_bytes()).hexdigest()
+        )
     return Review(
         study=st,
         result=res,
@@ -559,4 +652,6 @@ def review(study: str | Path | Study | None = None, *, top: int = 5, **overrides
         cost=cost,
         assumptions=_assumptions(st, base, compliance),
         audit=audit,
+        whatif=wi_rows,
+        whatif_summary=wi_summary,
     )

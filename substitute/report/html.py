@@ -277,6 +277,53 @@ def _plots(rv: Any) -> str:
     return f'<section id="plots"><h2>Plots</h2><div class="grid">{body}</div></section>'
 
 
+def _whatif(rv: Any) -> str:
+    if rv.whatif is None:
+        return ""
+    sm = rv.whatif_summary
+    has_p = "max_p_licence_required" in sm.columns
+    head = ["design", "scenarios", "licence required in", "worst value share", "threshold"]
+    head += ["fails performance in"] + (["max P(licence)"] if has_p else [])
+    rows = [
+        [
+            _e(r.design),
+            f"{int(r.n_scenarios):,}",
+            f"{int(r.n_licence_required):,}",
+            _num(r.worst_value_share * 100, ".3f") + " %",
+            _num(r.threshold * 100, ".3g") + " %",
+            f"{int(r.n_fails_performance):,}",
+        ]
+        + ([_num(r.max_p_licence_required, ".2f")] if has_p else [])
+        for r in sm.itertuples()
+    ]
+    limit = 200
+    w = rv.whatif.head(limit)
+    detail = [
+        [
+            _e(r.design),
+            _e(r.scenario),
+            _badge(not r.licence_required, "below threshold", "LICENCE REQUIRED"),
+            _num(r.value_share * 100, ".3f") + " %",
+            _num(r.cost_usd_per_unit, ".1f"),
+            _badge(bool(r.meets_requirements), "meets", "FAILS"),
+        ]
+        for r in w.itertuples()
+    ]
+    more = (
+        f"<p class='small'>First {limit:,} of {len(rv.whatif):,} rows; the JSON has them all.</p>"
+        if len(rv.whatif) > limit
+        else ""
+    )
+    return f"""
+<section id="whatif"><h2>What-if scenarios</h2>
+<p class="small">From {_e(rv.audit.get("whatif_results"))}: each design under each scenario (prices, rule
+dates and assumptions, feedstock origin), as computed by <code>substitute whatif</code>.</p>
+{_table(head, rows, set(range(1, len(head))))}
+<details><summary>Every design × scenario</summary>
+{_table(["design", "scenario", "licence", "value share", "USD/unit", "performance"], detail, {3, 4})}
+{more}</details></section>"""
+
+
 def _evidence(rv: Any) -> str:
     items = "".join(f"<li>{_e(a)}</li>" for a in rv.assumptions)
     rows = [
@@ -343,6 +390,7 @@ def render_html(rv: Any) -> str:
 ({_e(a.get("price_vector_date"))})</p></header>
 {_verdict(rv)}
 {_substitutes(rv)}
+{_whatif(rv)}
 {_plots(rv)}
 {_evidence(rv)}
 </main></body></html>
