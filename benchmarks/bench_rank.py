@@ -12,7 +12,7 @@ import numpy as np
 
 import substitute as sb
 from substitute.ranking import space as sp
-from substitute.ranking.rank import evaluate, rank_substitutes
+from substitute.ranking.evaluate import evaluate, rank_substitutes
 from substitute.ranking.requirements import Requirements
 
 BASE = sb.Alloy.parse(

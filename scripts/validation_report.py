@@ -22,8 +22,9 @@ import pandas as pd
 import substitute as sb
 from substitute import data
 from substitute.properties import _tables as tb
-from substitute.properties import acceptance
 from substitute.properties import calibration as cal
+from substitute.properties import validation as acceptance
+from substitute.properties.reference import reference_alloy
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -119,8 +120,8 @@ def held_out_deltas() -> pd.DataFrame:
         h0, h1 = sb.predict(
             sb.AlloyBatch.concat(
                 [
-                    acceptance.reference_alloy(replace_nd=a0),
-                    acceptance.reference_alloy(replace_nd=a1),
+                    reference_alloy(replace_nd=a0),
+                    reference_alloy(replace_nd=a1),
                 ]
             )
         )["hcj_kA_per_m"]
@@ -284,7 +285,7 @@ def main() -> int:
         "",
         "## Acceptance checks (magnet-physics.md §7)",
         "",
-        "Computed by `substitute.properties.acceptance.all_checks()`; `tests/test_acceptance.py` "
+        "Computed by `substitute.properties.validation.all_checks()`; `tests/test_validation.py` "
         "asserts the same figures against the published targets. Checks 17 (cost ranking) and 18 "
         "(ML anchor, above) are outside this model.",
         "",

@@ -672,7 +672,7 @@ def alloy_cost(batch: Any, prices: Any = "ex_china_2025") -> pd.DataFrame:
         Columns ``alloy, cost_usd_per_kg, weakest_confidence, low_confidence_elements``; the audit stamp
         (price vector id, date, hash) in ``attrs["audit"]``.
     """
-    from substitute import __version__
+    from substitute._version import __version__
     from substitute.composition import as_batch
 
     b = as_batch(batch)

@@ -15,12 +15,8 @@ import yaml
 
 from substitute import data
 from substitute.cli import main
-from substitute.compliance.catalog import (
-    load_catalog,
-    parse_date,
-    status_at,
-    treat_status,
-)
+from substitute.compliance.catalog import load_catalog
+from substitute.compliance.status import parse_date, status_at, treat_status
 from substitute.errors import InputError, RuleSetError, UnknownRuleError
 
 N18 = "CN-MOFCOM-GAC-2025-18"

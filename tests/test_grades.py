@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import substitute as sb
-from substitute import grades
+from substitute.properties import grades
 
 
 def test_grade_band_n42sh():

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import substitute.plot as sbplot
 from substitute.composition import Alloy
 from substitute.errors import InputError
-from substitute.grades import grade
+from substitute.properties.grades import grade
 from substitute.properties.magnet import demag_curve
 from substitute.ranking.study import load_study, run_study
 from substitute.report import plots
+from substitute.report import plots as sbplot
 
 MU0 = 4e-7 * np.pi  # T·m/A
 NDFEB = "Nd22.5 Pr6.5 Dy2 Co1 Cu0.15 Ga0.2 B0.95 Fe bal"  # mass %

@@ -344,7 +344,7 @@ def test_single_candidate_space():
 
 
 def test_best_per_strategy(default_result):
-    from substitute.ranking.rank import STRATEGIES, strategy_masks
+    from substitute.ranking.explain import STRATEGIES, strategy_masks
 
     _, res = default_result
     by = res.by_strategy()

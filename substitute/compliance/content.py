@@ -35,14 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from substitute.compliance._units import Unit, evaluation_units, join
-from substitute.compliance.catalog import (
-    Catalog,
-    check_assume,
-    load_catalog,
-    parse_date,
-    treat_status,
-)
+from substitute.compliance.catalog import Catalog, load_catalog
+from substitute.compliance.evaluation import Unit, evaluation_units, join
+from substitute.compliance.status import check_assume, parse_date, treat_status
 from substitute.errors import InputError
 
 __all__ = ["VERDICTS", "controlled_content", "licence_flags"]

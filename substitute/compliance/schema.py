@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from substitute.compliance.status import status_at
 from substitute.errors import RuleSetError
 
 __all__ = [
@@ -426,9 +427,7 @@ class RuleSet(_Model):
         return _check_elements(v)
 
     def status_at(self, as_of: dt.date | str, limb: str | None = None) -> str:
-        """Raw status on a date (see :func:`substitute.compliance.catalog.status_at`)."""
-        from substitute.compliance.catalog import status_at
-
+        """Raw status on a date (see :func:`substitute.compliance.status.status_at`)."""
         return status_at(self, as_of, limb)
 
     @model_validator(mode="after")

@@ -6,10 +6,11 @@ for ranking), :func:`demag_curve`; routes in :data:`ROUTES`.
 
 from __future__ import annotations
 
-from substitute.properties.acceptance import all_checks, reference_alloy
 from substitute.properties.intrinsic import intrinsic, main_phase
 from substitute.properties.magnet import PROPERTY_COLUMNS, demag_curve, predict, predict_arrays
+from substitute.properties.reference import reference_alloy
 from substitute.properties.routes import FAMILY_ROUTES, NDFEB_ROUTES, ROUTE_PARAMETERS, ROUTES
+from substitute.properties.validation import all_checks
 
 __all__ = [
     "FAMILY_ROUTES",

@@ -58,6 +58,14 @@ def intrinsic_table() -> pd.DataFrame:
 
 
 _OVERRIDE: dict[str, Any] = {}
+_DEPENDENT_CACHES: list[Any] = []
+
+
+def depends_on_params(fn: Any) -> Any:
+    """Register a cached function (``functools.cache``) of a module above this one whose results
+    depend on the parameters: :func:`set_override` and :func:`clear_caches` clear it too."""
+    _DEPENDENT_CACHES.append(fn)
+    return fn
 
 
 def params() -> dict[str, Any]:
@@ -79,9 +87,8 @@ def set_override(p: dict[str, Any] | None) -> None:
         _OVERRIDE["params"] = p
     end_member_vectors.cache_clear()
     cobalt_curves.cache_clear()
-    from substitute.properties import correction
-
-    correction._bounds.cache_clear()
+    for fn in _DEPENDENT_CACHES:
+        fn.cache_clear()
 
 
 @cache
@@ -140,6 +147,5 @@ def clear_caches() -> None:
         domain_table,
     ):
         f.cache_clear()
-    from substitute.properties import correction
-
-    correction._bounds.cache_clear()
+    for fn in _DEPENDENT_CACHES:
+        fn.cache_clear()

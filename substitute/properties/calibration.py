@@ -32,7 +32,7 @@ import pandas as pd
 from substitute import data
 from substitute.errors import DataError
 from substitute.properties import _tables as tb
-from substitute.properties.acceptance import _add_element, _reference, reference_alloy
+from substitute.properties.reference import _add_element, _reference, reference_alloy
 
 __all__ = [
     "Observation",

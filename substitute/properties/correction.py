@@ -74,6 +74,7 @@ def features(batch, mp, rp) -> dict[str, np.ndarray]:
     }
 
 
+@tb.depends_on_params
 @cache
 def _bounds(route: str) -> tuple[np.ndarray, np.ndarray]:
     tab = tb.domain_table()

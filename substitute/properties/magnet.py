@@ -78,11 +78,11 @@ EXTRA_COLUMNS: tuple[str, ...] = ("hk_kA_per_m",)
 
 def audit_stamp() -> dict:
     """Audit stamp for results of the property model (version, parameter and data hashes)."""
-    import substitute
+    from substitute._version import __version__
 
     p = tb.params()
     return {
-        "substitute_version": getattr(substitute, "__version__", "unknown"),
+        "substitute_version": __version__,
         "model": "substitute.properties",
         "physics_params_data_hash": p.get("data_hash"),
         "physics_params_fitted": p.get("fitted_on"),

@@ -8,12 +8,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pandas as pd
+
 from substitute.errors import InputError
 
 if TYPE_CHECKING:
     from substitute._toml import Where
 
-__all__ = ["ComplianceCondition", "Requirements"]
+__all__ = ["ComplianceCondition", "Requirements", "apply_constraints"]
 
 LEVELS = ("magnet", "part", "assembly")
 BASES = ("value_share", "mass_share", "any_content")
@@ -231,7 +234,7 @@ class Requirements:
             with the location (``study.toml line 27 [requirements] min_br_T: …``).
         """
         from substitute._toml import Where, check_keys, check_value, relocate
-        from substitute.compliance.catalog import parse_date
+        from substitute.compliance.status import parse_date
 
         w = where if isinstance(where, Where) else Where(where)
         check_keys(spec, cls.__dataclass_fields__, w)
@@ -287,3 +290,35 @@ def _conditions(value: Any, where: Where) -> tuple[ComplianceCondition, ...]:
         except InputError as exc:
             raise relocate(exc, cw, args) from exc
     return tuple(out)
+
+
+def apply_constraints(df: pd.DataFrame, req: Requirements) -> None:
+    """Add ``margin_<name>`` columns (≥ 0 passes) and ``meets_requirements``."""
+    side = "_lo" if req.conservative else ""
+    margins: dict[str, np.ndarray] = {}
+    if req.min_br_T is not None:
+        margins["br_T"] = df["br_T" + side].to_numpy() - req.min_br_T
+    if req.min_hcj_kA_per_m is not None:
+        margins["hcj_kA_per_m"] = df["hcj_kA_per_m" + side].to_numpy() - req.min_hcj_kA_per_m
+    if req.no_irreversible_loss:
+        margins["tmax_C"] = (
+            np.nan_to_num(df["tmax_C" + side].to_numpy(), nan=-np.inf) - req.temperature_C
+        )
+    if req.min_bhmax_kJ_per_m3 is not None:
+        margins["bhmax_kJ_per_m3"] = (
+            df["bhmax_kJ_per_m3" + side].to_numpy() - req.min_bhmax_kJ_per_m3
+        )
+    if req.max_cost_usd_per_kg is not None:
+        margins["cost_usd_per_kg"] = req.max_cost_usd_per_kg - df["cost_usd_per_kg"].to_numpy()
+    if req.max_cost_usd_per_part is not None:
+        margins["cost_usd_per_part"] = (
+            req.max_cost_usd_per_part - df["cost_usd_per_part"].to_numpy()
+        )
+    ok = np.ones(len(df), dtype=bool)
+    for k, m in margins.items():
+        df[f"margin_{k}"] = m
+        ok &= m >= 0
+    # HcJ margin objective: the coercivity left above what the working point needs
+    need = req.min_hcj_kA_per_m or 0.0
+    df["hcj_margin_kA_per_m"] = df["hcj_kA_per_m" + side].to_numpy() - need
+    df["meets_requirements"] = ok

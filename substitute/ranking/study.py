@@ -20,10 +20,10 @@ from typing import Any
 from substitute._toml import Where, check_choice, check_keys, check_value, relocate, type_name
 from substitute.composition import Alloy
 from substitute.errors import DataError, InputError, SubstituteError
+from substitute.ranking.evaluate import ORIGIN_CATS
 from substitute.ranking.rank import (
     DEFAULT_OBJECTIVES,
     OBJECTIVES,
-    ORIGIN_CATS,
     RankResult,
     rank_substitutes,
 )

@@ -1,6 +1,6 @@
 """The design-review report as one self-contained HTML page (inline CSS, inline SVG, no script, no network).
 
-Formatting only: every number comes from a :class:`~substitute.ranking.review.Review`.
+Formatting only: every number comes from a :class:`~substitute.report.verdict.Review`.
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ def _evidence(rv: Any) -> str:
 
 
 def render_html(rv: Any) -> str:
-    """The report of a :class:`~substitute.ranking.review.Review` as one self-contained HTML string."""
+    """The report of a :class:`~substitute.report.verdict.Review` as one self-contained HTML string."""
     a = rv.audit
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -305,7 +305,7 @@ def br_hcj_map(
 ) -> Axes:
     """Br against HcJ at the operating temperature, with requirement lines and commercial grade boxes.
 
-    Grade boxes are the 20 °C minimums of :func:`substitute.grades.grade` carried to the operating
+    Grade boxes are the 20 °C minimums of :func:`substitute.properties.grades.grade` carried to the operating
     temperature T with the typical linear coefficients, Br(T) = Br20·(1 + α(T − 20)/100) and
     HcJ(T) = HcJ20·(1 + β(T − 20)/100) (α, β in %/K); each box runs from (HcJ_min(T), Br_min(T)) to
     the right edge of the plot at Br_max(T). The linear carry is an approximation, worst for low-HcJ
@@ -332,7 +332,7 @@ def br_hcj_map(
     InputError
         Not a ranking result, missing column, no requirements, unknown grade name, ``max_points`` < 1.
     """
-    from substitute.grades import grade
+    from substitute.properties.grades import grade
 
     table = _table(result, ["hcj_kA_per_m", "br_T", "qualifies", "pareto_rank", "route"])
     req = getattr(result, "requirements", None)

@@ -100,7 +100,7 @@ def load_ranking_study(study: Any):
 def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
     """Properties at the study's temperature and the verdict on its performance requirements."""
     from substitute.composition import AlloyBatch
-    from substitute.ranking.rank import evaluate
+    from substitute.ranking.evaluate import evaluate
 
     req = replace(study.requirements, compliance=())
     batch = AlloyBatch.concat([d.magnet for d in designs])
@@ -434,7 +434,7 @@ def whatif(
     >>> round(float(df.value_share.iloc[0]), 5), str(df["status_CN-MOFCOM-2025-61_1(1)@assembly"].iloc[0])
     (0.01049, 'licence_required')
     """
-    from substitute import __version__
+    from substitute._version import __version__
 
     t0 = time.perf_counter()
     ds = _designs(designs)

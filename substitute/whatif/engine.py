@@ -240,7 +240,7 @@ def prepare(
     """
     from substitute.compliance import licence_flags, load_catalog
     from substitute.compliance.bom import normalise_origin
-    from substitute.compliance.catalog import treat_status
+    from substitute.compliance.status import treat_status
     from substitute.composition import AlloyBatch
 
     D, S = len(designs), len(scenarios)

@@ -133,7 +133,7 @@ class Scenario:
     def __post_init__(self) -> None:
         from substitute import elements
         from substitute.compliance.bom import normalise_origin
-        from substitute.compliance.catalog import check_assume, parse_date
+        from substitute.compliance.status import check_assume, parse_date
 
         if not isinstance(self.name, str) or not self.name.strip():
             msg = f"scenario name must be a non-empty string, got {self.name!r}"

@@ -87,7 +87,7 @@ def sensitivity(
         ``crossing_price_bisection_usd_per_kg`` and ``bisection_rel_diff``. Crossing prices are USD per kg of
         contained element. ``attrs["audit"]`` as for :func:`whatif`.
     """
-    from substitute import __version__
+    from substitute._version import __version__
 
     ds = _designs(designs)
     ss = _scenarios(scenarios)

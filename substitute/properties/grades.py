@@ -186,8 +186,8 @@ def classify(properties: pd.DataFrame) -> pd.Series:
 @cache
 def _typical(name: str, route: str):
     from substitute.composition import AlloyBatch
-    from substitute.properties.acceptance import reference_alloy
     from substitute.properties.magnet import predict_arrays
+    from substitute.properties.reference import reference_alloy
 
     band = grade(name)
     if route not in ("sintered", "sintered_gbd"):

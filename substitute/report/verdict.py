@@ -265,7 +265,7 @@ def _condition_label(c: Any) -> str:
 
 
 def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
-    from substitute.compliance.catalog import treat_status
+    from substitute.compliance.status import treat_status
 
     req = study.requirements
     rows = []

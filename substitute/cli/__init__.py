@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import click
 
-from substitute import __version__
+from substitute._version import __version__
 from substitute.errors import SubstituteError
 
 __all__ = ["cli", "main"]
@@ -67,21 +67,21 @@ def show_cmd(composition: str | None, basis: str | None) -> None:
     )
 
 
-from substitute.cli_compliance import assess_cmd, content_cmd, rules_cmd  # noqa: E402
+from substitute.cli.compliance import assess_cmd, content_cmd, rules_cmd  # noqa: E402
 
 cli.add_command(content_cmd)
 cli.add_command(assess_cmd)
 cli.add_command(rules_cmd)
 
-from substitute.cli_rank import rank_cmd  # noqa: E402
+from substitute.cli.rank import rank_cmd  # noqa: E402
 
 cli.add_command(rank_cmd)
 
-from substitute.cli_whatif import whatif_cmd  # noqa: E402
+from substitute.cli.whatif import whatif_cmd  # noqa: E402
 
 cli.add_command(whatif_cmd)
 
-from substitute.cli_review import review_cmd  # noqa: E402
+from substitute.cli.review import review_cmd  # noqa: E402
 
 cli.add_command(review_cmd)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from substitute.cli_options import study_overrides
+from substitute.cli.options import study_overrides
 
 __all__ = ["review_cmd"]
 
@@ -57,7 +57,7 @@ def review_cmd(
     --fail-on failed, 2 bad input.
     """
     from substitute.outputs import check_writable, write_atomic
-    from substitute.ranking.review import check_fail_on, review
+    from substitute.report.verdict import check_fail_on, review
 
     checks = check_fail_on(fail_on)
     # refuse unwritable outputs before the work starts; nothing is half-written afterwards

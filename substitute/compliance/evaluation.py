@@ -9,9 +9,10 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from substitute.compliance.catalog import Catalog, status_at, treat_status
+from substitute.compliance.catalog import Catalog
 from substitute.compliance.schema import EndUseRule, Evaluation, Limb, RuleSet, Threshold
-from substitute.errors import InputError
+from substitute.compliance.status import status_at, treat_status
+from substitute.errors import InputError, UnknownRuleError
 
 EFFECT_ORDER = ("prohibited", "presumption_of_denial", "case_by_case", "exempt_with_report")
 
@@ -168,3 +169,11 @@ def join(els: Iterable[str]) -> str:
     if len(els) == 1:
         return els[0]
     return ", ".join(els[:-1]) + " or " + els[-1]
+
+
+def value_unit(cat: Catalog, rule: str, limb: str | None) -> Unit:
+    for u in evaluation_units(cat, [rule]):
+        if u.evaluation.test == "value_share" and (limb is None or u.limb_id == limb):
+            return u
+    msg = f"rule {rule!r}{f' limb {limb!r}' if limb else ''} has no value-share test"
+    raise UnknownRuleError(msg)

@@ -8,7 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from substitute.cli_options import study_overrides
+from substitute.cli.options import study_overrides
 from substitute.outputs import check_writable, write_atomic
 
 __all__ = ["rank_cmd"]

@@ -1,0 +1,409 @@
+"""Evaluate a batch of candidate magnets: properties at temperature, compliance per condition, cost.
+
+All vectorised over the candidate batch: one property call per route group, one compliance call per
+feedstock-origin group; categorical columns instead of per-row strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from substitute.composition import AlloyBatch
+from substitute.errors import InputError
+from substitute.ranking.requirements import ComplianceCondition, Requirements, apply_constraints
+
+__all__ = [
+    "GBD_CATS",
+    "ORIGIN_CATS",
+    "STATUS_CATS",
+    "as_price_vector",
+    "diffused",
+    "evaluate",
+    "route_groups",
+    "take",
+]
+
+# ----------------------------------------------------------------------------------------- evaluation
+ORIGIN_CATS = ("CN", "non-CN", "recycled", "unknown")
+STATUS_CATS = ("licence_required", "below_threshold", "not_controlled", "not_applicable")
+GBD_CATS = ("", "Tb", "Dy")
+
+
+def _as_cat(values: Any, n: int, categories: Sequence[str] | None = None) -> pd.Categorical:
+    """A length-``n`` Categorical from a scalar, a sequence or a Categorical (no per-row string objects).
+
+    Categories stay plain Python strings (object dtype) to avoid costly string-array conversions.
+    """
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        cats = [str(c) for c in values.categories]
+        codes = values.codes.astype(np.int64)
+        if categories is not None:
+            bad = [
+                c
+                for c, k in zip(
+                    cats, np.bincount(codes[codes >= 0], minlength=len(cats)), strict=True
+                )
+                if k and c not in categories
+            ]
+            if bad:
+                msg = f"value {bad[0]!r} is not one of {', '.join(categories)}"
+                raise InputError(msg)
+            remap = np.array(
+                [list(categories).index(c) if c in categories else -1 for c in cats] or [-1]
+            )
+            codes = remap[codes]
+            cats = list(categories)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(cats, dtype=object))
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim == 0 or arr.size == 1:
+        v = str(arr.reshape(-1)[0])
+        cats = list(categories) if categories is not None else [v]
+        if v not in cats:
+            msg = f"value {v!r} is not one of {', '.join(cats)}"
+            raise InputError(msg)
+        return pd.Categorical.from_codes(
+            np.full(n, cats.index(v)), categories=pd.Index(cats, dtype=object)
+        )
+    codes, uniq = pd.factorize(arr)
+    cat = pd.Categorical.from_codes(
+        codes, categories=pd.Index([str(u) for u in uniq], dtype=object)
+    )
+    return _as_cat(cat, n, categories) if categories is not None else cat
+
+
+def route_groups(levers: pd.DataFrame, base_route: str) -> pd.DataFrame:
+    """Resolve route and GBD settings per candidate; drop combinations the models cannot represent."""
+    from substitute.properties import ROUTES
+
+    n = len(levers)
+    route = _as_cat(levers.get("route", base_route), n, ROUTES)
+    tb = (
+        levers["gbd_tb_mass_percent"].to_numpy(float)
+        if "gbd_tb_mass_percent" in levers
+        else np.zeros(n)
+    )
+    dy = (
+        levers["gbd_dy_mass_percent"].to_numpy(float)
+        if "gbd_dy_mass_percent" in levers
+        else np.zeros(n)
+    )
+    gbd = (tb > 0) | (dy > 0)
+    sintered = route.codes == ROUTES.index("sintered")
+    ok = ~((tb > 0) & (dy > 0)) & ~(gbd & ~sintered)
+    eff = np.where(gbd, ROUTES.index("sintered_gbd"), route.codes)
+    gbd_code = np.where(tb > 0, 1, np.where(dy > 0, 2, 0))
+    return pd.DataFrame(
+        {
+            "route_eff": pd.Categorical.from_codes(eff, categories=pd.Index(ROUTES, dtype=object)),
+            "gbd_element": pd.Categorical.from_codes(
+                gbd_code, categories=pd.Index(GBD_CATS, dtype=object)
+            ),
+            "gbd_mass_percent": np.where(tb > 0, tb, dy),
+            "valid": ok,
+        }
+    )
+
+
+def diffused(batch: AlloyBatch, element: pd.Categorical, amount_pct: np.ndarray) -> AlloyBatch:
+    """Whole-magnet composition after diffusion.
+
+    ``amount_pct`` is the diffused heavy rare earth in wt% *of the finished magnet* (the property model's
+    convention): the base alloy is scaled by ``1 − g`` and the element gets ``+g``.
+    """
+    el = _as_cat(element, len(batch), GBD_CATS).codes
+    g = np.where(el > 0, amount_pct / 100.0, 0.0)
+    if not np.any(g > 0):
+        return batch
+    els = list(batch.elements) + [e for e in ("Tb", "Dy") if e not in batch.elements]
+    w = np.zeros((len(batch), len(els)))
+    w[:, : len(batch.elements)] = batch.mass_array * (1.0 - g)[:, None]
+    for code, e in ((1, "Tb"), (2, "Dy")):
+        w[:, els.index(e)] += np.where(el == code, g, 0.0)
+    return AlloyBatch(w, els)
+
+
+def as_price_vector(prices: Any):
+    from substitute.prices import price_vector
+
+    return prices if hasattr(prices, "price") else price_vector(prices)
+
+
+def _origin_premium_cost(
+    batch: AlloyBatch, origin: Mapping[str, pd.Categorical], premium: Mapping[str, float], pv: Any
+) -> np.ndarray:
+    """Extra cost (USD/kg of magnet) of heavy rare earths bought non-China or recycled."""
+    extra = np.zeros(len(batch))
+    for el, org in origin.items():
+        w = batch.get_mass_fraction(el)
+        if not np.any(w > 0):
+            continue
+        p = pv.price(el)
+        for kind in ("non-CN", "recycled"):
+            f = float(premium.get(kind, 1.0)) - 1.0
+            if f:
+                extra += np.where(org.codes == ORIGIN_CATS.index(kind), w * p * f, 0.0)
+    return extra
+
+
+def evaluate(
+    batch: AlloyBatch,
+    requirements: Requirements,
+    *,
+    route: str | np.ndarray = "sintered",
+    route_params: Mapping[str, Any] | None = None,
+    origin: Mapping[str, Any] | None = None,
+    prices: Any = "ex_china_2025",
+    origin_premium: Mapping[str, float] | None = None,
+    catalog: Any = None,
+    baseline_br_T: float | None = None,
+) -> pd.DataFrame:
+    """Evaluate candidate magnets: properties at temperature, licence tests, cost, constraint margins.
+
+    Parameters
+    ----------
+    batch : AlloyBatch
+        Whole-magnet compositions (after any diffusion), mass basis.
+    requirements : Requirements
+        Temperature, working point, limits and licence conditions.
+    route : str or array of str
+        Processing route per candidate (NdFeB routes or other families).
+    route_params : mapping, optional
+        Arrays per candidate: ``grain_size_um``, ``gbd_element`` (one value per route group),
+        ``gbd_mass_percent``, ``thickness_mm``.
+    origin : mapping, optional
+        Element → origin per candidate (``"CN"``, ``"non-CN"``, ``"recycled"``, ``"unknown"``); elements not
+        given are ``"unknown"`` (counted as China-origin).
+    prices : str or PriceVector
+        Price vector id (``"ex_china_2025"``) or object.
+    origin_premium : mapping, optional
+        Price multiplier of non-China and recycled heavy rare earths, e.g. ``{"non-CN": 1.3}``
+        (default 1.0: the shipped vectors carry no separate non-China quote).
+    catalog : Catalog, optional
+        Rule catalog (default: the shipped one).
+    baseline_br_T : float, optional
+        Br of the baseline at temperature, for the magnet-volume factor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate with property columns at ``requirements.temperature_C`` (with ``_lo``/``_hi``),
+        ``in_domain``, ``cost_usd_per_kg``, ``cost_usd_per_part``, per-condition ``status_<key>`` and
+        ``share_<key>``, ``controlled_value_share``, ``controlled_mass_cn_kg``, margins, ``volume_factor``.
+    """
+    from substitute.compliance import licence_flags, load_catalog
+    from substitute.compliance.valueshare import value_share_batch
+    from substitute.prices import alloy_cost_per_kg
+    from substitute.properties import FAMILY_ROUTES, predict_arrays
+
+    req = requirements
+    n = len(batch)
+    cat = catalog if catalog is not None else load_catalog()
+    pv = as_price_vector(prices)
+    rp = dict(route_params or {})
+    routes = _as_cat(route, n)
+    gbd_cat = _as_cat(rp.pop("gbd_element", ""), n, GBD_CATS)
+    T = float(req.temperature_C)
+
+    # ---- properties, one call per (route, gbd element) group
+    prop: dict[str, np.ndarray] = {}
+    rcodes, gcodes = routes.codes, gbd_cat.codes
+    for ri, r in enumerate(routes.categories):
+        in_r = rcodes == ri
+        if not in_r.any():
+            continue
+        for gi, g in enumerate(GBD_CATS):
+            idx = np.flatnonzero(in_r & (gcodes == gi))
+            if not idx.size:
+                continue
+            kw: dict[str, Any] = {}
+            sub = take(batch, idx)
+            if r not in FAMILY_ROUTES:
+                for k, v in rp.items():
+                    if k == "grain_size_um" or (
+                        r == "sintered_gbd" and k in ("gbd_mass_percent", "thickness_mm")
+                    ):
+                        kw[k] = np.broadcast_to(np.asarray(v, dtype=float), (n,))[idx]
+                if r == "sintered_gbd":
+                    kw["gbd_element"] = g
+            out = predict_arrays(
+                sub,
+                route=r,
+                temperature_C=T,
+                permeance=req.permeance,
+                external_field_kA_per_m=req.external_field_kA_per_m,
+                **kw,
+            )
+            for k, v in out.items():
+                if k.startswith("_"):
+                    continue
+                arr = np.asarray(v)
+                arr = arr[:, 0] if arr.ndim == 2 else arr
+                if k not in prop:
+                    prop[k] = np.zeros(n, dtype=arr.dtype)
+                prop[k][idx] = arr
+    df = pd.DataFrame(prop)
+    df.insert(0, "route", routes)
+
+    # ---- origins (categorical codes over ORIGIN_CATS; elements not given are "unknown")
+    org_cols: dict[str, pd.Categorical] = {
+        el: _as_cat(v, n, ORIGIN_CATS) for el, v in (origin or {}).items()
+    }
+    unknown = _as_cat("unknown", n, ORIGIN_CATS)
+    for el in ("Dy", "Tb", "Ho"):
+        df[f"{el.lower()}_origin"] = org_cols.get(el, unknown)
+
+    # ---- cost (raw material; non-China premium optional)
+    prem = dict(origin_premium or {})
+    cost_kg = alloy_cost_per_kg(batch, pv) + _origin_premium_cost(batch, org_cols, prem, pv)
+    df["cost_usd_per_kg"] = cost_kg
+
+    # ---- volume factor for the same working-point energy (∝ Br² at equal permeance)
+    ref_br = baseline_br_T if baseline_br_T is not None else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vf = np.where(df["br_T"] > 0, (ref_br / df["br_T"].to_numpy()) ** 2, np.inf)
+    df["volume_factor"] = vf
+    fam_codes = [i for i, r in enumerate(routes.categories) if r in FAMILY_ROUTES]
+    fam = np.isin(routes.codes, fam_codes)
+    df["needs_redesign"] = fam & (vf > 1.05)
+    density = _densities(routes)
+    base_density = _densities(pd.Categorical(["sintered"]))[0]
+    mass_scale = np.where(fam, np.maximum(vf, 1.0) * density / base_density, 1.0)
+    df["magnet_mass_kg"] = req.magnet_mass_kg * mass_scale
+    df["cost_usd_per_part"] = cost_kg * df["magnet_mass_kg"].to_numpy()
+
+    # ---- compliance per condition
+    made_in = req.made_in
+    worst_share = np.zeros(n)
+    below = np.ones(n, dtype=bool)
+    flags = None
+    combo_els = ("Dy", "Tb", "Ho", "Sm")
+    okey = np.zeros(n, dtype=np.int64)
+    for k, e in enumerate(combo_els):
+        okey += org_cols.get(e, unknown).codes.astype(np.int64) * len(ORIGIN_CATS) ** k
+    uniq_keys, inv = np.unique(okey, return_inverse=True)
+    groups = {
+        tuple(
+            ORIGIN_CATS[(int(u) // len(ORIGIN_CATS) ** k) % len(ORIGIN_CATS)]
+            for k in range(len(combo_els))
+        ): np.flatnonzero(inv == j)
+        for j, u in enumerate(uniq_keys)
+    }
+    for c in req.compliance:
+        key = c.key
+        status = np.full(n, STATUS_CATS.index("not_applicable"), dtype=np.int8)
+        share = np.zeros(n)
+        thr_used = c.threshold if c.threshold is not None else np.nan
+        if c.basis == "any_content":
+            if made_in in ("CN", "unknown"):
+                if flags is None:
+                    flags = licence_flags(batch, as_of=req.as_of, catalog=cat, assume=req.assume)
+                if c.rule not in flags.columns:
+                    msg = (
+                        f"condition {key}: rule {c.rule!r} has no any-content test on exports from China; "
+                        f"rules with one: {', '.join(flags.columns)}"
+                    )
+                    raise InputError(msg)
+                hit = flags[c.rule].to_numpy()
+                status = np.where(hit, 0, 1).astype(np.int8)
+                share = hit.astype(float)
+        else:
+            if made_in in ("non-CN", "unknown"):
+                item_value = {
+                    "magnet": None,
+                    "part": req.part_value_usd,
+                    "assembly": req.assembly_value_usd,
+                }[c.level]
+                for combo, idx in groups.items():
+                    org = dict(zip(combo_els, combo, strict=True))
+                    org["default"] = "unknown"
+                    sub = take(batch, idx)
+                    mk = df["magnet_mass_kg"].to_numpy()[idx]
+                    if c.basis == "value_share":
+                        iv = None if item_value is None else item_value
+                        vs = value_share_batch(
+                            sub,
+                            mass_kg=mk,
+                            item_value_usd=iv,
+                            as_of=req.as_of,
+                            prices=pv,
+                            origin=org,
+                            rule=c.rule,
+                            limb=c.limb,
+                            catalog=cat,
+                            assume=req.assume,
+                        )
+                        s = vs["value_share"].to_numpy()
+                        thr = (
+                            c.threshold
+                            if c.threshold is not None
+                            else float(vs["threshold"].iloc[0])
+                        )
+                        part_ii = vs["part_ii_item"].to_numpy()
+                        treated = str(vs["treated_as"].iloc[0])
+                    else:  # mass_share: China-origin counted mass ÷ magnet mass (labelled alternative)
+                        counted = cat.listed_elements(c.rule)
+                        cn = np.array(
+                            [
+                                1.0 if org.get(e, "unknown") in ("CN", "unknown") else 0.0
+                                for e in counted
+                            ]
+                        )
+                        w = np.stack([sub.get_mass_fraction(e) for e in counted], axis=1)
+                        s = w @ cn
+                        thr = c.threshold if c.threshold is not None else 0.001
+                        part_ii = (w > 0).any(axis=1)
+                        treated = _treated(cat, c, req)
+                    share[idx] = s
+                    thr_used = thr
+                    caught = part_ii & (s >= thr)
+                    st = np.where(caught, 0, np.where(part_ii, 1, 2)).astype(np.int8)
+                    if treated != "in_force":
+                        st[:] = STATUS_CATS.index("not_controlled")
+                    status[idx] = st
+                worst_share = np.maximum(worst_share, share)
+        df[f"status_{key}"] = pd.Categorical.from_codes(
+            status, categories=pd.Index(STATUS_CATS, dtype=object)
+        )
+        df[f"share_{key}"] = share
+        df[f"threshold_{key}"] = thr_used if c.basis != "any_content" else np.nan
+        below &= status != 0
+    df["controlled_value_share"] = worst_share
+    # supply-risk figure: China-origin (or unknown) controlled heavy-RE mass per part
+    cn_mass = np.zeros(n)
+    for el in ("Dy", "Tb", "Ho", "Sm", "Gd", "Y"):
+        o = org_cols.get(el, unknown).codes
+        cn = (o == ORIGIN_CATS.index("CN")) | (o == ORIGIN_CATS.index("unknown"))
+        cn_mass += np.where(cn, batch.get_mass_fraction(el), 0.0)
+    df["controlled_mass_cn_kg"] = cn_mass * df["magnet_mass_kg"].to_numpy()
+    df["below_thresholds"] = below
+    apply_constraints(df, req)
+    return df
+
+
+def _treated(cat: Any, c: ComplianceCondition, req: Requirements) -> str:
+    from substitute.compliance.status import treat_status
+
+    return treat_status(cat.status_at(c.rule, req.as_of, limb=c.limb), req.assume)
+
+
+def take(batch: AlloyBatch, idx: np.ndarray) -> AlloyBatch:
+    if len(idx) == len(batch) and np.array_equal(idx, np.arange(len(batch))):
+        return batch
+    return batch.take(idx)
+
+
+def _densities(routes: np.ndarray) -> np.ndarray:
+    """Magnet density (g/cm³) per candidate route, from ``physics/magnet_families.csv``."""
+    from substitute import data
+
+    fam = data.read_csv("physics/magnet_families.csv").set_index("route")["density_g_per_cm3"]
+    table = {**fam.astype(float).to_dict(), "sintered_gbd": float(fam["sintered"])}
+    routes = _as_cat(routes, len(routes))
+    lut = np.array([table.get(str(r), float(fam["sintered"])) for r in routes.categories])
+    return lut[routes.codes]
