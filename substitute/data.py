@@ -166,7 +166,7 @@ def read_user_file(
     missing_error, parse_error : exception classes
         Raised (with a one-line message naming the file) when the file is missing or does not parse.
     with_lines : bool, default False
-        Also return the line of every key (:func:`substitute._toml.key_lines`, for error messages that
+        Also return the line of every key (:func:`substitute.locate.key_lines`, for error messages that
         point at a line); empty for YAML.
 
     Returns
@@ -189,7 +189,7 @@ def read_user_file(
             raise parse_error(msg) from None
         if not with_lines:
             return content
-        from substitute._toml import key_lines
+        from substitute.locate import key_lines
 
         return content, key_lines(text)
     try:

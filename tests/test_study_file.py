@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from substitute import data
-from substitute._toml import Where, check_value, key_lines, relocate
 from substitute.composition import Alloy
 from substitute.errors import (
     CompositionError,
@@ -18,8 +17,10 @@ from substitute.errors import (
     SubstituteError,
     UnknownElementError,
 )
+from substitute.locate import Where, key_lines
 from substitute.ranking.requirements import ComplianceCondition, Requirements
 from substitute.ranking.study import DEFAULT_STUDY, load_study
+from substitute.userfiles import check_value, relocate
 from substitute.whatif.study import load_whatif_study
 
 FLEET = Path(__file__).parent.parent / "notebooks" / "fleet-whatif.toml"

@@ -313,6 +313,9 @@ class Alloy(AlloyBatch):
         return grades.typical_chemistry(grade, route=route)
 
 
+AlloyBatch._row_class = Alloy  # batch[i] is an Alloy
+
+
 def _default_name(frac: Mapping[str, float]) -> str:
     return " ".join(f"{k}{v * 100:.4g}" for k, v in frac.items())
 

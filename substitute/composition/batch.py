@@ -40,6 +40,10 @@ class AlloyBatch:
     with :meth:`from_frame`, :meth:`from_mass_fractions` or :meth:`concat` rather than by hand.
     """
 
+    #: class of one row (``batch[i]``); :mod:`substitute.composition.alloy` sets it to :class:`Alloy`, so
+    #: this module does not import the subclass defined above it
+    _row_class: type[Alloy]
+
     def __init__(
         self,
         mass_fraction: np.ndarray | Sequence[Sequence[float]],
@@ -83,9 +87,9 @@ class AlloyBatch:
             raise InputError(msg)
         row = self._w[int(i)]
         keep = row > 0
-        from substitute.composition.alloy import Alloy  # the subclass lives one module up
-
-        return Alloy(row[keep], tuple(np.asarray(self._elements)[keep]), name=self.names[int(i)])
+        return self._row_class(
+            row[keep], tuple(np.asarray(self._elements)[keep]), name=self.names[int(i)]
+        )
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))

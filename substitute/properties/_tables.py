@@ -149,3 +149,19 @@ def clear_caches() -> None:
         f.cache_clear()
     for fn in _DEPENDENT_CACHES:
         fn.cache_clear()
+
+
+def audit_stamp() -> dict:
+    """Audit stamp for results of the property model (version, parameter and data hashes)."""
+    from substitute._version import __version__
+
+    p = params()
+    return {
+        "substitute_version": __version__,
+        "model": "substitute.properties",
+        "physics_params_data_hash": p.get("data_hash"),
+        "physics_params_fitted": p.get("fitted_on"),
+        "correction_data_hash": correction_model().get("data_hash"),
+        "catalog_version": None,
+        "price_vector": None,
+    }

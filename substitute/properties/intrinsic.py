@@ -302,7 +302,7 @@ def intrinsic(alloy_or_batch, temperature_C=20.0) -> pd.DataFrame:
             "co_site_fraction": np.repeat(mp.co_site_fraction, nt),
         }
     )
-    from substitute.properties.magnet import audit_stamp
+    from substitute.properties._tables import audit_stamp
 
     out.attrs["audit"] = audit_stamp()
     return out

@@ -46,7 +46,6 @@ from substitute.properties.routes import (
 __all__ = [
     "EXTRA_COLUMNS",
     "PROPERTY_COLUMNS",
-    "audit_stamp",
     "demag_curve",
     "loop_hcb_bhmax",
     "predict",
@@ -74,22 +73,6 @@ PROPERTY_COLUMNS: tuple[str, ...] = (
 
 EXTRA_COLUMNS: tuple[str, ...] = ("hk_kA_per_m",)
 """Further columns of :func:`predict`: knee field Hk (onset of irreversible loss) [kA/m]."""
-
-
-def audit_stamp() -> dict:
-    """Audit stamp for results of the property model (version, parameter and data hashes)."""
-    from substitute._version import __version__
-
-    p = tb.params()
-    return {
-        "substitute_version": __version__,
-        "model": "substitute.properties",
-        "physics_params_data_hash": p.get("data_hash"),
-        "physics_params_fitted": p.get("fitted_on"),
-        "correction_data_hash": tb.correction_model().get("data_hash"),
-        "catalog_version": None,
-        "price_vector": None,
-    }
 
 
 # ----------------------------------------------------------------------------------------- loop
@@ -634,7 +617,7 @@ def predict(
     df["domain_reason"] = pd.Categorical.from_codes(
         inv.reshape(-1), corr.reasons(uniq).tolist(), validate=False
     )
-    df.attrs["audit"] = audit_stamp()
+    df.attrs["audit"] = tb.audit_stamp()
     df.attrs["notes"] = list(notes)
     return df
 
@@ -698,5 +681,5 @@ def demag_curve(
     )
     j = np.maximum(j, 0.0)
     out = pd.DataFrame({"h_kA_per_m": h / KA, "j_T": j, "b_T": j + h})
-    out.attrs["audit"] = audit_stamp()
+    out.attrs["audit"] = tb.audit_stamp()
     return out

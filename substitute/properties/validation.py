@@ -23,9 +23,9 @@ import pandas as pd
 from substitute import data
 from substitute.composition import Alloy, AlloyBatch
 from substitute.properties import grades
-from substitute.properties._tables import MU0
+from substitute.properties._tables import MU0, audit_stamp
 from substitute.properties.intrinsic import intrinsic
-from substitute.properties.magnet import audit_stamp, predict
+from substitute.properties.magnet import predict
 from substitute.properties.reference import REFERENCE_FILE, reference_alloy
 
 __all__ = [

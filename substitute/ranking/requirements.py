@@ -14,7 +14,7 @@ import pandas as pd
 from substitute.errors import InputError
 
 if TYPE_CHECKING:
-    from substitute._toml import Where
+    from substitute.locate import Where
 
 __all__ = ["ComplianceCondition", "Requirements", "apply_constraints"]
 
@@ -217,7 +217,7 @@ class Requirements:
             (→ 318.3 kJ/m³), ``external_field_kA_per_m``, ``magnet_mass_kg`` likewise. USD values and
             ``permeance`` (dimensionless) take plain numbers. ``compliance`` is a list of tables with the
             fields of :class:`ComplianceCondition`.
-        where : str or substitute._toml.Where, default "requirements"
+        where : str or substitute.locate.Where, default "requirements"
             Location of the table for messages: a label (``"study.toml [requirements]"``) or a ``Where``
             that knows the line of every key.
 
@@ -233,8 +233,9 @@ class Requirements:
             level/basis outside the allowed sets, and every check of the class itself. The message starts
             with the location (``study.toml line 27 [requirements] min_br_T: …``).
         """
-        from substitute._toml import Where, check_keys, check_value, relocate
         from substitute.compliance.status import parse_date
+        from substitute.locate import Where
+        from substitute.userfiles import check_keys, check_value, relocate
 
         w = where if isinstance(where, Where) else Where(where)
         check_keys(spec, cls.__dataclass_fields__, w)
@@ -258,7 +259,7 @@ class Requirements:
 
 def _conditions(value: Any, where: Where) -> tuple[ComplianceCondition, ...]:
     """Compliance conditions from a list of tables (``[[requirements.compliance]]``), each checked."""
-    from substitute._toml import check_choice, check_keys, check_value, relocate, type_name
+    from substitute.userfiles import check_choice, check_keys, check_value, relocate, type_name
 
     if not isinstance(value, list | tuple):
         msg = (

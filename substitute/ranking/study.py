@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from substitute._toml import Where, check_choice, check_keys, check_value, relocate, type_name
 from substitute.composition import Alloy
 from substitute.errors import DataError, InputError, SubstituteError
+from substitute.locate import Where
 from substitute.ranking.evaluate import ORIGIN_CATS
 from substitute.ranking.rank import (
     DEFAULT_OBJECTIVES,
@@ -35,6 +35,7 @@ from substitute.ranking.space import (
     DesignSpace,
     default_space,
 )
+from substitute.userfiles import check_choice, check_keys, check_value, relocate, type_name
 
 __all__ = ["DEFAULT_STUDY", "Study", "load_study", "run_study"]
 

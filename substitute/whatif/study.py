@@ -28,8 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-from substitute._toml import Where, check_keys, relocate
 from substitute.errors import DataError, InputError, SubstituteError
+from substitute.locate import Where
+from substitute.userfiles import check_keys, relocate
 from substitute.whatif.designs import Design
 from substitute.whatif.scenarios import Scenario, scenario_grid
 
