@@ -20,6 +20,8 @@ Results of a million candidates are subsampled deterministically before drawing 
 
 :func:`to_svg` turns a figure into an inline SVG string for the self-contained HTML report; text is drawn
 as paths, so the page does not depend on installed fonts.
+
+Size: five figure functions (~700 lines) sharing one style, one subsampling rule and one SVG writer.
 """
 
 from __future__ import annotations

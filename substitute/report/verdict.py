@@ -16,6 +16,10 @@
 Nothing here re-evaluates physics or rules: every number comes from the ranking's table, so the review
 and ``substitute rank`` cannot disagree. The per-element tables split the ranking's totals by each
 element's weight in the sum (shares are linear in element content), and a test checks that they add up.
+
+Size: ~650 lines: the verdict object and the tables it is built from (performance, compliance, breakdowns,
+what-if summary) belong together; the drawing is in :mod:`~substitute.report.plots` and
+:mod:`~substitute.report.html`.
 """
 
 from __future__ import annotations
