@@ -132,9 +132,10 @@ def test_origin_shares_and_recycled():
 
 
 def test_assume_suspended_and_dates():
+    # status_unknown treated as suspended is not a pass: the verdict says unknown (issue 11, item 6)
     r = row(assess(axle(), as_of=AS_OF, assume="suspended"), "assembly")
     assert (r.status, r.status_if_in_force, r.treated_as, r.assumption) == (
-        "not_controlled",
+        "unknown_status",
         "licence_required",
         "suspended",
         "suspended",
@@ -150,7 +151,10 @@ def test_assume_suspended_and_dates():
 
 def test_no18_only_at_part_level():
     df = assess(axle(), as_of=AS_OF)
-    assert set(df[df.rule_id == N18].level) == {"part"}
+    # the assembly gets a recorded "no" that cites why (MOFCOM FAQ V), the part the verdict
+    asm = row(df, "assembly", N18, "")
+    assert asm.status == "not_controlled"
+    assert "deep-processed" in asm.reason and "not applied at assembly level" in asm.reason
     # made_in unknown is treated as made in China for No. 18 (conservative), and says so
     r = row(df, "part", N18, "")
     assert r.status == "licence_required"
@@ -224,7 +228,7 @@ def test_overlay_changes_a_verdict():
 def test_audit_stamp():
     df = assess(axle(), as_of=AS_OF, prices="china_domestic_2025")
     a = df.attrs["audit"]
-    assert a["catalog_version"] == "1.0.0"
+    assert a["catalog_version"] == "1.1.0"
     assert a["price_vector"] == "china_domestic_2025"
     assert a["price_vector_date"] == "2025-06-04"
     assert a["as_of"] == AS_OF

@@ -54,8 +54,8 @@ def test_catalog_carries_every_draft_rule_set(cat):
         "US-DOE-2023-CML", "US-USGS-2022-CML", "US-USGS-2025-CML",
     ]  # fmt: skip
     assert list(cat.ids) == expected
-    assert cat.meta.version == "1.0.0"
-    assert cat.meta.compiled_on == dt.date(2026, 11, 22)
+    assert cat.meta.version == "1.1.0"
+    assert cat.meta.compiled_on == dt.date(2026, 12, 4)
 
 
 def test_every_shipped_rule_set_has_a_source_with_url(cat):
@@ -165,7 +165,7 @@ def test_status_table_reports_raw_status_and_assumption(cat):
         "suspended",
     )
     assert row.effective == "2025-12-01"
-    assert t.attrs["audit"]["catalog_version"] == "1.0.0"
+    assert t.attrs["audit"]["catalog_version"] == "1.1.0"
     assert t.attrs["audit"]["assume"] == "suspended"
     # the suspension instrument itself lapses when its targets are treated as in force
     t2 = cat.status_table("2026-11-22")
@@ -275,8 +275,8 @@ def test_overlay_lowers_threshold_by_limb_id():
     assert limbs["1(1)"].threshold.value == pytest.approx(0.0001, rel=0, abs=0)
     assert limbs["1(1)"].threshold.basis == "value_share"  # merged, not replaced
     assert set(limbs) == {"1(1)", "1(2)", "1(3)"}
-    assert cat.version.startswith("1.0.0+overlay.")
-    assert load_catalog().version == "1.0.0"  # the shipped catalog is untouched
+    assert cat.version.startswith("1.1.0+overlay.")
+    assert load_catalog().version == "1.1.0"  # the shipped catalog is untouched
 
 
 def test_overlay_appends_part_i_inputs_from_a_file(tmp_path):

@@ -41,10 +41,10 @@ def test_dy_magnet_needs_no18_licence(dy_magnet):
         True,
         "licence_required",
     )
-    assert r.scope == "magnet_item"
+    assert (r.scope, r.control_code, r.form, r.family) == ("listed_item", "1C905.a", "magnet", "NdFeB")
     assert not r.verified  # code 1C905 is inferred (regulations.md §1)
     assert "Dy-containing NdFeB permanent-magnet materials" in r.reason
-    assert df.attrs["audit"]["catalog_version"] == "1.0.0"
+    assert df.attrs["audit"]["catalog_version"] == "1.1.0"
 
 
 def test_before_no18_published(dy_magnet):
@@ -55,8 +55,8 @@ def test_before_no18_published(dy_magnet):
 def test_gd_is_feedstock_only_under_no18():
     a = sb.Alloy.parse("Nd 27, Gd 3, B 1, Fe bal", basis="mass")
     r = _row(controlled_content(a, as_of="2026-11-22"), N18, "Gd")
-    assert (r.scope, r.verdict) == ("listed_feedstock", "not_controlled")
-    assert "no Gd-containing magnet item" in r.reason
+    assert (r.scope, r.verdict) == ("other_form", "not_controlled")
+    assert "lists Gd only as alloy, compound, metal, target" in r.reason
 
 
 @pytest.mark.parametrize(

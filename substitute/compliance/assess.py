@@ -1,30 +1,49 @@
-"""Parts, assemblies (a BOM tree) and their assessment against the rule catalog on a date.
+"""Assessment of a BOM (parts and assemblies) against the rule catalog on a date: one verdict per level and
+rule set (or limb), with the control item it matched, the record behind the rule's status, and every
+assumption.
 
-A :class:`Part` is an alloy with a mass, the origin of each element (``"CN"``, ``"non-CN"``,
-``"recycled"``, ``"unknown"`` or a mix of shares), the origin of the magnet-making technology and where
-the part is made. An :class:`Assembly` holds parts and sub-assemblies and has a value (USD). :func:`assess`
-evaluates every level (part, sub-assembly, assembly) against every rule set with a content, value or
-technology test and returns one row per (level, rule set or limb).
+Verdicts are legal outcomes (column ``status``, worst first, see
+:data:`~substitute.compliance.evaluation.VERDICT_ORDER`): ``prohibited`` (an end-use rule forbids it),
+``licence_required``, ``exempt_report_required`` (the humanitarian exemption: no licence, a report within 10
+working days), ``unknown_status`` (the outcome depends on a fact the tool does not have: a rule whose status
+is unknown and is treated as suspended, or the origin of the magnet-making technology), ``below_threshold``
+and ``not_controlled``.
+
+How each rule is applied:
+
+- **Item scope.** A rule lists *items* (metal, alloys, oxide, compounds, named magnet materials), so a part
+  is caught only by the items that cover its form (:mod:`substitute.compliance.forms`; declared, or inferred
+  from the composition and reported as an assumption). Gd metal is a No. 18 item (1C903.a); a Gd-substituted
+  NdFeB magnet is not, because No. 18 names no Gd magnet item.
+- **Exports from China** (No. 18, No. 57, Ga/Ge, graphite, Sb …) are tested on parts made in China (or of
+  unknown place of manufacture, conservatively); assemblies get a recorded "no" that cites why (MOFCOM FAQ V:
+  deep-processed products are generally out of scope).
+- **No. 61**: limb 1(1) (China-origin Part I content ≥ 0.1 % of the value of a foreign-made Part II item) and
+  limb 1(2) (Part II items made abroad with China-origin magnet technology) apply only to items made outside
+  China; limb 1(3) (China-origin Annex 1 items) applies to items of China origin. A part made in China whose
+  controlled rare earth is declared non-China raises a warning: an alloy smelted or a magnet made in China is
+  normally of China origin.
 
 Conservative defaults (each is printed in the row's ``assumptions`` when it was used):
 
 - unknown origin counts as China-origin; ``recycled`` counts as non-China unless
   ``recycled_counts_as="CN"`` (the text does not define the origin of recycled material);
-- ``made_in="unknown"`` is treated as made in China for rules on exports from China (No. 18, No. 57) and
-  on China-origin items (No. 61 limb 1(3)), and as foreign-made for No. 61 limb 1(1): both are tested;
+- ``made_in="unknown"`` is treated as made in China for rules on exports from China and on China-origin
+  items, and as foreign-made for No. 61 limbs 1(1) and 1(2): both are tested;
 - a part with no ``value_usd`` is valued at its raw-material cost from the price vector, a lower bound on
   its selling price, so its value share is an upper bound;
 - an assembly with no mass weighs the sum of its parts.
 
 Value share (No. 61 limb 1(1)) = Σ over the item's Annex 1 Part I elements of (mass of element × China
-share × price per kg of contained element) ÷ item value. The text defines no price basis; the price vector
-used is named in every row.
+share × price per kg of contained element) ÷ item value, compared with the threshold by
+:func:`~substitute.compliance.evaluation.reaches` (a tie goes to the rule). The text defines no price
+basis; the price vector used is named in every row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -32,22 +51,30 @@ import pandas as pd
 
 from substitute.compliance.bom import Assembly, NodeSums, Part, check_choice, counted_value, walk
 from substitute.compliance.catalog import Catalog, load_catalog
+from substitute.compliance.content import check_zero_below, floor_param
 from substitute.compliance.evaluation import (
+    VERDICT_ORDER,
     Unit,
     check_end_use,
     end_use_effects,
     evaluation_units,
     fmt_pct,
     join,
+    reaches,
 )
+from substitute.compliance.forms import covers
+from substitute.compliance.record import audit_record
 from substitute.compliance.status import check_assume, parse_date, treat_status
 from substitute.errors import InputError, PriceError
 from substitute.prices import price_vector
 
 __all__ = ["STATUSES", "assess"]
 
-STATUSES = ("licence_required", "below_threshold", "not_controlled", "unknown_status")
+#: the legal outcomes of the ``status`` column, worst first
+STATUSES = VERDICT_ORDER
 _TESTS = ("any_content", "value_share", "technology_flag", "information_only")
+#: controlled rare earths whose declared origin is checked against the place of manufacture
+_ORIGIN_CHECKED = ("Sm", "Gd", "Tb", "Dy", "Lu", "Sc", "Y", "Ho", "Er", "Tm", "Eu", "Yb")
 
 
 # --------------------------------------------------------------------------------------------- assess
@@ -66,6 +93,7 @@ def assess(
     customs_practice_floor: bool = False,
     zero_below: float | None = None,
     rules: Iterable[str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Assess a part or an assembly, at every BOM level, against the rule catalog on a date.
 
@@ -74,17 +102,20 @@ def assess(
     item : Part or Assembly
         The BOM (root).
     as_of : datetime.date or str, default "today"
-        Date of the evaluation (ISO ``YYYY-MM-DD``).
+        Date of the evaluation (ISO ``YYYY-MM-DD``; a time-zone-aware datetime is read on China's calendar).
     prices : str, mapping, path or PriceVector, default "ex_china_2025"
         Prices of contained elements, USD/kg (see :func:`substitute.prices.price_vector`).
     catalog : Catalog, optional
         Rule catalog (with overlays); default the shipped one.
     assume : {"in_force", "suspended"}, default "in_force"
-        How ``status_unknown`` rule sets are treated; reported in every row.
+        How ``status_unknown`` rule sets are treated. With ``"suspended"`` a rule that would require a
+        licence is reported as ``unknown_status`` (not as passing), and the assumption is in every row.
     end_use : str, optional
         E.g. ``"civil_automotive"``, ``"military"``, ``"military_end_user"``, ``"listed_entity"``,
         ``"semiconductor_<=14nm"``, ``"memory_>=256_layers"``, ``"military_ai"``, ``"humanitarian"``.
-        Adds what the rule says of it to rows where a licence is required.
+        A prohibition makes the verdict ``prohibited``; the humanitarian exemption
+        ``exempt_report_required``; a presumption of denial or case-by-case review is noted on the
+        licence row.
     destination : str, optional
         ISO country code of the destination (``"US"``, ``"JP"`` …) for destination-specific rules.
     levels : iterable of {"part", "subassembly", "assembly"}, optional
@@ -100,21 +131,26 @@ def assess(
         Treat element mass fractions below this as zero (detection limit), flagged.
     rules : iterable of str, optional
         Rule-set ids to evaluate (default all with a content, value or technology test).
+    inputs : mapping, optional
+        Input files of the run (label → path) whose SHA-256 goes into the audit record.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (BOM level item, rule set or limb). Columns: ``level, item, path, rule_id,
-        short_name, limb, rule_kind, test, elements, controlled_mass_kg`` (all origins),
-        ``controlled_mass_cn_kg`` (China-origin incl. unknown), ``mass_kg`` (item), ``mass_share``,
-        ``controlled_value_cn_usd``, ``value_usd`` (item), ``value_basis`` (``given`` |
-        ``raw_material_estimate``), ``value_share``, ``value_share_best_case`` (unknown and recycled as
-        non-China), ``share_basis``, ``threshold``, ``threshold_basis``, ``comparator``, ``margin``
-        (share ÷ threshold), ``status`` (``licence_required`` | ``below_threshold`` | ``not_controlled`` |
-        ``unknown_status``), ``status_if_in_force``, ``rule_status`` (raw, on ``as_of``), ``treated_as``,
+        One row per (BOM level item, rule set or limb). Columns: ``level, item, path, form, family,
+        form_inferred, rule_id, short_name, limb, rule_kind, test, control_code, matched_item, elements,
+        controlled_mass_kg`` (all origins), ``controlled_mass_cn_kg`` (China-origin incl. unknown),
+        ``mass_kg`` (item), ``mass_share``, ``controlled_value_cn_usd``, ``value_usd`` (item),
+        ``value_basis`` (``given`` | ``raw_material_estimate``), ``value_share``, ``value_share_best_case``
+        (unknown and recycled as non-China), ``share_basis``, ``threshold``, ``threshold_basis``,
+        ``comparator``, ``margin`` (share ÷ threshold), ``status`` (the legal outcome, see
+        :data:`STATUSES`), ``status_if_in_force``, ``rule_status`` (raw, on ``as_of``), ``treated_as``,
         ``assumption``, ``as_of``, ``made_in``, ``technology_origin``, ``end_use``, ``end_use_effect``,
-        ``end_use_note``, ``verified``, ``reason`` (one sentence citing the rule), ``assumptions``
-        (list). ``attrs["audit"]``: package version, catalog version/hash, price vector id/date/hash.
+        ``end_use_note``, ``verified``, ``hypothetical``, ``rule_source`` (URL), ``evidence_date`` (date
+        of the record that decides the rule's status), ``status_decided_by``, ``reason`` (one sentence
+        citing the rule), ``assumptions`` (list), ``warnings`` (list). ``attrs["audit"]`` is the audit
+        record (:func:`~substitute.compliance.record.audit_record`); ``attrs["assumptions"]`` and
+        ``attrs["warnings"]`` collect the rows'.
 
     Raises
     ------
@@ -146,15 +182,10 @@ def assess(
     want = set(levels) if levels is not None else {"part", "subassembly", "assembly"}
     for lv in want:
         check_choice(lv, ("part", "subassembly", "assembly"), "levels")
-    from substitute.compliance.content import _check_zero_below
-
-    zb = _check_zero_below(zero_below)
+    zb = check_zero_below(zero_below)
     pv = price_vector(prices)
     units = [u for u in evaluation_units(cat, rules) if u.evaluation.test in _TESTS]
-    price_note = (
-        f"value = contained element mass × price vector {pv.id!r} ({pv.date}; {pv.basis}); the rule "
-        "defines no price basis, date, currency or Incoterm"
-    )
+    ctx = _Context(d, assume, pv, share_basis, recycled_counts_as, customs_practice_floor, zb)
 
     rows: list[dict[str, Any]] = []
     for level, path, node in walk(item):
@@ -162,38 +193,36 @@ def assess(
             continue
         nd = NodeSums(node, level, path, recycled_counts_as, zb)
         for u in units:
-            if level not in u.evaluation.levels:
-                continue
-            row = _assess_unit(
-                u, nd, d, assume, pv, share_basis, recycled_counts_as, customs_practice_floor
-            )
+            row = _assess_unit(u, nd, ctx)
             if row is None:
                 continue
-            if row["status"] in ("licence_required", "unknown_status"):
-                eff, note = end_use_effects(u, cat, eu, destination, d, assume)
-            else:
-                eff, note = "", ""
-            row.update(end_use=eu or "", end_use_effect=eff, end_use_note=note)
+            _apply_end_use(row, u, cat, eu, destination, d, assume)
             if row.pop("_priced"):
-                row["assumptions"].append(price_note)
+                row["assumptions"].append(ctx.price_note)
             if zb is not None:
                 row["assumptions"].append(f"contents below {zb:g} (mass fraction) treated as zero")
             rows.append(row)
-    df = pd.DataFrame(rows, columns=_ASSESS_COLUMNS)
-    df.attrs["audit"] = {**cat.audit(as_of=d, assume=assume), **pv.audit()}
+    df = pd.DataFrame(rows, columns=ASSESS_COLUMNS)
+    df.attrs["audit"] = audit_record(cat, as_of=d, assume=assume, prices=pv, inputs=inputs)
     df.attrs["assumptions"] = sorted({a for r in rows for a in r["assumptions"]})
+    df.attrs["warnings"] = sorted({w for r in rows for w in r["warnings"]})
     return df
 
 
-_ASSESS_COLUMNS = [
+ASSESS_COLUMNS = [
     "level",
     "item",
     "path",
+    "form",
+    "family",
+    "form_inferred",
     "rule_id",
     "short_name",
     "limb",
     "rule_kind",
     "test",
+    "control_code",
+    "matched_item",
     "elements",
     "controlled_mass_kg",
     "controlled_mass_cn_kg",
@@ -221,23 +250,64 @@ _ASSESS_COLUMNS = [
     "end_use_effect",
     "end_use_note",
     "verified",
+    "hypothetical",
+    "rule_source",
+    "evidence_date",
+    "status_decided_by",
     "reason",
     "assumptions",
+    "warnings",
 ]
 
 
-def _assess_unit(
-    u: Unit,
-    nd: NodeSums,
-    d: dt.date,
-    assume: str,
-    pv: Any,
-    share_basis: str,
-    recycled_counts_as: str,
-    floor_on: bool,
-) -> dict[str, Any] | None:
+class _Context:
+    """Settings of one assessment run, shared by every unit."""
+
+    def __init__(
+        self,
+        d: dt.date,
+        assume: str,
+        pv: Any,
+        share_basis: str,
+        recycled_counts_as: str,
+        floor_on: bool,
+        zero_below: float | None,
+    ) -> None:
+        self.d, self.assume, self.pv = d, assume, pv
+        self.share_basis, self.recycled_counts_as = share_basis, recycled_counts_as
+        self.floor_on, self.zero_below = floor_on, zero_below
+        self.price_note = (
+            f"value = contained element mass × price vector {pv.id!r} ({pv.date}; {pv.basis}); the rule "
+            "defines no price basis, date, currency or Incoterm"
+        )
+
+
+# --------------------------------------------------------------------------------------------- one unit
+def _relevant(u: Unit, nd: NodeSums) -> bool:
+    ev = u.evaluation
+    if ev.relevant_elements:  # data says which content makes the rule set relevant to an item
+        return bool(nd.present(ev.relevant_elements))
+    return ev.always_report or bool(nd.present((*u.listed, *u.trigger, *u.counted)))
+
+
+def _node_form(nd: NodeSums) -> tuple[str, str, bool]:
+    if isinstance(nd.node, Part):
+        f = nd.node.form
+        return f.form, f.family, f.inferred
+    return nd.level, "", False
+
+
+def _assess_unit(u: Unit, nd: NodeSums, ctx: _Context) -> dict[str, Any] | None:
     ev = u.evaluation
     test = ev.test
+    if not _relevant(u, nd):
+        return None
+    if nd.level not in ev.levels and (ev.other_levels is None or test == "information_only"):
+        return None
+    d, assume = ctx.d, ctx.assume
+    evidence = u.status_evidence(d)
+    raw = evidence.status
+    treated = treat_status(raw, assume)
     if test == "value_share":
         els = u.counted
     elif test == "information_only":
@@ -246,23 +316,25 @@ def _assess_unit(
         els = u.trigger
     else:
         els = u.listed
-    if ev.relevant_elements:  # data says which content makes the rule set relevant to an item
-        if not nd.present(ev.relevant_elements):
-            return None
-    elif not ev.always_report and not nd.present((*u.listed, *u.trigger, *u.counted)):
-        return None
-    raw = u.raw_status(d)
-    treated = treat_status(raw, assume)
-    in_force = treated == "in_force"
     present = nd.present(els)
-    part_ii = bool(nd.present(u.trigger))
-    name = nd.node.name
+    form, family, inferred = _node_form(nd)
     made_in = nd.node.made_in
     assumptions: list[str] = []
+    warnings: list[str] = []
     if raw == "status_unknown":
         assumptions.append(
             f"{u.label} is status_unknown on {d} (suspension window ended, no later record): treated as "
             f"{treated} (assume={assume!r})"
+        )
+    if evidence.hypothetical:
+        assumptions.append(
+            f"{u.label}: its status on {d} rests on a HYPOTHETICAL record ({evidence.by}), not on a "
+            "public one"
+        )
+    if inferred and isinstance(nd.node, Part) and test != "information_only":
+        assumptions.append(
+            f"form of {nd.node.name!r} inferred from its composition as {nd.node.form.label} "
+            f"({nd.node.form.reason}); declare form/family to override"
         )
     for e in present:
         if e in nd.unknown and test != "information_only":
@@ -271,21 +343,28 @@ def _assess_unit(
             )
         if e in nd.recycled and test != "information_only":
             assumptions.append(
-                f"recycled {e} in {', '.join(map(repr, nd.recycled[e]))} counted as {recycled_counts_as} "
-                "(the origin of recycled material is not defined in the text)"
+                f"recycled {e} in {', '.join(map(repr, nd.recycled[e]))} counted as "
+                f"{ctx.recycled_counts_as} (the origin of recycled material is not defined in the text)"
             )
+    if test in ("value_share", "any_content", "technology_flag"):
+        warnings += _origin_warnings(nd)
     m_all = nd.mass(els, "all")
     m_cn = nd.mass(els, "cn")
     th = u.threshold
     row: dict[str, Any] = {
         "level": nd.level,
-        "item": name,
+        "item": nd.node.name,
         "path": nd.path,
+        "form": form,
+        "family": family,
+        "form_inferred": bool(inferred),
         "rule_id": u.rule_id,
         "short_name": u.rule.short_name or u.rule_id,
         "limb": u.limb_id,
         "rule_kind": u.rule.kind,
         "test": test,
+        "control_code": "",
+        "matched_item": "",
         "elements": ", ".join(present),
         "controlled_mass_kg": m_all,
         "controlled_mass_cn_kg": m_cn,
@@ -307,200 +386,395 @@ def _assess_unit(
         "as_of": d.isoformat(),
         "made_in": made_in,
         "technology_origin": "",
-        "verified": all(u.element_verified(e) for e in present)
-        if present
-        else u.rule.verified is not False,
+        "verified": (
+            all(u.element_verified(e) for e in present) if present else u.rule.verified is not False
+        )
+        and evidence.verified is not False
+        and not evidence.hypothetical,
+        "hypothetical": bool(evidence.hypothetical or u.rule.hypothetical),
+        "rule_source": u.rule.primary_source,
+        "evidence_date": (
+            evidence.since.isoformat()
+            if evidence.since
+            else (u.rule.status.as_of.isoformat() if u.rule.status else "")
+        ),
+        "status_decided_by": evidence.by,
         "assumptions": assumptions,
+        "warnings": warnings,
         "_priced": False,
     }
-    # value columns for every row when prices allow (informative); value_share rows require them
-    value_needed = test == "value_share" and part_ii and made_in != "CN"
-    if test != "information_only":  # a value share of a criticality list means nothing
-        try:
-            v_item = nd.value(pv)
-            v_cn = counted_value(nd, els, pv, "cn")
-            v_best = counted_value(nd, els, pv, "best")
-        except PriceError:
-            if value_needed:  # a price that matters: never a silent zero
-                raise
-        else:
-            row.update(
-                controlled_value_cn_usd=v_cn,
-                value_usd=v_item,
-                value_share=v_cn / v_item,
-                value_share_best_case=v_best / v_item,
-            )
-            row["_priced"] = bool(present)
-    if not nd.value_given and (value_needed or row["_priced"]):
-        assumptions.append(
-            f"{name!r} has no value_usd: valued at raw-material cost at {pv.id!r} "
-            f"({row['value_usd']:.4g} USD), a lower bound on its price, so its value share is an upper bound"
+    if nd.level not in ev.levels:  # a recorded "no": the rule set does not test this level
+        assert ev.other_levels is not None
+        src = f" ({ev.other_levels.source})" if ev.other_levels.source else ""
+        unver = " [unverified]" if ev.other_levels.verified is False else ""
+        row.update(
+            status="not_controlled",
+            status_if_in_force="not_controlled",
+            reason=(
+                f"{u.label} is not applied at {nd.level} level: {ev.other_levels.reason}{src}{unver}; "
+                "the controlled items are the materials (see the part rows)."
+            ),
         )
-    status, reason = _verdict(u, nd, row, present, part_ii, share_basis, floor_on)
+        return row
+    _value_columns(u, nd, row, els, present, ctx)
+    status, reason = _verdict(u, nd, row, present, ctx)
     row["status_if_in_force"] = status
+    row["reason"] = reason
     if u.rule.kind == "technology_export_control":
         row["status"] = "not_controlled"
-        row["reason"] = reason
-    elif in_force or test == "information_only":
+    elif treated == "in_force" or test == "information_only":
         row["status"] = status
-        row["reason"] = reason
-    else:
-        why = (
-            f"treated as {treated} (status_unknown, assume={assume!r})"
-            if raw == "status_unknown"
-            else raw.replace("_", " ")
+    elif raw == "status_unknown" and status in ("licence_required", "unknown_status"):
+        row["status"] = "unknown_status"
+        row["reason"] = (
+            f"{u.label} is status_unknown on {d} (its suspension ended on "
+            f"{_window_end(evidence)} with no later public record) and is treated as {treated} by "
+            f"assumption (assume={assume!r}); if it is in force: {status} — {reason} A gate does not pass "
+            "on this unless unknowns are accepted explicitly."
         )
+    else:
+        why = raw.replace("_", " ")
+        if raw == "status_unknown":
+            why = f"status_unknown, treated as {treated} (assume={assume!r})"
+        hyp = " (HYPOTHETICAL record)" if evidence.hypothetical else ""
         row["status"] = "not_controlled"
-        row["reason"] = f"{u.label} is {why} on {d}: not applied (if in force: {status}; {reason})"
+        row["reason"] = (
+            f"{u.label} is {why}{hyp} on {d}: not applied (if in force: {status}; {reason})"
+        )
+    if evidence.hypothetical and "hypothetical" not in row["reason"].lower():
+        row["reason"] += (
+            f" [hypothetical: the status rests on {evidence.by}, a hypothetical record]"
+        )
     if test == "technology_flag" and not row["technology_origin"]:
-        row["technology_origin"] = nd.tech_origin(u.trigger) if part_ii else ""
+        row["technology_origin"] = nd.tech_origin(u.trigger) if _part_ii(u, nd, ctx)[0] else ""
     return row
 
 
-def _verdict(
+def _window_end(evidence: Any) -> str:
+    if evidence.since is None:
+        return "?"
+    return (evidence.since - dt.timedelta(days=1)).isoformat()
+
+
+def _origin_warnings(nd: NodeSums) -> list[str]:
+    """A part made in China whose controlled rare earth is declared non-China: warn, never pass silently."""
+    out = []
+    for p in nd.parts:
+        if p.made_in != "CN":
+            continue
+        odd = [
+            e
+            for e in _ORIGIN_CHECKED
+            if p.mass_fraction(e) > 0 and p.shares(e)["non-CN"] + p.shares(e)["recycled"] > 0
+        ]
+        if odd:
+            out.append(
+                f"part {p.name!r} is made in China but its {', '.join(odd)} is declared non-China or "
+                "recycled: an alloy smelted or a magnet made in China is normally of China origin; check "
+                "the declaration (China-origin rules count only the China share declared)"
+            )
+    return out
+
+
+def _value_columns(
     u: Unit,
     nd: NodeSums,
     row: dict[str, Any],
+    els: tuple[str, ...],
     present: list[str],
-    part_ii: bool,
-    share_basis: str,
-    floor_on: bool,
+    ctx: _Context,
+) -> None:
+    """Value columns for every row when prices allow (informative); value-share rows require them."""
+    if u.evaluation.test == "information_only":  # a value share of a criticality list means nothing
+        return
+    value_needed = (
+        u.evaluation.test == "value_share" and nd.node.made_in != "CN" and _part_ii(u, nd, ctx)[0]
+    )
+    pv = ctx.pv
+    try:
+        v_item = nd.value(pv)
+        v_cn = counted_value(nd, els, pv, "cn")
+        v_best = counted_value(nd, els, pv, "best")
+    except PriceError:
+        if value_needed:  # a price that matters: never a silent zero
+            raise
+    else:
+        row.update(
+            controlled_value_cn_usd=v_cn,
+            value_usd=v_item,
+            value_share=v_cn / v_item,
+            value_share_best_case=v_best / v_item,
+        )
+        row["_priced"] = bool(present)
+    if not nd.value_given and (value_needed or row["_priced"]):
+        row["assumptions"].append(
+            f"{nd.node.name!r} has no value_usd: valued at raw-material cost at {pv.id!r} "
+            f"({row['value_usd']:.4g} USD), a lower bound on its price, so its value share is an upper "
+            "bound"
+        )
+
+
+# --------------------------------------------------------------------------------------------- items
+def _matched_items(u: Unit, p: Part, zero_below: float | None) -> list[Any]:
+    """Items of the rule set that cover part ``p``: its form, and an element it holds."""
+    f = p.form
+    return [
+        it
+        for it in u.rule.items
+        if it.element
+        and it.covers
+        and p.mass_fraction(it.element, zero_below) > 0
+        and covers(it.covers, f.form, f.family)
+    ]
+
+
+def _part_ii(u: Unit, nd: NodeSums, ctx: _Context) -> tuple[bool, str]:
+    """Whether the node is an Annex 1 Part II item of a No. 61-type rule set, and which entry made it."""
+    fams = u.part_ii_families()
+    targets = []
+    if u.rule.annex1 is not None:
+        targets = [
+            e for it in u.rule.annex1.part_II_items if it.kind == "target" for e in it.elements
+        ]
+    hits = []
+    for p in nd.parts:
+        f = p.form
+        if f.form == "magnet" and f.family in fams:
+            els = [e for e in fams[f.family] if p.mass_fraction(e, ctx.zero_below) > 0]
+            if els:
+                hits.append(f"{'/'.join(els)}-containing {f.family} permanent-magnet material")
+        elif f.form == "target" and any(p.mass_fraction(e, ctx.zero_below) > 0 for e in targets):
+            hits.append("rare-earth target")
+    if not hits:
+        return False, ""
+    what = "; ".join(dict.fromkeys(hits))
+    if isinstance(nd.node, Part):
+        return True, what
+    return True, f"parts, components and assemblies containing {what}"
+
+
+def _part_i_item(u: Unit, p: Part, ctx: _Context) -> bool:
+    """Whether a part is itself an Annex 1 Part I input (a metal, alloy or oxide of a Part I element)."""
+    return p.form.form in ("metal", "alloy", "compound", "magnetostrictive") and any(
+        p.mass_fraction(e, ctx.zero_below) > 0 for e in u.counted
+    )
+
+
+# --------------------------------------------------------------------------------------------- verdicts
+def _verdict(
+    u: Unit, nd: NodeSums, row: dict[str, Any], present: list[str], ctx: _Context
 ) -> tuple[str, str]:
     test = u.evaluation.test
     oc = u.evaluation.origin_condition
     name = nd.node.name
-    made_in = nd.node.made_in
-    assumptions = row["assumptions"]
-    trig = join(u.trigger)
     if test == "information_only":
         return (
             "not_controlled",
             f"Information only: {name!r} contains {', '.join(present)}, listed on {u.rule.title}; a "
             "criticality list never requires a licence.",
         )
-    if test == "any_content":
-        if oc in ("exported_from_china", "china_origin_item"):
-            if made_in == "non-CN":
-                what = (
-                    "exports from China" if oc == "exported_from_china" else "items of China origin"
-                )
-                extra = ""
-                cn_els = [e for e in present if nd.m_cn.get(e, 0) > 0]
-                if cn_els and oc == "exported_from_china":
-                    extra = (
-                        f"; its China-origin {', '.join(cn_els)} needed a licence when exported from China "
-                        "as metal, alloy or oxide"
-                    )
-                return (
-                    "not_controlled",
-                    f"{u.label} covers {what}; {name!r} is made outside China{extra}.",
-                )
-            if made_in == "unknown":
-                assumptions.append(
-                    f"made_in of {name!r} unknown: treated as made in China for {u.label} (conservative)"
-                )
-        if oc == "china_origin_item":
-            if part_ii:
-                return (
-                    "licence_required",
-                    f"{u.label}: {name!r} contains {join(nd.present(u.trigger))} magnet material and is "
-                    "(treated as) of China origin, an Annex 1 item re-exported as such: licence required.",
-                )
-            return "not_controlled", f"{u.label}: {name!r} holds no {trig}: not an Annex 1 item."
-        trig_present = nd.present(u.trigger)
-        if trig_present:
-            if floor_on:
-                fl = _floor(u)
-                if fl is not None:
-                    s = (
-                        sum(p.mass_kg * p.mass_fraction(e) for p in nd.parts for e in fl[1])
-                        / nd.mass_kg
-                    )
-                    others = [e for e in trig_present if e not in fl[1]]
-                    if s <= fl[0] and not others:
-                        assumptions.append(
-                            "UNOFFICIAL customs-practice floor applied (Dy+Tb <= 0.1 wt%; supplier report, "
-                            "not MOFCOM text)"
-                        )
-                        row["threshold"], row["threshold_basis"], row["comparator"] = (
-                            fl[0],
-                            "mass_share",
-                            ">",
-                        )
-                        row["margin"] = s / fl[0]
-                        return (
-                            "below_threshold",
-                            f"{u.label}: {name!r} holds {fmt_pct(s)} Dy+Tb by mass, at or below the "
-                            f"UNOFFICIAL customs-practice floor of {fl[0] * 100:g} wt% ({fl[2]}); legally "
-                            "any content counts.",
-                        )
-            items = "; ".join(
-                dict.fromkeys(
-                    it.magnet_item
-                    for it in u.rule.items
-                    if it.magnet_item and it.element in trig_present
-                )
-            )
-            return (
-                "licence_required",
-                f"{u.label}: {name!r} contains {', '.join(trig_present)} ({items}), a listed item with no "
-                "content threshold: any deliberate content needs a licence to export it from China.",
-            )
-        if present:
-            return (
-                "not_controlled",
-                f"{u.label} lists {', '.join(present)} only as metal, alloys, oxide or compounds, with no "
-                f"magnet item: {name!r} is not a listed item.",
-            )
-        return "not_controlled", f"{u.label}: {name!r} holds no {trig or join(u.listed)}."
     if test == "technology_flag":
-        if u.rule.kind == "technology_export_control":
-            tech = nd.tech_origin(u.evaluation.relevant_elements or u.trigger) or "unknown"
-            row["technology_origin"] = tech
-            flag = {
-                "CN": "FLAG: the magnet-making technology is of China origin; its transfer is controlled "
-                "by No. 62 (1E902.a) and the part falls under No. 61 limb 1(2)",
-                "unknown": "the origin of the magnet-making technology is unknown; answer "
-                "technology_origin ('CN' or 'non-CN')",
-                "non-CN": "magnet-making technology is not of China origin",
-            }.get(tech, "no technology origin given")
-            return (
-                "not_controlled",
-                f"{u.label} controls the transfer of rare-earth technology, not goods: {flag}.",
-            )
-        if not part_ii:
-            return "not_controlled", f"{u.label}: {name!r} holds no {trig}: not an Annex 1 item."
-        tech = nd.tech_origin(u.trigger)
-        if tech == "CN":
-            return (
-                "licence_required",
-                f"{u.label}: {name!r} holds magnet material made with China-origin magnet technology; "
-                "this limb has no percentage test.",
-            )
-        if tech == "unknown":
-            return (
-                "unknown_status",
-                f"{u.label}: cannot be computed from composition; was the magnet in {name!r} made with "
-                "process or equipment licensed from China? Give technology_origin 'CN' or 'non-CN'.",
-            )
-        return (
-            "not_controlled",
-            f"{u.label}: the magnet in {name!r} was not made with China-origin technology.",
-        )
-    # value_share
-    row["share_basis"] = share_basis
-    if made_in == "CN":
-        return (
-            "not_controlled",
-            f"{u.label} covers foreign-made items; {name!r} is made in China (see No. 61 limb 1(3) and No. 18).",
-        )
-    if not part_ii:
-        return (
-            "not_controlled",
-            f"{u.label}: {name!r} holds no {trig} magnet material, so it is not an Annex 1 Part II item.",
-        )
+        return _technology_verdict(u, nd, row, ctx)
+    if test == "value_share":
+        return _value_share_verdict(u, nd, row, ctx)
+    if oc == "china_origin_item":
+        return _china_origin_item_verdict(u, nd, row, ctx)
+    return _export_verdict(u, nd, row, present, ctx)
+
+
+def _made_in_china(u: Unit, nd: NodeSums, row: dict[str, Any]) -> bool:
+    """Whether a rule on exports from China / on China-origin items applies (unknown → yes, flagged)."""
+    made_in = nd.node.made_in
     if made_in == "unknown":
-        assumptions.append(
+        row["assumptions"].append(
+            f"made_in of {nd.node.name!r} unknown: treated as made in China for {u.label} (conservative)"
+        )
+    return made_in != "non-CN"
+
+
+def _export_verdict(
+    u: Unit, nd: NodeSums, row: dict[str, Any], present: list[str], ctx: _Context
+) -> tuple[str, str]:
+    """Items exported from China (No. 18, No. 57, Ga/Ge, graphite, Sb, W …): item scope, any content."""
+    assert isinstance(nd.node, Part)
+    p, name = nd.node, nd.node.name
+    items = _matched_items(u, p, ctx.zero_below)
+    if items:
+        row["control_code"] = ", ".join(it.control_code or "(no code)" for it in items)
+        row["matched_item"] = "; ".join(
+            it.magnet_item if it.magnet_item and p.form.form == "magnet" else ", ".join(it.forms)
+            for it in items
+        )
+        row["elements"] = ", ".join(dict.fromkeys(it.element for it in items))
+        row["verified"] = row["verified"] and all(it.verified is not False for it in items)
+    if p.made_in == "non-CN":
+        extra = ""
+        if items:
+            cn_els = [it.element for it in items if nd.m_cn.get(it.element, 0) > 0]
+            if cn_els:
+                extra = (
+                    f"; its China-origin {', '.join(dict.fromkeys(cn_els))} needed a licence when "
+                    "exported from China"
+                )
+        return (
+            "not_controlled",
+            f"{u.label} covers exports from China; {name!r} is made outside China{extra}.",
+        )
+    _made_in_china(u, nd, row)
+    how = "inferred" if p.form.inferred else "declared"
+    if items:
+        floor = floor_param(u) if ctx.floor_on else None
+        if floor is not None and p.form.form == "magnet":
+            s = sum(p.mass_fraction(e) for e in floor[1])
+            others = [it for it in items if it.element not in floor[1]]
+            if not reaches(s, floor[0], ">") and not others:  # below the floor; a tie is not below
+                row["assumptions"].append(
+                    "UNOFFICIAL customs-practice floor applied (Dy+Tb <= 0.1 wt%; supplier report, not "
+                    "MOFCOM text)"
+                )
+                row.update(
+                    threshold=floor[0],
+                    threshold_basis="mass_share",
+                    comparator=">",
+                    margin=s / floor[0],
+                )
+                return (
+                    "below_threshold",
+                    f"{u.label}: {name!r} holds {fmt_pct(s)} Dy+Tb by mass, at or below the UNOFFICIAL "
+                    f"customs-practice floor of {floor[0] * 100:g} wt% ({floor[2]}); legally any content "
+                    "counts.",
+                )
+        params = [it.parameters for it in items if it.parameters]
+        check = f" The item is parameter-defined: {params[0]}." if params else ""
+        what = "; ".join(
+            f"{it.control_code or '(no code)'} "
+            f"{it.magnet_item if it.magnet_item and p.form.form == 'magnet' else ', '.join(it.forms[:3])}"
+            for it in items
+        )
+        return (
+            "licence_required",
+            f"{u.label}: {name!r} is a {p.form.label} ({how}) holding {row['elements']}, which the rule "
+            f"lists as {what}; no content threshold: exporting it from China needs a licence.{check}",
+        )
+    if present or nd.present(u.listed):
+        held = present or nd.present(u.listed)
+        forms = sorted(
+            {c for it in u.rule.items if it.element in held for c in it.covers} or {"(none)"}
+        )
+        return (
+            "not_controlled",
+            f"{u.label} lists {', '.join(held)} only as {', '.join(forms)}; {name!r} is a "
+            f"{p.form.label} ({how}), not a listed item (declare form/family if this is wrong).",
+        )
+    return "not_controlled", f"{u.label}: {name!r} holds no {join(u.trigger or u.listed)}."
+
+
+def _china_origin_item_verdict(
+    u: Unit, nd: NodeSums, row: dict[str, Any], ctx: _Context
+) -> tuple[str, str]:
+    """No. 61 limb 1(3): China-origin Annex 1 items (Part I inputs or Part II items) as such."""
+    name = nd.node.name
+    if nd.node.made_in == "non-CN":
+        return (
+            "not_controlled",
+            f"{u.label} covers items of China origin; {name!r} is made outside China (its foreign-made "
+            "case is limbs 1(1) and 1(2)).",
+        )
+    _made_in_china(u, nd, row)
+    is_ii, what = _part_ii(u, nd, ctx)
+    if is_ii:
+        row["matched_item"] = what
+        row["control_code"] = "Annex 1 Part II"
+        return (
+            "licence_required",
+            f"{u.label}: {name!r} is (treated as) of China origin and holds {what}, an Annex 1 Part II "
+            "item: re-exporting it needs a licence.",
+        )
+    if isinstance(nd.node, Part) and _part_i_item(u, nd.node, ctx):
+        row["matched_item"] = f"{nd.node.form.label} of {', '.join(nd.present(u.counted))}"
+        row["control_code"] = "Annex 1 Part I"
+        return (
+            "licence_required",
+            f"{u.label}: {name!r} is a (treated as) China-origin {nd.node.form.label} of "
+            f"{', '.join(nd.present(u.counted))}, an Annex 1 Part I item: re-exporting it needs a licence.",
+        )
+    return "not_controlled", f"{u.label}: {name!r} is not an Annex 1 item."
+
+
+def _technology_verdict(
+    u: Unit, nd: NodeSums, row: dict[str, Any], ctx: _Context
+) -> tuple[str, str]:
+    name = nd.node.name
+    if u.rule.kind == "technology_export_control":
+        tech = nd.tech_origin(u.evaluation.relevant_elements or u.trigger) or "unknown"
+        row["technology_origin"] = tech
+        flag = {
+            "CN": "FLAG: the magnet-making technology is of China origin; its transfer is controlled "
+            "by No. 62 (1E902.a) and a foreign-made Part II item falls under No. 61 limb 1(2)",
+            "unknown": "the origin of the magnet-making technology is unknown; answer "
+            "technology_origin ('CN' or 'non-CN')",
+            "non-CN": "magnet-making technology is not of China origin",
+        }.get(tech, "no technology origin given")
+        return (
+            "not_controlled",
+            f"{u.label} controls the transfer of rare-earth technology, not goods: {flag}.",
+        )
+    if nd.node.made_in == "CN":
+        return (
+            "not_controlled",
+            f"{u.label} covers items produced abroad with China-origin technology; {name!r} is made in "
+            "China, where the direct limbs govern it (No. 18 on export, No. 61 limb 1(3) on re-export).",
+        )
+    is_ii, what = _part_ii(u, nd, ctx)
+    if not is_ii:
+        return "not_controlled", f"{u.label}: {name!r} holds no Part II magnet material."
+    row["matched_item"] = what
+    row["control_code"] = "Annex 1 Part II"
+    if nd.node.made_in == "unknown":
+        row["assumptions"].append(
+            f"made_in of {name!r} unknown: treated as foreign-made for {u.label} (conservative)"
+        )
+    tech = nd.tech_origin(u.trigger)
+    if tech == "CN":
+        return (
+            "licence_required",
+            f"{u.label}: {name!r} holds {what} made with China-origin magnet technology; this limb has no "
+            "percentage test.",
+        )
+    if tech == "unknown":
+        return (
+            "unknown_status",
+            f"{u.label}: cannot be computed from composition; was the magnet in {name!r} made with "
+            "process or equipment licensed from China? Give technology_origin 'CN' or 'non-CN'.",
+        )
+    return (
+        "not_controlled",
+        f"{u.label}: the magnet in {name!r} was not made with China-origin technology.",
+    )
+
+
+def _value_share_verdict(
+    u: Unit, nd: NodeSums, row: dict[str, Any], ctx: _Context
+) -> tuple[str, str]:
+    name = nd.node.name
+    row["share_basis"] = ctx.share_basis
+    if nd.node.made_in == "CN":
+        return (
+            "not_controlled",
+            f"{u.label} covers foreign-made items; {name!r} is made in China (see No. 61 limb 1(3) and "
+            "No. 18).",
+        )
+    is_ii, what = _part_ii(u, nd, ctx)
+    if not is_ii:
+        return (
+            "not_controlled",
+            f"{u.label}: {name!r} holds no {join(u.trigger)} magnet material of a listed family, so it is "
+            "not an Annex 1 Part II item.",
+        )
+    row["matched_item"] = what
+    row["control_code"] = "Annex 1 Part II"
+    if nd.node.made_in == "unknown":
+        row["assumptions"].append(
             f"made_in of {name!r} unknown: treated as foreign-made for {u.label} (conservative)"
         )
     if nd.level != "part":
@@ -510,13 +784,13 @@ def _verdict(
             if it.kind == "assemblies"
         ]
         flag = " (unverified)" if any(it.verified is False for it in pii) else ""
-        assumptions.append(
+        row["assumptions"].append(
             f"{name!r} is treated as a Part II item because it contains Part II magnet material (Part II "
             f"entry 'parts, components and assemblies'{flag})"
         )
     thr = row["threshold"]
     comp = row["comparator"] or ">="
-    if share_basis == "value_share":
+    if ctx.share_basis == "value_share":
         share = row["value_share"]
         num = f"China-origin Part I content worth {row['controlled_value_cn_usd']:.4g} USD"
         den = f"the {row['value_usd']:.6g} USD value of {name!r}"
@@ -527,24 +801,36 @@ def _verdict(
         den = f"the {nd.mass_kg:.6g} kg mass of {name!r}"
         label = "ALTERNATIVE READING (mass share, not the text's value ratio): "
     row["margin"] = share / thr
-    caught = share >= thr if comp == ">=" else share > thr
+    caught = reaches(share, thr, comp)
     rel = "at or above" if caught else "below"
-    if comp == ">" and caught:
-        rel = "above"
     sent = (
         f"{label}{u.label}: {num} is {fmt_pct(share)} of {den}, {rel} the {thr * 100:g} % threshold "
-        f"({comp}; margin {row['margin']:.4g})."
+        f"({comp}; margin {row['margin']:.6g})."
     )
     return ("licence_required" if caught else "below_threshold"), sent
 
 
-def _floor(u: Unit) -> tuple[float, tuple[str, ...], str] | None:
-    from substitute.compliance.content import _floor_param
-
-    return _floor_param(u)
-
-
-def _floor(u: Unit) -> tuple[float, tuple[str, ...], str] | None:
-    from substitute.compliance.content import _floor_param
-
-    return _floor_param(u)
+def _apply_end_use(
+    row: dict[str, Any],
+    u: Unit,
+    cat: Catalog,
+    end_use: str | None,
+    destination: str | None,
+    d: dt.date,
+    assume: str,
+) -> None:
+    """End use and end user override content: a prohibition, an exemption, or a note on the licence."""
+    eff, note = "", ""
+    if row["status"] in ("licence_required", "unknown_status"):
+        eff, note = end_use_effects(u, cat, end_use, destination, d, assume)
+    row.update(end_use=end_use or "", end_use_effect=eff, end_use_note=note)
+    if eff == "prohibited":
+        row["status"] = "prohibited"
+        row["reason"] += f" End use {end_use!r}: PROHIBITED ({note})."
+    elif eff == "exempt_with_report" and row["status"] == "licence_required":
+        row["status"] = "exempt_report_required"
+        row["reason"] += (
+            f" End use {end_use!r}: exempt from licence, a report is required ({note})."
+        )
+    elif eff:
+        row["reason"] += f" End use {end_use!r}: {eff.replace('_', ' ')} ({note})."

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from substitute.compliance.forms import Form, check_form, infer_form
 from substitute.errors import DataError, InputError
 
 __all__ = ["ORIGINS", "Assembly", "Part", "load_bom", "normalise_origin", "walk"]
@@ -116,6 +117,11 @@ class Part:
     value_usd : float, optional
         Value of the part (e.g. ex-works price), USD (> 0). When absent, the part's value is its
         raw-material cost at the price vector used (a lower bound; flagged).
+    form : {"magnet", "metal", "alloy", "compound", "magnetostrictive", "target", "other"}, optional
+        What the part is, which decides the listed items it can be (see :mod:`substitute.compliance.forms`).
+        Default: inferred from the composition, and the inference is printed as an assumption.
+    family : {"NdFeB", "SmCo", "SmFeN", "ferrite", "AlNiCo", "other"}, optional
+        Magnet family when ``form="magnet"`` (default: inferred).
 
     Raises
     ------
@@ -135,6 +141,8 @@ class Part:
         technology_origin: str = "unknown",
         made_in: str = "unknown",
         value_usd: float | None = None,
+        form: str | None = None,
+        family: str | None = None,
     ) -> None:
         from substitute.composition import Alloy, AlloyBatch, as_batch
 
@@ -162,6 +170,8 @@ class Part:
         self.value_usd = (
             None if value_usd is None else _positive(value_usd, f"part {name!r}: value_usd", "USD")
         )
+        form, family = check_form(form, family, f"part {name!r}")
+        self.form = _resolve_form(self.alloy, form, family)
 
     def __repr__(self) -> str:
         return (
@@ -289,6 +299,19 @@ class Assembly:
             yield from k.parts()
 
 
+def _resolve_form(alloy: Any, form: str | None, family: str | None) -> Form:
+    """The declared form (completed by inference where only ``form="magnet"`` is given), or the inferred one."""
+    if form is None and family is None:
+        return infer_form(alloy)
+    if form is None:  # a family alone means a magnet
+        form = "magnet"
+    if form == "magnet" and family is None:
+        guess = infer_form(alloy)
+        fam = guess.family if guess.form == "magnet" else "other"
+        return Form("magnet", fam, True, f"declared a magnet; family inferred: {guess.reason}")
+    return Form(form, family or "", False, "declared")
+
+
 def _positive(x: Any, what: str, unit: str) -> float:
     try:
         v = float(x)
@@ -410,6 +433,8 @@ class BomPart(_BomModel):
     technology_origin: str = "unknown"
     made_in: str = "unknown"
     value_usd: float | None = None
+    form: str | None = None
+    family: str | None = None
 
 
 class BomAssembly(_BomModel):
@@ -481,6 +506,8 @@ def _bom_node(raw: Any, where: str, path: str) -> Part | Assembly:
             technology_origin=p.technology_origin,
             made_in=p.made_in,
             value_usd=p.value_usd,
+            form=p.form,
+            family=p.family,
         )
     except DataError as exc:
         if str(exc).startswith(where):

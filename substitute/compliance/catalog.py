@@ -25,26 +25,17 @@ from substitute.compliance.schema import (
     validate_rule_set,
 )
 from substitute.compliance.status import (
-    ASSUMPTIONS,
-    STATUSES,
+    StatusEvidence,
+    Window,
     check_assume,
+    own_windows,
     parse_date,
-    status_at,
+    status_evidence,
     treat_status,
 )
 from substitute.errors import InputError, RuleSetError, UnknownRuleError
 
-__all__ = [
-    "ASSUMPTIONS",
-    "CATALOG_FILE",
-    "STATUSES",
-    "Catalog",
-    "check_assume",
-    "load_catalog",
-    "parse_date",
-    "status_at",
-    "treat_status",
-]
+__all__ = ["CATALOG_FILE", "Catalog", "load_catalog"]
 
 CATALOG_FILE = "rules/catalog.yaml"
 
@@ -132,6 +123,7 @@ class Catalog:
         source: str,
         data_hash: str,
         overlays: Sequence[str] = (),
+        overlay_hashes: Mapping[str, str] | None = None,
     ) -> None:
         self.meta = meta
         self._rules = {r.id: r for r in rule_sets}
@@ -139,6 +131,8 @@ class Catalog:
         self.source = source
         self.data_hash = data_hash
         self.overlays = tuple(overlays)
+        #: overlay name → SHA-256 of its file (or of its canonical JSON, for a mapping)
+        self.overlay_hashes = dict(overlay_hashes or {})
         self.version = meta.version + (f"+overlay.{data_hash[:8]}" if overlays else "")
 
     # ---- mapping protocol
@@ -175,9 +169,53 @@ class Catalog:
         return [self[r] for r in rule_ids]
 
     # ---- status
+    def windows(self, rule_id: str, limb: str | None = None) -> tuple[Window, ...]:
+        """Suspension windows that other rule sets of the catalog set on ``rule_id`` (or on its limb).
+
+        A suspension instrument (``kind: suspension``) names its targets in ``suspends.targets``: a rule
+        id suspends the whole rule set, ``"<id>#<limb>"`` one limb or clause. An instrument counts only
+        once it is published. Overlays add instruments (a new suspension, an extension), so the targets'
+        status follows without editing them.
+        """
+        out: list[Window] = []
+        for rs in self:
+            sp = rs.suspends
+            if rs.kind != "suspension" or sp is None:
+                continue
+            for t in sp.targets:
+                rid, _, lid = t.partition("#")
+                if rid != rule_id or (lid and lid != limb):
+                    continue
+                out.append(
+                    Window(
+                        sp.from_,
+                        sp.until,
+                        rs.id,
+                        "limb" if lid else "rule",
+                        rs.primary_source,
+                        rs.hypothetical,
+                        rs.verified,
+                    )
+                )
+        return tuple(out)
+
+    def status_evidence(
+        self, rule_id: str, as_of: dt.date | str, limb: str | None = None
+    ) -> StatusEvidence:
+        """Raw status of one rule set (or limb/clause) on a date and the record that decided it, with
+        the suspension instruments of the catalog applied (see :func:`status_evidence`)."""
+        rs = self[rule_id]
+        d = parse_date(as_of)
+        wins = tuple(
+            w
+            for w in self.windows(rule_id, limb)
+            if self[w.by].dates.published is None or self[w.by].dates.published <= d
+        )
+        return status_evidence(rs, d, limb, wins)
+
     def status_at(self, rule_id: str, as_of: dt.date | str, limb: str | None = None) -> str:
-        """Raw status of one rule set (or limb/clause) on a date; see :func:`status_at`."""
-        return status_at(self[rule_id], as_of, limb)
+        """Raw status of one rule set (or limb/clause) on a date; see :meth:`status_evidence`."""
+        return self.status_evidence(rule_id, as_of, limb).status
 
     def listed_elements(self, rule_id: str) -> tuple[str, ...]:
         """Elements a rule set lists, including those of a list it includes (``also_includes``)."""
@@ -208,7 +246,8 @@ class Catalog:
         pandas.DataFrame
             Columns ``rule_id, limb, short_name, kind, status, treated_as, assumption, as_of, published,
             effective, suspended_from, suspended_until, recorded_status, recorded_status_as_of,
-            unverified_fields, n_sources, title``; ``attrs["audit"]`` carries the audit stamp.
+            status_since, status_decided_by, hypothetical, unverified_fields, n_sources, title``;
+            ``attrs["audit"]`` carries the audit stamp.
         """
         d = parse_date(as_of)
         check_assume(assume)
@@ -216,16 +255,19 @@ class Catalog:
         for rs in self:
             subs: list[Limb | None] = [None, *rs.limbs, *rs.clauses]
             for lb in subs:
-                raw = status_at(rs, d, lb.id if lb else None)
+                ev = self.status_evidence(rs.id, d, lb.id if lb else None)
+                raw = ev.status
                 eff = rs.dates.effective
                 if lb is not None:
                     eff = lb.effective or (rs.dates.effective_by_limb or {}).get(lb.id) or eff
-                s_from = (lb.suspended_from if lb and lb.suspended_from else None) or (
-                    rs.dates.suspended_from if not (lb and lb.status == "in_force") else None
-                )
-                s_until = (lb.suspended_until if lb and lb.suspended_until else None) or (
-                    rs.dates.suspended_until if not (lb and lb.status == "in_force") else None
-                )
+                wins = [
+                    *own_windows(rs, lb.id if lb else None),
+                    *self.windows(rs.id, lb.id if lb else None),
+                ]
+                started = [w for w in wins if w.start <= d] or wins
+                last = max(started, key=lambda w: w.start) if started else None
+                s_from = last.start if last else None
+                s_until = last.until if last else None
                 rows.append(
                     {
                         "rule_id": rs.id,
@@ -242,6 +284,9 @@ class Catalog:
                         "suspended_until": _iso(s_until),
                         "recorded_status": rs.status.value if rs.status else "",
                         "recorded_status_as_of": _iso(rs.status.as_of) if rs.status else "",
+                        "status_since": _iso(ev.since),
+                        "status_decided_by": ev.by,
+                        "hypothetical": ev.hypothetical,
                         "unverified_fields": _count_unverified(rs),
                         "n_sources": len(rs.sources),
                         "title": rs.title,
@@ -428,14 +473,17 @@ def load_catalog(
         where = str(p)
         chunks = [p.read_bytes()]
     loaded: list[tuple[Any, str]] = []
+    hashes: dict[str, str] = {}
     for i, ov in enumerate(overlays or ()):
         if isinstance(ov, str | Path):
             op = Path(ov)
             loaded.append((_read_user_yaml(op, "overlay"), str(op)))
             chunks.append(op.read_bytes())
+            hashes[str(op)] = hashlib.sha256(chunks[-1]).hexdigest()
         elif isinstance(ov, Mapping):
             loaded.append((dict(ov), f"<overlay #{i + 1}>"))
             chunks.append(json.dumps(ov, sort_keys=True, default=str).encode())
+            hashes[f"<overlay #{i + 1}>"] = hashlib.sha256(chunks[-1]).hexdigest()
         else:
             msg = f"overlays[{i}]: expected a path or a mapping, got {type(ov).__name__}"
             raise InputError(msg)
@@ -447,4 +495,5 @@ def load_catalog(
         source=where,
         data_hash=_hash_bytes(*chunks),
         overlays=names,
+        overlay_hashes=hashes,
     )

@@ -9,16 +9,20 @@ as ``needs_part_assessment``.
 Verdicts (column ``verdict``)
 
 ``licence_required``
-    an ``any_content`` rule lists a magnet item for the element (No. 18: SmCo, NdFeB with Tb or Dy;
-    No. 57: Ho-containing magnet materials), the rule is (treated as) in force, and the alloy holds the
-    element (any deliberate content counts);
+    an ``any_content`` rule lists an item for the element that covers the alloy's form (No. 18: Sm, Tb,
+    Dy, Gd, Lu, Sc, Y metal, alloys, oxide, compounds, and the SmCo and Tb/Dy-NdFeB magnet items; No. 57:
+    Ho-containing magnet materials …), the rule is (treated as) in force, and the alloy holds the element
+    (any deliberate content counts). The form (magnet of a family, metal, alloy, compound …) is declared
+    or inferred from the composition (:mod:`substitute.compliance.forms`), and each row names the control
+    item it matched;
 ``below_unofficial_floor``
     as above, but ``customs_practice_floor=True`` and Dy+Tb is at or below the *unofficial* 0.1 wt%
     customs-practice figure (a supplier report, not a legal threshold);
 ``needs_part_assessment``
     a value-share rule (No. 61) would treat the alloy as an Annex 1 Part II item: origin and value decide;
 ``not_controlled``
-    the element is absent, or listed only as feedstock (metal, oxide …) with no magnet item;
+    the element is absent, or the rule lists it only in forms the alloy is not (Gd is listed as metal,
+    alloys and compounds, so a Gd-substituted NdFeB magnet is not a Gd item);
 ``not_in_force``
     the rule set is not in force on the date (not yet published/effective, suspended, or
     ``status_unknown`` treated as suspended);
@@ -36,11 +40,22 @@ import numpy as np
 import pandas as pd
 
 from substitute.compliance.catalog import Catalog, load_catalog
-from substitute.compliance.evaluation import Unit, evaluation_units, join
+from substitute.compliance.evaluation import Unit, evaluation_units, join, reaches
+from substitute.compliance.forms import check_form, covers, infer_forms
+from substitute.compliance.record import audit_record
 from substitute.compliance.status import check_assume, parse_date, treat_status
 from substitute.errors import InputError
 
-__all__ = ["VERDICTS", "controlled_content", "licence_flags"]
+__all__ = [
+    "VERDICTS",
+    "as_alloys",
+    "check_zero_below",
+    "controlled_content",
+    "floor_param",
+    "forms_of",
+    "licence_flags",
+    "part_ii_rows",
+]
 
 VERDICTS = (
     "licence_required",
@@ -53,7 +68,7 @@ VERDICTS = (
 _CONTENT_TESTS = ("any_content", "value_share", "information_only")
 
 
-def _as_batch(x: Any):
+def as_alloys(x: Any):
     from substitute.composition import AlloyBatch, as_batch
 
     if isinstance(x, str):
@@ -73,7 +88,7 @@ def _catalog(catalog: Catalog | None) -> Catalog:
     return catalog
 
 
-def _check_zero_below(zero_below: float | None) -> float | None:
+def check_zero_below(zero_below: float | None) -> float | None:
     if zero_below is None:
         return None
     z = float(zero_below)
@@ -86,7 +101,7 @@ def _check_zero_below(zero_below: float | None) -> float | None:
     return z
 
 
-def _floor_param(unit: Unit) -> tuple[float, tuple[str, ...], str] | None:
+def floor_param(unit: Unit) -> tuple[float, tuple[str, ...], str] | None:
     th = unit.threshold
     if th is None:
         return None
@@ -119,6 +134,9 @@ def controlled_content(
     customs_practice_floor: bool = False,
     zero_below: float | None = None,
     rules: Iterable[str] | None = None,
+    form: str | None = None,
+    family: str | None = None,
+    inputs: Any = None,
 ) -> pd.DataFrame:
     """Controlled content of alloys as materials, per (alloy, rule set, element), on a date.
 
@@ -143,6 +161,12 @@ def controlled_content(
         Off by default; when set it is listed in ``attrs["assumptions"]``.
     rules : iterable of str, optional
         Rule-set ids to evaluate (default: all with a content test).
+    form, family : str, optional
+        What the alloys are (``"metal"``, ``"alloy"``, ``"compound"``, ``"magnet"`` with a family such as
+        ``"NdFeB"`` …; see :mod:`substitute.compliance.forms`). Default: inferred per alloy from its
+        composition, reported in the ``form_inferred`` column and the assumptions.
+    inputs : mapping, optional
+        Input files of the run (label → path) hashed into the audit record.
 
     Returns
     -------
@@ -150,11 +174,13 @@ def controlled_content(
         One row per (alloy, rule set, element) for the elements each rule set lists that appear on the
         batch's element axis (plus, for the magnet rules, the magnet elements even when absent). Columns:
         ``alloy, alloy_index, rule_id, short_name, limb, rule_kind, element, mass_fraction`` (basis
-        mass), ``scope`` (``magnet_item`` | ``listed_feedstock`` | ``part_II_trigger`` |
+        mass), ``form``, ``family``, ``form_inferred``, ``control_code`` (the item matched, e.g.
+        ``1C903.a``; empty when none), ``scope`` (``listed_item`` | ``other_form`` | ``part_II_trigger`` |
         ``part_I_input`` | ``listed``), ``status`` (raw, on ``as_of``), ``treated_as``, ``assumption``,
         ``as_of``, ``controlled`` (listed and treated as in force), ``threshold_basis``,
         ``threshold_value``, ``verdict`` (see :data:`VERDICTS`), ``unofficial_floor``, ``verified``,
-        ``reason``. ``attrs["audit"]`` holds the audit stamp and ``attrs["assumptions"]`` the
+        ``rule_source``, ``evidence_date``, ``reason``. ``attrs["audit"]`` holds the audit record
+        (:func:`~substitute.compliance.record.audit_record`) and ``attrs["assumptions"]`` the
         assumptions used.
 
     Raises
@@ -172,19 +198,26 @@ def controlled_content(
     >>> df.query("rule_id == 'CN-MOFCOM-GAC-2025-18' and element == 'Dy'")["verdict"].item()
     'licence_required'
     """
-    b = _as_batch(alloy_or_batch)
+    b = as_alloys(alloy_or_batch)
     cat = _catalog(catalog)
     d = parse_date(as_of)
     check_assume(assume)
-    zb = _check_zero_below(zero_below)
+    zb = check_zero_below(zero_below)
     n = len(b)
     axis = set(b.elements)
+    forms, fams, declared = forms_of(b, form, family)
     assumptions = [
         f"status_unknown rules are treated as {assume!r} (assume={assume!r})",
-        "the alloy is taken to be a permanent-magnet material of the family the item names (NdFeB for "
-        "Tb/Dy, SmCo for Sm); the tool does not classify the product",
         "verdicts are for the alloy as a material exported from China; origin and value tests need a Part",
     ]
+    if declared:
+        assumptions.append(f"form declared: {form}{f' ({family})' if family else ''}")
+    else:
+        for f, fam, why in sorted(set(zip(forms, fams, infer_forms(b)[2], strict=True))):
+            label = f"{f} ({fam})" if fam else f
+            assumptions.append(
+                f"form inferred from the composition as {label}: {why}; pass form/family to override"
+            )
     if customs_practice_floor:
         assumptions.append(
             "UNOFFICIAL customs-practice floor applied: Dy+Tb <= 0.1 wt% treated as below (supplier "
@@ -192,8 +225,14 @@ def controlled_content(
         )
     if zb is not None:
         assumptions.append(f"contents below {zb:g} (mass fraction) treated as zero (zero_below)")
+    combos = sorted(set(zip(forms, fams, strict=True)))
+    combo_code = np.zeros(n, np.int32)
+    for k, (f, fam) in enumerate(combos):
+        combo_code[(forms == f) & (fams == fam)] = k
 
     reasons = _Codes()
+    codes = _Codes()
+    codes("")
     consts: dict[str, list[Any]] = {k: [] for k in _CONST_COLUMNS}
     varying: dict[str, list[np.ndarray]] = {k: [] for k in _VARYING_COLUMNS}
     for u in evaluation_units(cat, rules):
@@ -210,24 +249,23 @@ def controlled_content(
         els += [e for e in u.trigger if e in axis and e not in els]
         if not els:
             continue
-        raw = u.raw_status(d)
+        ev = u.status_evidence(d)
+        raw = ev.status
         treated = treat_status(raw, assume)
         in_force = treated == "in_force"
         w = _mass_columns(b, els, zb)
-        trig_idx = [i for i, e in enumerate(els) if e in u.trigger]
-        trig_any = w[:, trig_idx].sum(axis=1) > 0 if trig_idx else np.zeros(n, bool)
-        floor = _floor_param(u) if customs_practice_floor else None
-        floor_sum = None
-        if floor is not None:
-            floor_sum = _mass_columns(b, floor[1], zb).sum(axis=1)
+        floor = floor_param(u) if customs_practice_floor else None
+        floor_sum = _mass_columns(b, floor[1], zb).sum(axis=1) if floor is not None else None
         th = u.threshold
         status_txt = _status_phrase(u, raw, treated, d)
+        part_ii = part_ii_rows(u, b, forms, fams, zb) if test == "value_share" else None
         for j, e in enumerate(els):
             wj = w[:, j]
             present = wj > 0
             floor_used = np.zeros(n, bool)
+            code = np.zeros(n, np.int32)
             if test == "information_only":
-                scope = "listed"
+                scope = np.full(n, _S["listed"], np.int8)
                 verdict = np.full(n, _V["information_only"], np.int8)
                 reason = np.full(
                     n,
@@ -238,24 +276,19 @@ def controlled_content(
                 )
                 controlled = False
             elif test == "any_content":
-                scope = (
-                    "magnet_item"
-                    if e in u.trigger
-                    else "listed_feedstock"
-                    if e in u.listed
-                    else "listed"
+                verdict, reason, scope, code = _listed_items(
+                    u, e, present, in_force, status_txt, combos, combo_code, reasons, codes
                 )
-                verdict, reason = _any_content(
-                    u, e, scope, present, in_force, status_txt, n, reasons
-                )
-                if floor is not None and e in floor[1] and in_force and scope == "magnet_item":
+                if floor is not None and e in floor[1] and in_force:
                     assert floor_sum is not None
-                    floor_used = present & (floor_sum <= floor[0])
+                    magnet = forms == "magnet"
+                    floor_used = present & magnet & ~reaches(floor_sum, floor[0], ">")
+                    floor_used &= verdict == _V["licence_required"]
                     verdict = np.where(floor_used, _V["below_unofficial_floor"], verdict)
                     reason = np.where(
                         floor_used,
                         reasons(
-                            f"{u.label}: contains {e}, but Dy+Tb is at or below the UNOFFICIAL "
+                            f"{u.label}: contains {e}, but Dy+Tb is below the UNOFFICIAL "
                             f"customs-practice floor of {floor[0] * 100:g} wt% (supplier report "
                             f"{floor[2]}, not MOFCOM text); legally any content counts."
                         ),
@@ -263,9 +296,12 @@ def controlled_content(
                     )
                 controlled = in_force and e in u.listed
             else:  # value_share (No. 61): origin and value belong to a part
-                scope = "part_II_trigger" if e in u.trigger else "part_I_input"
+                assert part_ii is not None
+                scope = np.full(
+                    n, _S["part_II_trigger"] if e in u.trigger else _S["part_I_input"], np.int8
+                )
                 verdict, reason = _value_share(
-                    u, e, scope, present, trig_any, in_force, status_txt, n, reasons
+                    u, e, e in u.trigger, present, part_ii, in_force, status_txt, n, reasons
                 )
                 controlled = in_force
             consts["rule_id"].append(u.rule_id)
@@ -273,17 +309,24 @@ def controlled_content(
             consts["limb"].append(u.limb_id)
             consts["rule_kind"].append(u.rule.kind)
             consts["element"].append(e)
-            consts["scope"].append(scope)
             consts["status"].append(raw)
             consts["treated_as"].append(treated)
             consts["controlled"].append(bool(controlled))
             consts["threshold_basis"].append(th.basis if th else "none")
             consts["threshold_value"].append(th.value if th and th.value is not None else np.nan)
-            consts["verified"].append(u.element_verified(e))
+            consts["verified"].append(u.element_verified(e) and not ev.hypothetical)
+            consts["rule_source"].append(u.rule.primary_source)
+            consts["evidence_date"].append(
+                ev.since.isoformat()
+                if ev.since
+                else (u.rule.status.as_of.isoformat() if u.rule.status else "")
+            )
             varying["mass_fraction"].append(wj)
             varying["verdict"].append(np.asarray(verdict, np.int16))
             varying["reason"].append(np.asarray(reason, np.int32))
             varying["unofficial_floor"].append(floor_used)
+            varying["scope"].append(np.asarray(scope, np.int8))
+            varying["control_code"].append(np.asarray(code, np.int32))
 
     nb = len(consts["rule_id"])
     small = n * nb <= 20000
@@ -295,8 +338,8 @@ def controlled_content(
         if name == "threshold_value":
             return np.tile(np.asarray(vals, float), n)
         cats = list(dict.fromkeys(vals))
-        codes = np.tile(np.asarray([cats.index(v) for v in vals], np.int32), n)
-        return _categorical(codes, cats, small)
+        codes_ = np.tile(np.asarray([cats.index(v) for v in vals], np.int32), n)
+        return _categorical(codes_, cats, small)
 
     def col_vary(name: str) -> np.ndarray:
         arrs = varying[name]
@@ -313,7 +356,17 @@ def controlled_content(
     for k in ("rule_id", "short_name", "limb", "rule_kind", "element"):
         out[k] = col_const(k)
     out["mass_fraction"] = col_vary("mass_fraction").astype(float)
-    out["scope"] = col_const("scope")
+    out["form"] = (
+        _categorical(combo_code[alloy_codes], [f for f, _ in combos], small) if combos else []
+    )
+    out["family"] = (
+        _categorical(combo_code[alloy_codes], [fam for _, fam in combos], small) if combos else []
+    )
+    out["form_inferred"] = np.full(n * nb, not declared)
+    out["control_code"] = _categorical(
+        col_vary("control_code").astype(np.int32), codes.values, small
+    )
+    out["scope"] = _categorical(col_vary("scope").astype(np.int32), list(_SCOPES), small)
     out["status"] = col_const("status")
     out["treated_as"] = col_const("treated_as")
     out["assumption"] = _categorical(np.zeros(n * nb, np.int32), [assume], small)
@@ -324,11 +377,96 @@ def controlled_content(
     out["verdict"] = _categorical(col_vary("verdict").astype(np.int32), list(VERDICTS), small)
     out["unofficial_floor"] = col_vary("unofficial_floor").astype(bool)
     out["verified"] = col_const("verified")
+    out["rule_source"] = col_const("rule_source")
+    out["evidence_date"] = col_const("evidence_date")
     out["reason"] = _categorical(col_vary("reason").astype(np.int32), reasons.values, small)
     df = pd.DataFrame(out)
-    df.attrs["audit"] = cat.audit(as_of=d, assume=assume)
+    df.attrs["audit"] = audit_record(cat, as_of=d, assume=assume, inputs=inputs)
     df.attrs["assumptions"] = assumptions
     return df
+
+
+def forms_of(b: Any, form: str | None, family: str | None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Per-alloy form and family arrays (declared for all, or inferred), and whether they were declared."""
+    form, family = check_form(form, family, "controlled_content")
+    n = len(b)
+    if form is None and family is None:
+        f, fam, _ = infer_forms(b)
+        return f, fam, False
+    f = np.full(n, form or "magnet", dtype=object)
+    fam = np.full(n, family or "", dtype=object)
+    if (form or "magnet") == "magnet" and family is None:
+        inferred_f, inferred_fam, _ = infer_forms(b)
+        fam = np.where(inferred_f == "magnet", inferred_fam, "other").astype(object)
+    return f, fam, True
+
+
+def part_ii_rows(
+    u: Unit, b: Any, forms: np.ndarray, fams: np.ndarray, zb: float | None
+) -> np.ndarray:
+    """Rows that are Annex 1 Part II magnet materials (a listed family holding its trigger element)."""
+    out = np.zeros(len(b), bool)
+    for fam, els in u.part_ii_families().items():
+        held = _mass_columns(b, els, zb).sum(axis=1) > 0
+        out |= (forms == "magnet") & (fams == fam) & held
+    return out
+
+
+def _listed_items(
+    u: Unit,
+    e: str,
+    present: np.ndarray,
+    in_force: bool,
+    status_txt: str,
+    combos: list[tuple[str, str]],
+    combo_code: np.ndarray,
+    reasons: _Codes,
+    codes: _Codes,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Verdict, reason, scope and control-code codes of element ``e`` under an any-content rule, per row:
+    the items of ``e`` that cover each row's form decide (one small table per form combination)."""
+    items = [it for it in u.rule.items if it.element == e and it.covers]
+    listed_as = sorted({c for it in items for c in it.covers}) or ["(no item)"]
+    k = len(combos)
+    v_tab = np.zeros(k, np.int16)
+    r_tab = np.zeros(k, np.int32)
+    s_tab = np.zeros(k, np.int8)
+    c_tab = np.zeros(k, np.int32)
+    for i, (f, fam) in enumerate(combos):
+        label = f"{f} ({fam})" if fam else f
+        hit = [it for it in items if covers(it.covers, f, fam)]
+        if hit:
+            names = "; ".join(
+                f"{it.control_code or '(no code)'} "
+                f"{it.magnet_item if it.magnet_item and f == 'magnet' else ', '.join(it.forms[:3])}"
+                for it in hit
+            )
+            params = [it.parameters for it in hit if it.parameters]
+            check = f" The item is parameter-defined: {params[0]}." if params else ""
+            c_tab[i] = codes(", ".join(it.control_code or "(no code)" for it in hit))
+            s_tab[i] = _S["listed_item"]
+            if in_force:
+                v_tab[i] = _V["licence_required"]
+                r_tab[i] = reasons(
+                    f"{u.label}: the alloy, a {label}, holds {e}, listed as {names}; no content "
+                    f"threshold: exporting it from China needs a licence.{check}"
+                )
+            else:
+                v_tab[i] = _V["not_in_force"]
+                r_tab[i] = reasons(f"{status_txt}: not applied (if in force: {names}).")
+        else:
+            s_tab[i] = _S["other_form"]
+            v_tab[i] = _V["not_controlled"] if in_force else _V["not_in_force"]
+            r_tab[i] = reasons(
+                f"{u.label} lists {e} only as {', '.join(listed_as)}; the alloy is a {label}, not a "
+                "listed item (pass form/family if this is wrong)."
+            )
+    absent = reasons(f"{u.label}: no {e} in the alloy.")
+    verdict = np.where(present, v_tab[combo_code], _V["not_controlled"])
+    reason = np.where(present, r_tab[combo_code], absent)
+    scope = np.where(present, s_tab[combo_code], _S["listed"])
+    code = np.where(present, c_tab[combo_code], 0)
+    return verdict, reason, scope, code
 
 
 class _Codes:
@@ -351,72 +489,37 @@ def _categorical(codes: np.ndarray, categories: list[str], as_object: bool) -> A
 
 
 _V = {v: i for i, v in enumerate(VERDICTS)}
+_SCOPES = ("listed_item", "other_form", "part_II_trigger", "part_I_input", "listed")
+_S = {v: i for i, v in enumerate(_SCOPES)}
 _CONST_COLUMNS = (
     "rule_id",
     "short_name",
     "limb",
     "rule_kind",
     "element",
-    "scope",
     "status",
     "treated_as",
     "controlled",
     "threshold_basis",
     "threshold_value",
     "verified",
+    "rule_source",
+    "evidence_date",
 )
-_VARYING_COLUMNS = ("mass_fraction", "verdict", "reason", "unofficial_floor")
-
-
-def _magnet_item(u: Unit, e: str) -> str:
-    for it in u.rule.items:
-        if it.element == e and it.magnet_item:
-            return it.magnet_item
-    return ""
-
-
-def _codes(u: Unit, e: str) -> str:
-    codes = [it.control_code for it in u.rule.items if it.element == e and it.control_code]
-    return f" ({', '.join(codes)})" if codes else ""
-
-
-def _any_content(
-    u: Unit,
-    e: str,
-    scope: str,
-    present: np.ndarray,
-    in_force: bool,
-    status_txt: str,
-    n: int,
-    reasons: _Codes,
-) -> tuple[np.ndarray, np.ndarray]:
-    if not in_force:
-        return (
-            np.full(n, _V["not_in_force"], np.int16),
-            np.full(n, reasons(f"{status_txt}: not applied.")),
-        )
-    absent = reasons(f"{u.label}: no {e} in the alloy.")
-    if scope == "magnet_item":
-        yes = reasons(
-            f"{u.label}{_codes(u, e)}: the alloy contains {e}, so it is a listed item "
-            f"('{_magnet_item(u, e)}'); any deliberate content needs a licence to export it from China "
-            "(no threshold, any_content)."
-        )
-        return (
-            np.where(present, _V["licence_required"], _V["not_controlled"]),
-            np.where(present, yes, absent),
-        )
-    feed = reasons(
-        f"{u.label}{_codes(u, e)} lists {e} only as metal, alloys, oxide or compounds, with no "
-        f"{e}-containing magnet item: the feedstock is controlled, this magnet alloy is not."
-    )
-    return np.full(n, _V["not_controlled"], np.int16), np.where(present, feed, absent)
+_VARYING_COLUMNS = (
+    "mass_fraction",
+    "verdict",
+    "reason",
+    "unofficial_floor",
+    "scope",
+    "control_code",
+)
 
 
 def _value_share(
     u: Unit,
     e: str,
-    scope: str,
+    is_trigger: bool,
     present: np.ndarray,
     part_ii: np.ndarray,
     in_force: bool,
@@ -431,7 +534,7 @@ def _value_share(
         )
     thr = u.threshold.value if u.threshold and u.threshold.value is not None else float("nan")
     trig = join(u.trigger)
-    if scope == "part_II_trigger":
+    if is_trigger:
         needs = (
             f"{u.label}: an alloy containing {e} is an Annex 1 Part II magnet material; a foreign-made "
             f"item holding it needs a licence when China-origin Part I content reaches {thr * 100:g} % "
@@ -443,7 +546,10 @@ def _value_share(
             f"{u.label}: {e} is an Annex 1 Part I element; in a Part II item its China-origin value "
             f"counts toward the {thr * 100:g} % value test; use assess()."
         )
-    lone = f"{u.label}: contains {e} (Part I) but no {trig}, so the alloy is not a Part II item."
+    lone = (
+        f"{u.label}: contains {e}, but the alloy is not a Part II item (a {trig}-containing magnet "
+        "material of a listed family)."
+    )
     absent = f"{u.label}: no {e} in the alloy."
     hit = present & part_ii
     verdict = np.where(hit, _V["needs_part_assessment"], _V["not_controlled"])
@@ -459,25 +565,31 @@ def licence_flags(
     assume: str = "in_force",
     customs_practice_floor: bool = False,
     zero_below: float | None = None,
+    form: str | None = None,
+    family: str | None = None,
 ) -> pd.DataFrame:
     """Fast boolean table for ranking: does each alloy, as a material, need a licence under each
-    ``any_content`` rule set on ``as_of``?
+    ``any_content`` rule set on exports from China on ``as_of``?
 
-    Parameters are as for :func:`controlled_content`.
+    Parameters are as for :func:`controlled_content` (``form``/``family`` declared for every alloy skip the
+    inference: the ranking knows its candidates are magnets of a family).
 
     Returns
     -------
     pandas.DataFrame
-        Shape (n alloys, rule sets with an ``any_content`` test on parts); ``True`` where a magnet-item
-        element is present and the rule is (treated as) in force. Value-share rules (No. 61) are not
-        here: use :func:`substitute.compliance.bom.value_share_batch`. ``attrs`` as for
+        Shape (n alloys, rule sets with an ``any_content`` test on parts); ``True`` where an item of the rule
+        covers the alloy's form, the alloy holds its element and the rule is (treated as) in force.
+        Value-share rules (No. 61) are not here: use
+        :func:`substitute.compliance.valueshare.value_share_batch`. ``attrs`` as for
         :func:`controlled_content`.
     """
-    b = _as_batch(alloy_or_batch)
+    b = as_alloys(alloy_or_batch)
     cat = _catalog(catalog)
     d = parse_date(as_of)
     check_assume(assume)
-    zb = _check_zero_below(zero_below)
+    zb = check_zero_below(zero_below)
+    forms, fams, _ = forms_of(b, form, family)
+    combos = sorted(set(zip(forms, fams, strict=True)))
     out: dict[str, np.ndarray] = {}
     for u in evaluation_units(cat):
         if (
@@ -485,18 +597,27 @@ def licence_flags(
             or u.evaluation.origin_condition != "exported_from_china"
         ):
             continue
-        if not u.trigger:
-            out[u.rule_id] = np.zeros(len(b), bool)
-            continue
-        in_force = treat_status(u.raw_status(d), assume) == "in_force"
-        w = _mass_columns(b, u.trigger, zb)
-        flag = (w > 0).any(axis=1) & in_force
-        floor = _floor_param(u) if customs_practice_floor else None
+        flag = np.zeros(len(b), bool)
+        if treat_status(u.raw_status(d), assume) == "in_force":
+            for f, fam in combos:
+                rows = (forms == f) & (fams == fam)
+                els = sorted(
+                    {
+                        it.element
+                        for it in u.rule.items
+                        if it.element and it.covers and covers(it.covers, f, fam)
+                    }
+                )
+                if els:
+                    flag |= rows & (_mass_columns(b, els, zb) > 0).any(axis=1)
+        floor = floor_param(u) if customs_practice_floor else None
         if floor is not None:
             s = _mass_columns(b, floor[1], zb).sum(axis=1)
-            others = [i for i, e in enumerate(u.trigger) if e not in floor[1]]
-            other_hit = (w[:, others] > 0).any(axis=1) if others else np.zeros(len(b), bool)
-            flag = flag & ((s > floor[0]) | other_hit)
+            others = [e for e in u.listed if e not in floor[1]]
+            other_hit = (
+                (_mass_columns(b, others, zb) > 0).any(axis=1) if others else np.zeros(len(b), bool)
+            )
+            flag = flag & (reaches(s, floor[0], ">") | other_hit | (forms != "magnet"))
         out[u.rule_id] = flag
     df = pd.DataFrame(out, index=pd.Index(list(b.names), name="alloy"))
     df.attrs["audit"] = cat.audit(as_of=d, assume=assume)

@@ -1,20 +1,73 @@
-"""Flattened evaluation units (a rule set, or one limb of it) and the helpers content/bom share.
+"""Evaluation units (a rule set, or one limb of it), the one threshold comparator, the verdict order, and
+the end-use screens: what :mod:`~substitute.compliance.content`, :mod:`~substitute.compliance.assess`,
+:mod:`~substitute.compliance.valueshare` and the ranking and what-if engines share.
 
-Private module: nothing here is public API. Everything a unit knows comes from the catalog data.
+Everything a unit knows comes from the catalog data.
+
+**Thresholds compare in one place**, :func:`reaches`: a share reaches a threshold when it is at or above
+it, with a relative tolerance of :data:`REL_TOL` that resolves a tie in the rule's favour, so a share that
+is exactly the threshold in decimal arithmetic (0.3 kg × 1.2 wt% × 3,000 USD/kg = 10.80 USD in a
+10,800 USD unit) is never lost to binary rounding (0.0009999999999999998). For a ``>`` comparator a share
+within the tolerance of the threshold is also treated as reaching it (conservative: the text's strict
+inequality cannot be told from rounding).
+
+**Verdict order** (:data:`VERDICT_ORDER`, worst first) for roll-ups and exit codes: ``prohibited`` >
+``licence_required`` > ``exempt_report_required`` > ``unknown_status`` > ``below_threshold`` >
+``not_controlled``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from substitute.compliance.catalog import Catalog
 from substitute.compliance.schema import EndUseRule, Evaluation, Limb, RuleSet, Threshold
-from substitute.compliance.status import status_at, treat_status
+from substitute.compliance.status import StatusEvidence, treat_status
 from substitute.errors import InputError, UnknownRuleError
 
 EFFECT_ORDER = ("prohibited", "presumption_of_denial", "case_by_case", "exempt_with_report")
+
+#: verdicts, worst first (roll-ups take the first that occurs; exit codes follow it)
+VERDICT_ORDER = (
+    "prohibited",
+    "licence_required",
+    "exempt_report_required",
+    "unknown_status",
+    "below_threshold",
+    "not_controlled",
+)
+#: verdicts that fail a compliance gate (``assess --check``, ``review --fail-on compliance``);
+#: ``unknown_status`` fails too unless the user accepts unknowns explicitly
+GATE_FAILS = ("prohibited", "licence_required", "exempt_report_required")
+
+#: relative tolerance of :func:`reaches`: a tie within it goes to the rule (licence)
+REL_TOL = 1e-9
+
+
+def reaches(share: Any, threshold: float, comparator: str | None = ">=") -> Any:
+    """Whether ``share`` reaches ``threshold`` under the rule's comparator (scalar or numpy array).
+
+    ``">="`` ("达到…及以上", reaches or exceeds) and ``">"`` (exceeds) both count a share within
+    ``REL_TOL × threshold`` below the threshold as reaching it: a tie goes to the rule.
+    """
+    if comparator not in (">=", ">", None):
+        msg = f"comparator must be '>=' or '>', got {comparator!r}"
+        raise InputError(msg)
+    tol = REL_TOL * abs(float(threshold))
+    if np.ndim(share):
+        return np.asarray(share, dtype=float) >= float(threshold) - tol
+    return bool(float(share) >= float(threshold) - tol)
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """The worst verdict of a set (:data:`VERDICT_ORDER`); ``not_controlled`` for none."""
+    present = set(statuses)
+    return next((v for v in VERDICT_ORDER if v in present), "not_controlled")
 
 
 @dataclass(frozen=True)
@@ -28,6 +81,7 @@ class Unit:
     listed: tuple[str, ...]  # every element the rule set lists (criticality: incl. also_includes)
     trigger: tuple[str, ...]  # content that makes a material a controlled item / a Part II item
     counted: tuple[str, ...]  # value-share numerator elements (No. 61 Part I)
+    catalog: Catalog | None = field(default=None, compare=False, repr=False)
 
     @property
     def rule_id(self) -> str:
@@ -42,8 +96,27 @@ class Unit:
         name = self.rule.short_name or self.rule.id
         return f"{name} limb {self.limb.id}" if self.limb else name
 
+    def status_evidence(self, d: dt.date) -> StatusEvidence:
+        """Raw status on a date and the record that decided it (catalog suspension instruments applied)."""
+        limb = self.limb.id if self.limb else None
+        if self.catalog is not None:
+            return self.catalog.status_evidence(self.rule_id, d, limb)
+        from substitute.compliance.status import status_evidence
+
+        return status_evidence(self.rule, d, limb)
+
     def raw_status(self, d: dt.date) -> str:
-        return status_at(self.rule, d, self.limb.id if self.limb else None)
+        return self.status_evidence(d).status
+
+    def part_ii_families(self) -> dict[str, tuple[str, ...]]:
+        """Annex 1 Part II magnet materials: family → the elements whose content makes one."""
+        out: dict[str, tuple[str, ...]] = {}
+        if self.rule.annex1 is None:
+            return out
+        for it in self.rule.annex1.part_II_items:
+            if it.kind == "magnet_material" and it.magnet_family:
+                out[it.magnet_family] = (*out.get(it.magnet_family, ()), *it.elements)
+        return out
 
     def end_use_rules(self) -> list[EndUseRule]:
         extra = list(self.limb.end_use_rules) if self.limb else []
@@ -76,11 +149,20 @@ def evaluation_units(catalog: Catalog, rule_ids: Iterable[str] | None = None) ->
                 assert lb.evaluation is not None
                 units.append(
                     Unit(
-                        rs, lb, lb.evaluation, lb.threshold or rs.threshold, listed, magnet, counted
+                        rs,
+                        lb,
+                        lb.evaluation,
+                        lb.threshold or rs.threshold,
+                        listed,
+                        magnet,
+                        counted,
+                        catalog,
                     )
                 )
         else:
-            units.append(Unit(rs, None, rs.evaluation, rs.threshold, listed, magnet, counted))
+            units.append(
+                Unit(rs, None, rs.evaluation, rs.threshold, listed, magnet, counted, catalog)
+            )
     return units
 
 
@@ -139,7 +221,7 @@ def end_use_effects(
         parts: list[tuple[Limb | None, list[EndUseRule]]] = [(None, list(rs.end_use_rules))]
         parts += [(c, list(c.end_use_rules)) for c in rs.clauses]
         for c, rules in parts:
-            raw = status_at(rs, d, c.id if c else None)
+            raw = catalog.status_at(rs.id, d, c.id if c else None)
             if treat_status(raw, assume) != "in_force":
                 continue
             for r in rules:

@@ -150,6 +150,30 @@ class Threshold(_Model):
         return self
 
 
+Coverage = Literal[
+    "metal",
+    "alloy",
+    "compound",
+    "target",
+    "magnetostrictive",
+    "other",
+    "magnet:any",
+    "magnet:NdFeB",
+    "magnet:SmCo",
+    "magnet:SmFeN",
+    "magnet:ferrite",
+    "magnet:AlNiCo",
+]
+
+
+class OtherLevels(_Model):
+    """Why the rule set does not apply at the BOM levels it does not test (a recorded 'no')."""
+
+    reason: str
+    source: str | None = None
+    verified: bool | None = None
+
+
 class Evaluation(_Model):
     """How the engine tests a BOM item against this rule set (data, so an overlay can change it)."""
 
@@ -171,6 +195,7 @@ class Evaluation(_Model):
     ] = "none"
     always_report: bool = False
     relevant_elements: list[str] = Field(default_factory=list)
+    other_levels: OtherLevels | None = None
     note: str | None = None
     note_source: str | None = None
 
@@ -192,11 +217,15 @@ class EndUseRule(_Model):
 
 
 class Item(_Model):
-    """One controlled item (control code, element, forms, magnet item if any)."""
+    """One controlled item: control code, element, the forms the text lists (``forms``, words) and the
+    part forms they cover (``covers``, see :mod:`substitute.compliance.forms`), magnet item if any, and
+    ``parameters`` when the item is defined by parameters a composition cannot show (purity, size …)."""
 
     control_code: str | None = None
     element: str | None = None
     forms: list[str] = Field(default_factory=list)
+    covers: list[Coverage] = Field(default_factory=list)
+    parameters: str | None = None
     magnet_item: str | None = None
     magnet_family: Literal["NdFeB", "SmCo", "any"] | None = None
     hs_reference: list[str] = Field(default_factory=list)
@@ -208,6 +237,14 @@ class Item(_Model):
     @classmethod
     def _el(cls, v: str | None) -> str | None:
         return None if v is None else _check_element(v)
+
+    @model_validator(mode="after")
+    def _magnet_item_covers(self) -> Item:
+        # an item naming a magnet material and no forms covers that magnet family (overlays written
+        # before 'covers' existed keep their meaning)
+        if self.magnet_item and not self.covers:
+            object.__setattr__(self, "covers", [f"magnet:{self.magnet_family or 'any'}"])
+        return self
 
 
 class Dates(_Model):
@@ -261,12 +298,14 @@ class StatusRecord(_Model):
 
 
 class StatusHistoryEntry(_Model):
-    """A later record (e.g. from an overlay): from this date the rule set has this status."""
+    """A later record (e.g. from an overlay): from this date the rule set (or limb) has this status."""
 
     from_: dt.date = Field(alias="from")
     status: HistoryStatus
     source: str
     note: str | None = None
+    verified: bool | None = None
+    hypothetical: bool = False
 
 
 class Limb(_Model):
@@ -281,6 +320,7 @@ class Limb(_Model):
     suspended_from: dt.date | None = None
     suspended_until: dt.date | None = None
     suspended_by: str | None = None
+    status_history: list[StatusHistoryEntry] = Field(default_factory=list)
     evaluation: Evaluation | None = None
     end_use_rules: list[EndUseRule] = Field(default_factory=list)
     note: str | None = None
@@ -427,8 +467,20 @@ class RuleSet(_Model):
         return _check_elements(v)
 
     def status_at(self, as_of: dt.date | str, limb: str | None = None) -> str:
-        """Raw status on a date (see :func:`substitute.compliance.status.status_at`)."""
+        """Raw status on a date from this rule set's own dates and records (see
+        :func:`substitute.compliance.status.status_at`); :meth:`Catalog.status_at` adds the suspension
+        instruments of the catalog that target it."""
         return status_at(self, as_of, limb)
+
+    @property
+    def hypothetical(self) -> bool:
+        """True when the rule set rests on a hypothetical source (an overlay's what-if, not a record)."""
+        return any(src.kind == "hypothetical" for src in self.sources)
+
+    @property
+    def primary_source(self) -> str:
+        """The rule set's first source URL (the official one where the catalog has it), or ''."""
+        return next((src.url for src in self.sources if src.url), "")
 
     @model_validator(mode="after")
     def _consistency(self) -> RuleSet:
@@ -469,9 +521,32 @@ class CatalogMeta(_Model):
 
 
 class Event(_Model):
+    """A dated public event bearing on the rules (context: it changes no status by itself)."""
+
     date: dt.date
     what: str
+    kind: Literal[
+        "statement",
+        "entity_measures",
+        "entity_listing",
+        "licensing",
+        "catalogue",
+        "reporting",
+        "status_record",
+        "suspension_end",
+        "other",
+    ] = "other"
+    quote: str | None = None
+    effective: dt.date | None = None
+    sources: list[str] = Field(default_factory=list)
     source: str | None = None
+    verified: bool = False
+    confidence: Literal["high", "medium", "low"] | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        """Every source URL of the event."""
+        return [*self.sources, *([self.source] if self.source else [])]
 
 
 def format_validation_error(exc: ValidationError, where: str, rule_id: str | None) -> str:

@@ -24,6 +24,7 @@ or ``assume="suspended"``; the raw status and the assumption are both reported i
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from substitute.errors import InputError, UnknownRuleError
@@ -31,7 +32,19 @@ from substitute.errors import InputError, UnknownRuleError
 if TYPE_CHECKING:  # pragma: no cover
     from substitute.compliance.schema import Limb, RuleSet
 
-__all__ = ["ASSUMPTIONS", "STATUSES", "check_assume", "parse_date", "status_at", "treat_status"]
+__all__ = [
+    "ASSUMPTIONS",
+    "STATUSES",
+    "StatusEvidence",
+    "Window",
+    "check_assume",
+    "find_limb",
+    "own_windows",
+    "parse_date",
+    "status_at",
+    "status_evidence",
+    "treat_status",
+]
 
 STATUSES = (
     "not_yet_published",
@@ -43,6 +56,7 @@ STATUSES = (
     "revoked",
 )
 ASSUMPTIONS = ("in_force", "suspended")
+_CHINA = dt.timezone(dt.timedelta(hours=8), "China Standard Time")
 Assume = Literal["in_force", "suspended"]
 
 
@@ -63,6 +77,8 @@ def parse_date(value: dt.date | str, field: str = "as_of") -> dt.date:
         If ``value`` is neither a date nor an ISO ``YYYY-MM-DD`` string.
     """
     if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:  # the rules run on China's calendar (UTC+8)
+            return value.astimezone(_CHINA).date()
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -93,7 +109,42 @@ def check_assume(assume: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- status
-def _find_limb(rs: RuleSet, limb: str | None) -> Limb | None:
+@dataclass(frozen=True)
+class Window:
+    """A suspension window (both ends inclusive) and what set it.
+
+    ``scope`` is ``"rule"`` (the whole rule set) or ``"limb"`` (one limb or clause: it keeps its window
+    when its rule set returns); ``by`` is the rule set whose dates or ``suspends`` made the window.
+    """
+
+    start: dt.date
+    until: dt.date
+    by: str
+    scope: str = "rule"
+    source: str = ""
+    hypothetical: bool = False
+    verified: bool | None = None
+
+
+@dataclass(frozen=True)
+class StatusEvidence:
+    """A raw status on a date and the record that decided it (for the audit record of every verdict).
+
+    ``since`` is the date of the deciding event (publication, effective date, window start or end, or a
+    status record); ``by`` names the rule set whose dates or record decided it; ``hypothetical`` is True
+    when that record comes from a hypothetical overlay.
+    """
+
+    status: str
+    since: dt.date | None
+    by: str
+    source: str = ""
+    hypothetical: bool = False
+    verified: bool | None = None
+
+
+def find_limb(rs: RuleSet, limb: str | None) -> Limb | None:
+    """The limb or clause ``limb`` of a rule set (``None`` for the rule set itself)."""
     if limb is None:
         return None
     for lb in (*rs.limbs, *rs.clauses):
@@ -107,8 +158,50 @@ def _find_limb(rs: RuleSet, limb: str | None) -> Limb | None:
     raise UnknownRuleError(msg)
 
 
-def status_at(rs: RuleSet, as_of: dt.date | str, limb: str | None = None) -> str:
-    """Raw status of a rule set (or one of its limbs/clauses) on a date.
+def own_windows(rs: RuleSet, limb: str | None = None) -> list[Window]:
+    """The suspension windows written in a rule set's (or limb's) own dates."""
+    lb = find_limb(rs, limb)
+    src = rs.primary_source
+    out: list[Window] = []
+    if lb is not None and lb.suspended_from is not None and lb.suspended_until is not None:
+        out.append(
+            Window(
+                lb.suspended_from,
+                lb.suspended_until,
+                lb.suspended_by or rs.id,
+                "limb",
+                src,
+                rs.hypothetical,
+                rs.verified,
+            )
+        )
+    pinned = lb is not None and (lb.status == "in_force" or lb.suspended_from is not None)
+    if not pinned and rs.dates.suspended_from is not None and rs.dates.suspended_until is not None:
+        out.append(
+            Window(
+                rs.dates.suspended_from,
+                rs.dates.suspended_until,
+                rs.suspended_by or rs.id,
+                "rule",
+                src,
+                rs.hypothetical,
+                rs.verified,
+            )
+        )
+    return out
+
+
+def _covered(day: dt.date, windows: list[Window], scope: str | None = None) -> bool:
+    return any(w.start <= day <= w.until and (scope is None or w.scope == scope) for w in windows)
+
+
+def status_evidence(
+    rs: RuleSet,
+    as_of: dt.date | str,
+    limb: str | None = None,
+    windows: tuple[Window, ...] | list[Window] = (),
+) -> StatusEvidence:
+    """Raw status of a rule set (or one of its limbs/clauses) on a date, with the record that decided it.
 
     Parameters
     ----------
@@ -117,52 +210,132 @@ def status_at(rs: RuleSet, as_of: dt.date | str, limb: str | None = None) -> str
     as_of : datetime.date or str
         The date (ISO string accepted).
     limb : str, optional
-        A limb (No. 61: ``"1(1)"``, ``"1(2)"``, ``"1(3)"``) or clause (No. 46: ``"clause2"``) id. Its
-        own effective date and suspension window replace the rule set's.
+        A limb (No. 61: ``"1(1)"``, ``"1(2)"``, ``"1(3)"``) or clause (No. 46: ``"clause2"``) id. Its own
+        effective date and suspension window take precedence over the rule set's.
+    windows : sequence of Window, optional
+        Further suspension windows set by other rule sets of the catalog (suspension instruments whose
+        ``suspends.targets`` name this rule set or ``"<id>#<limb>"``); see :meth:`Catalog.status_at`.
 
     Returns
     -------
-    str
-        One of :data:`STATUSES`.
+    StatusEvidence
+        ``status`` is one of :data:`STATUSES`.
+
+    Notes
+    -----
+    The rules, in order:
+
+    1. before publication: ``not_yet_published``;
+    2. a limb's own window (or one targeting the limb) that covers the date: ``suspended`` — a limb keeps
+       its window even when its rule set returns;
+    3. otherwise the latest dated event wins: a window's start (``suspended``), the day after a window's
+       end (``status_unknown``, unless another window covers that day or a later record exists), and the
+       ``status_history`` records of the rule set and the limb (records win ties; limb records win over
+       rule records);
+    4. ``in_force`` before the (limb's) effective date is ``not_yet_effective``.
     """
     d = parse_date(as_of)
-    lb = _find_limb(rs, limb)
+    lb = find_limb(rs, limb)
     pub = rs.dates.published
-    eff = None
     if lb is not None and lb.effective is not None:
         eff = lb.effective
     elif lb is not None and rs.dates.effective_by_limb and lb.id in rs.dates.effective_by_limb:
         eff = rs.dates.effective_by_limb[lb.id]
     else:
         eff = rs.dates.effective or pub
-    if lb is not None and lb.suspended_from is not None:
-        s_from, s_until = lb.suspended_from, lb.suspended_until
-    elif lb is not None and lb.status == "in_force":
-        s_from, s_until = None, None  # a clause recorded as not suspended (No. 46 clause 1)
-    else:
-        s_from, s_until = rs.dates.suspended_from, rs.dates.suspended_until
-
+    src = rs.primary_source
     if pub is not None and d < pub:
-        return "not_yet_published"
-    # (date, priority, status): later records (status_history) win ties over computed windows
-    events: list[tuple[dt.date, int, str]] = []
-    if s_from is not None and s_until is not None:
-        events.append((s_from, 0, "suspended"))
-        events.append((s_until + dt.timedelta(days=1), 0, "status_unknown"))
-    if rs.kind == "suspension" and rs.suspends is not None:
-        events.append((rs.suspends.until + dt.timedelta(days=1), 0, "status_unknown"))
+        return StatusEvidence("not_yet_published", None, rs.id, src, rs.hypothetical, rs.verified)
+
+    wins = [*own_windows(rs, limb), *windows]
+    # the same window written in two records (a rule's dates and its suspension instrument) counts once
+    wins = list({(w.start, w.until, w.scope): w for w in reversed(wins)}.values())[::-1]
+    limb_wins = [w for w in wins if w.scope == "limb"]
+    active_limb = [w for w in limb_wins if w.start <= d <= w.until]
+    if active_limb:
+        w = max(active_limb, key=lambda w: w.start)
+        return StatusEvidence("suspended", w.start, w.by, w.source, w.hypothetical, w.verified)
+
+    # (date, priority, status, evidence): priority orders same-day events
+    events: list[tuple[dt.date, int, str, StatusEvidence]] = []
+    for w in wins:
+        events.append(
+            (
+                w.start,
+                0,
+                "suspended",
+                StatusEvidence("suspended", w.start, w.by, w.source, w.hypothetical, w.verified),
+            )
+        )
+        end = w.until + dt.timedelta(days=1)
+        if not _covered(end, wins):
+            events.append(
+                (
+                    end,
+                    0,
+                    "status_unknown",
+                    StatusEvidence(
+                        "status_unknown", end, w.by, w.source, w.hypothetical, w.verified
+                    ),
+                )
+            )
+    if rs.kind == "suspension" and rs.suspends is not None and lb is None:
+        # a suspension instrument operates during its window; after it, what followed is unknown
+        end = rs.suspends.until + dt.timedelta(days=1)
+        events.append(
+            (
+                end,
+                0,
+                "status_unknown",
+                StatusEvidence("status_unknown", end, rs.id, src, rs.hypothetical, rs.verified),
+            )
+        )
     if rs.dates.superseded_on is not None:
-        events.append((rs.dates.superseded_on, 0, "superseded"))
-    events.extend((h.from_, 1, h.status) for h in rs.status_history)
+        events.append(
+            (
+                rs.dates.superseded_on,
+                1,
+                "superseded",
+                StatusEvidence(
+                    "superseded", rs.dates.superseded_on, rs.id, src, rs.hypothetical, rs.verified
+                ),
+            )
+        )
+    for prio, hist in ((2, rs.status_history), (3, lb.status_history if lb is not None else [])):
+        for h in hist:
+            hyp = h.hypothetical or rs.hypothetical
+            events.append(
+                (
+                    h.from_,
+                    prio,
+                    h.status,
+                    StatusEvidence(h.status, h.from_, rs.id, h.source, hyp, h.verified),
+                )
+            )
     past = [e for e in events if e[0] <= d]
     if past:
-        status = max(past, key=lambda e: (e[0], e[1]))[2]
+        _, _, status, ev = max(past, key=lambda e: (e[0], e[1]))
         if status == "in_force" and eff is not None and d < eff:
-            return "not_yet_effective"
-        return status
+            return StatusEvidence(
+                "not_yet_effective", ev.since, ev.by, ev.source, ev.hypothetical, ev.verified
+            )
+        return ev
     if eff is not None and d < eff:
-        return "not_yet_effective"
-    return "in_force"
+        return StatusEvidence("not_yet_effective", pub, rs.id, src, rs.hypothetical, rs.verified)
+    return StatusEvidence("in_force", eff, rs.id, src, rs.hypothetical, rs.verified)
+
+
+def status_at(
+    rs: RuleSet,
+    as_of: dt.date | str,
+    limb: str | None = None,
+    windows: tuple[Window, ...] | list[Window] = (),
+) -> str:
+    """Raw status of a rule set (or one of its limbs/clauses) on a date: one of :data:`STATUSES`.
+
+    See :func:`status_evidence` for the rules and the record that decides.
+    """
+    return status_evidence(rs, as_of, limb, windows).status
 
 
 def treat_status(raw: str, assume: str) -> str:

@@ -8,15 +8,18 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from substitute.compliance.assess import STATUSES
 from substitute.compliance.bom import cn_share, normalise_origin
 from substitute.compliance.catalog import Catalog, load_catalog
-from substitute.compliance.evaluation import value_unit
+from substitute.compliance.content import as_alloys, forms_of, part_ii_rows
+from substitute.compliance.evaluation import reaches, value_unit
 from substitute.compliance.status import check_assume, parse_date, treat_status
 from substitute.errors import InputError
 from substitute.prices import price_vector
 
-__all__ = ["value_share_batch"]
+__all__ = ["BATCH_STATUSES", "value_share_batch"]
+
+#: statuses of :func:`value_share_batch` (categorical codes 0-3)
+BATCH_STATUSES = ("licence_required", "below_threshold", "not_controlled", "unknown_status")
 
 
 # --------------------------------------------------------------------------------------------- batch
@@ -33,6 +36,8 @@ def value_share_batch(
     limb: str | None = "1(1)",
     catalog: Catalog | None = None,
     assume: str = "in_force",
+    form: str | None = None,
+    family: str | None = None,
 ) -> pd.DataFrame:
     """Vectorised value-share test for many candidate magnets placed in one item (for ranking).
 
@@ -63,18 +68,22 @@ def value_share_batch(
         As for :func:`assess`.
     assume : {"in_force", "suspended"}, default "in_force"
         As for :func:`assess`.
+    form, family : str, optional
+        What the alloys are (as for :func:`~substitute.compliance.content.controlled_content`); default
+        inferred per alloy. Only a magnet of a listed family holding its trigger element is a Part II item
+        (an Sm2Fe17N3 magnet is not a SmCo magnet).
 
     Returns
     -------
     pandas.DataFrame
         n rows: ``alloy, part_ii_item, controlled_value_cn_usd, item_value_usd, value_share, threshold,
-        margin, status_if_in_force, status, rule_status, treated_as, assumption, as_of``.
+        margin, status_if_in_force, status, rule_status, treated_as, assumption, as_of``. ``status`` is
+        ``unknown_status`` where the rule is ``status_unknown``, treated as suspended, and the item would
+        need a licence if it were in force.
     """
     from substitute.prices import alloy_cost_per_kg
 
-    from .content import _as_batch
-
-    b = _as_batch(alloys)
+    b = as_alloys(alloys)
     n = len(b)
     cat = catalog if catalog is not None else load_catalog()
     d = parse_date(as_of)
@@ -99,24 +108,21 @@ def value_share_batch(
         if not (np.isfinite(V).all() and (V > 0).all()):
             msg = "item_value_usd must be > 0 USD for every alloy"
             raise InputError(msg)
-    trig = [e for e in u.trigger if e in b.elements]
-    part_ii = (
-        (np.stack([b.get_mass_fraction(e) for e in trig], axis=1) > 0).any(axis=1)
-        if trig
-        else np.zeros(n, bool)
-    )
+    forms, fams, _ = forms_of(b, form, family)
+    part_ii = part_ii_rows(u, b, forms, fams, None)
     T = float(u.threshold.value)  # type: ignore[union-attr]
     share = v_cn / V
     comp = u.threshold.comparator if u.threshold else ">="
-    caught = (share >= T) if comp == ">=" else (share > T)
-    # categorical columns (no per-row string objects): codes into STATUSES
+    caught = reaches(share, T, comp)
+    # categorical columns (no per-row string objects): codes into BATCH_STATUSES
     code = np.where(part_ii, np.where(caught, 0, 1), 2).astype(np.int8)
-    if_in_force = pd.Categorical.from_codes(code, categories=list(STATUSES))
+    if_in_force = pd.Categorical.from_codes(code, categories=list(BATCH_STATUSES))
     raw = u.raw_status(d)
     treated = treat_status(raw, assume)
     if treated != "in_force":
-        code = np.full(n, 2, np.int8)
-    status = pd.Categorical.from_codes(code, categories=list(STATUSES))
+        unknown = raw == "status_unknown"
+        code = np.where(unknown & (code == 0), 3, 2).astype(np.int8)
+    status = pd.Categorical.from_codes(code, categories=list(BATCH_STATUSES))
     names = list(b.names)
     alloy = (
         pd.Categorical.from_codes(np.arange(n), categories=names) if len(set(names)) == n else names

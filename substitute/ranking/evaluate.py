@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from substitute.compliance.evaluation import reaches
 from substitute.composition import AlloyBatch
 from substitute.errors import InputError
 from substitute.ranking.requirements import ComplianceCondition, Requirements, apply_constraints
@@ -361,7 +362,7 @@ def evaluate(
                         treated = _treated(cat, c, req)
                     share[idx] = s
                     thr_used = thr
-                    caught = part_ii & (s >= thr)
+                    caught = part_ii & reaches(s, thr, ">=")
                     st = np.where(caught, 0, np.where(part_ii, 1, 2)).astype(np.int8)
                     if treated != "in_force":
                         st[:] = STATUS_CATS.index("not_controlled")

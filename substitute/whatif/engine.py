@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from substitute.compliance.evaluation import REL_TOL
 from substitute.errors import InputError, PriceError
 from substitute.whatif import montecarlo as mc
 from substitute.whatif.designs import Design
@@ -562,9 +563,9 @@ def _evaluate(pl: dict[str, Any], bi: dict[str, Any], mult: np.ndarray | None) -
                 )
         T = cd["T"][r][None, :]
         T = T[..., None] if mult is not None else T
-        ge = cd["ge"][r][None, :]
-        ge = ge[..., None] if mult is not None else ge
-        caught = np.where(ge, share >= T, share > T)
+        # the one comparator rule (compliance.evaluation.reaches): a tie within REL_TOL goes to the rule,
+        # for '>=' and '>' alike
+        caught = share >= T - REL_TOL * np.abs(T)
         trig = np.zeros((Db, Sb), dtype=bool)
         tr = cd["trigger"][r]  # (Sb, E)
         for e in range(tr.shape[1]):
