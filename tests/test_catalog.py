@@ -360,7 +360,12 @@ def test_cli_rules_lists_status(capsys):
     assert main(["rules", "--as-of", "2026-11-22"]) == 0
     out = capsys.readouterr().out
     assert "status_unknown" in out
-    assert "7 rule set(s) are status_unknown on 2026-11-22" in out
+    # one line: what is known and unknown after the windows, and how the run treats it (issue 11)
+    assert (
+        "On 2026-11-22: No. 55/2025, No. 56/2025, No. 57/2025, No. 58/2025, No. 61/2025, No. 62/2025 are "
+        "status_unknown — their suspension windows ended (2026-11-10)"
+    ) in out
+    assert "this run treats them as 'in_force'" in out
 
 
 def test_cli_rules_json_and_bad_date(capsys):

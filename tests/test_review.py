@@ -64,7 +64,17 @@ def test_suspension_window_and_assumption_change_the_verdict():
     during = sb.review(as_of="2026-06-01", top=1)  # No. 61 suspended 2025-11-07 … 2026-11-10
     assert during.compliance_ok
     after_suspended = sb.review(as_of=AS_OF, assume="suspended", top=1)
-    assert after_suspended.compliance_ok
+    # status_unknown treated as suspended does not pass a gate: the verdict is unknown (issue 11, item 6)
+    assert not after_suspended.compliance_ok
+    n61 = after_suspended.compliance.set_index("rule").loc["CN-MOFCOM-2025-61"]
+    assert (n61.status, n61.status_if_in_force, n61.rule_status) == (
+        "unknown_status",
+        "licence_required",
+        "status_unknown",
+    )
+    assert after_suspended.failed(["compliance"]) == ["compliance"]
+    assert after_suspended.failed(["compliance"], accept_unknown=True) == []
+    assert "UNKNOWN" in after_suspended.headline
     assert any("not conservative" in a for a in after_suspended.assumptions)
 
 

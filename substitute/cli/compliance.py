@@ -39,23 +39,48 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def _emit(df: pd.DataFrame, fmt: str | None) -> bool:
+def _record(df: pd.DataFrame, **extra: Any) -> str:
+    """The complete record of a run as JSON: audit record, assumptions, warnings and every row."""
+    rows = [{k: _jsonable(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+    doc = {
+        "audit": df.attrs.get("audit", {}),
+        **extra,
+        "assumptions": df.attrs.get("assumptions", []),
+        "warnings": df.attrs.get("warnings", []),
+        "rows": rows,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
+
+
+def _write_record(df: pd.DataFrame, path: str | None, **extra: Any) -> None:
+    if path is None:
+        return
+    from substitute.outputs import write_atomic
+
+    write_atomic(path, _record(df, **extra) + "\n", what="--record")
+    click.echo(f"record written to {path}", err=True)
+
+
+def _record_option(f: Any) -> Any:
+    return click.option(
+        "--record",
+        "record_path",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Write the complete record (audit, assumptions, every row) as JSON to this file.",
+    )(f)
+
+
+def _emit(df: pd.DataFrame, fmt: str | None, **extra: Any) -> bool:
     """Write JSON or CSV if asked; return True when done."""
     if fmt == "json":
-        rows = [{k: _jsonable(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
-        doc = {
-            "audit": df.attrs.get("audit", {}),
-            "assumptions": df.attrs.get("assumptions", []),
-            "rows": rows,
-        }
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+        click.echo(_record(df, **extra))
         return True
     if fmt == "csv":
         out = df.copy()
-        if "assumptions" in out.columns:
-            out["assumptions"] = out["assumptions"].map(
-                lambda a: " | ".join(a) if isinstance(a, list) else a
-            )
+        for col in ("assumptions", "warnings"):
+            if col in out.columns:
+                out[col] = out[col].map(lambda a: " | ".join(a) if isinstance(a, list) else a)
         click.echo(out.to_csv(index=False), nl=False)
         return True
     return False
@@ -71,13 +96,23 @@ def _audit_line(df: pd.DataFrame) -> str:
     if a.get("price_vector"):
         parts.append(f"prices {a['price_vector']} ({a.get('price_vector_date', '')})")
     parts.append(f"substitute {a.get('substitute_version', '?')}")
-    return "; ".join(parts)
+    if a.get("run_utc"):
+        parts.append(f"run {a['run_utc']}")
+    line = "; ".join(parts)
+    if a.get("status_after_windows"):
+        line += "\n" + a["status_after_windows"]
+    return line
 
 
 def _catalog(overlays: tuple[str, ...]):
     from substitute.compliance import load_catalog
 
     return load_catalog(overlays=list(overlays)) if overlays else load_catalog()
+
+
+def _form_label(df: pd.DataFrame) -> pd.Series:
+    fam = df["family"].astype(str)
+    return df["form"].astype(str) + fam.map(lambda f: f" ({f})" if f else "")
 
 
 def _rule_label(df: pd.DataFrame) -> pd.Series:
@@ -123,8 +158,23 @@ def _rule_label(df: pd.DataFrame) -> pd.Series:
     help="Rule overlay YAML (repeatable).",
 )
 @click.option(
+    "--form",
+    type=click.Choice(
+        ["magnet", "metal", "alloy", "compound", "magnetostrictive", "target", "other"]
+    ),
+    default=None,
+    help="What the material is (default: inferred from the composition and printed).",
+)
+@click.option(
+    "--family",
+    type=click.Choice(["NdFeB", "SmCo", "SmFeN", "ferrite", "AlNiCo", "other"]),
+    default=None,
+    help="Magnet family when --form magnet (default: inferred).",
+)
+@click.option(
     "--all", "show_all", is_flag=True, help="Also show absent elements and criticality lists."
 )
+@_record_option
 @_output_options
 def content_cmd(
     composition: str,
@@ -134,7 +184,10 @@ def content_cmd(
     mass_kg: float | None,
     customs_floor: bool,
     overlays: tuple[str, ...],
+    form: str | None,
+    family: str | None,
     show_all: bool,
+    record_path: str | None,
     fmt: str | None,
 ) -> int:
     """Controlled content of one alloy as a material, per rule set and element, on a date.
@@ -148,16 +201,24 @@ def content_cmd(
         msg = f"--mass-kg must be > 0 kg, got {mass_kg:g}"
         raise InputError(msg)
     alloy = Alloy.parse(composition, basis=basis)
+    if record_path is not None:
+        from substitute.outputs import check_writable
+
+        check_writable(record_path, "--record")
     df = controlled_content(
         alloy,
         as_of=as_of,
         catalog=_catalog(overlays),
         assume=assume,
         customs_practice_floor=customs_floor,
+        form=form,
+        family=family,
+        inputs={f"overlay {i + 1}": o for i, o in enumerate(overlays)},
     )
     if mass_kg is not None:
         df.insert(df.columns.get_loc("mass_fraction") + 1, "mass_kg", df["mass_fraction"] * mass_kg)
-    if _emit(df, fmt):
+    _write_record(df, record_path, composition=alloy.to_string())
+    if _emit(df, fmt, composition=alloy.to_string()):
         return 0
     click.echo(f"{alloy.to_string()}")
     click.echo(_audit_line(df))
@@ -173,16 +234,15 @@ def content_cmd(
             "element": view["element"],
             "wt%": (view["mass_fraction"] * 100).round(4),
             **({"mass_g": (view["mass_kg"] * 1000).round(3)} if mass_kg is not None else {}),
-            "status": view["status"],
+            "form": _form_label(view),
+            "item": view["control_code"].astype(str).replace("", "-"),
+            "rule_status": view["status"],
+            "treated_as": view["treated_as"],
             "verdict": view["verdict"],
         }
     )
     click.echo(table.to_string(index=False))
-    flagged = view[
-        view["verdict"].isin(
-            ["licence_required", "below_unofficial_floor", "needs_part_assessment"]
-        )
-    ]
+    flagged = view[view["verdict"] != "not_controlled"]
     if len(flagged):
         click.echo("\nWhy:")
         for r in dict.fromkeys(flagged["reason"]):
@@ -239,8 +299,15 @@ def content_cmd(
 @click.option(
     "--check",
     is_flag=True,
-    help="Exit 1 when any row is licence_required or unknown_status (for CI design reviews).",
+    help="Exit 1 when any row is prohibited, licence_required, exempt_report_required or "
+    "unknown_status (for CI design reviews).",
 )
+@click.option(
+    "--accept-unknown",
+    is_flag=True,
+    help="With --check, let rows of unknown_status pass (they fail the gate without it).",
+)
+@_record_option
 @_output_options
 def assess_cmd(
     bom: str,
@@ -254,14 +321,23 @@ def assess_cmd(
     overlays: tuple[str, ...],
     show_all: bool,
     check: bool,
+    accept_unknown: bool,
+    record_path: str | None,
     fmt: str | None,
 ) -> int:
     """Assess a BOM file (YAML, format substitute-bom/1) at every level against the rule catalog.
 
-    See datasets/examples/e-axle-bom.yaml for the format.
+    See datasets/examples/e-axle-bom.yaml for the format. Exit status with --check: 1 when the worst
+    verdict is prohibited, licence_required, exempt_report_required or (without --accept-unknown)
+    unknown_status; 0 otherwise; 2 on bad input.
     """
     from substitute.compliance import assess, load_bom
+    from substitute.compliance.evaluation import GATE_FAILS, worst
 
+    if record_path is not None:
+        from substitute.outputs import check_writable
+
+        check_writable(record_path, "--record")
     item, settings = load_bom(bom)
     df = assess(
         item,
@@ -273,10 +349,13 @@ def assess_cmd(
         destination=destination or settings.get("destination"),
         share_basis="mass_share" if mass_basis else "value_share",
         recycled_counts_as="CN" if recycled_as_cn else "non-CN",
+        inputs={"bom": bom, **{f"overlay {i + 1}": o for i, o in enumerate(overlays)}},
     )
-    flagged = df[df["status"].isin(["licence_required", "unknown_status"])]
-    code = 1 if (check and len(flagged)) else 0
-    if _emit(df, fmt):
+    verdict = worst(df["status"])
+    fails = verdict in GATE_FAILS or (verdict == "unknown_status" and not accept_unknown)
+    code = 1 if (check and fails) else 0
+    _write_record(df, record_path, verdict=verdict)
+    if _emit(df, fmt, verdict=verdict):
         return code
     click.echo(_audit_line(df))
     view = df if show_all else df[df["test"] != "information_only"]
@@ -290,16 +369,36 @@ def assess_cmd(
             .mul(100)
             .round(4),
             "margin": view["margin"].round(3),
+            "item_code": view["control_code"].astype(str).replace("", "-"),
             "status": view["status"],
+            "rule_status": view["rule_status"],
+            "treated_as": view["treated_as"],
             "end_use": view["end_use_effect"],
         }
     )
     click.echo(table.to_string(index=False))
+    flagged = view[view["status"] != "not_controlled"]
     if len(flagged):
         click.echo("\nWhy:")
         for _, r in flagged.iterrows():
-            extra = f" End use: {r['end_use_note']}." if r["end_use_note"] else ""
-            click.echo(f"  - [{r['path']}] {r['reason']}{extra}")
+            hyp = " [HYPOTHETICAL]" if r["hypothetical"] else ""
+            click.echo(f"  - [{r['path']}] {r['status']}{hyp}: {r['reason']}")
+    warns = df.attrs.get("warnings", [])
+    if warns:
+        click.echo("\nWarnings:")
+        for w in warns:
+            click.echo(f"  - {w}")
+    click.echo(f"\nVerdict: {verdict} (worst of {len(df)} rows)")
+    if check:
+        gate = "FAIL" if fails else "pass"
+        why = ""
+        if verdict == "unknown_status":
+            why = (
+                " — a rule of unknown status would require a licence; --accept-unknown lets it pass"
+                if fails
+                else " — unknown status accepted (--accept-unknown)"
+            )
+        click.echo(f"Gate (--check): {gate}{why}")
     click.echo("\nAssumptions:")
     for a in df.attrs.get("assumptions", []):
         click.echo(f"  - {a}")
@@ -347,10 +446,8 @@ def rules_cmd(as_of: str, assume: str, overlays: tuple[str, ...], fmt: str | Non
         }
     )
     click.echo(table.to_string(index=False))
-    unknown = df[df["status"] == "status_unknown"]
-    if len(unknown):
-        click.echo(
-            f"\n{unknown['rule_id'].nunique()} rule set(s) are status_unknown on {df['as_of'].iloc[0]}: their "
-            f"suspension window ended with no later public record; treated as {assume!r} (--assume)."
-        )
+    from substitute.compliance.record import known_and_unknown
+    from substitute.compliance.status import parse_date
+
+    click.echo("\n" + known_and_unknown(cat, parse_date(as_of), assume))
     return 0

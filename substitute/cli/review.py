@@ -38,6 +38,12 @@ __all__ = ["review_cmd"]
     type=click.Path(dir_okay=False),
     help="Include what-if results (.csv or .parquet written by 'substitute whatif -o').",
 )
+@click.option(
+    "--accept-unknown",
+    is_flag=True,
+    help="Let --fail-on compliance pass on a condition of unknown status (a rule whose suspension ended "
+    "with no later record, treated as suspended). Without it such a condition fails the gate.",
+)
 @study_overrides
 @click.option(
     "--top",
@@ -47,7 +53,17 @@ __all__ = ["review_cmd"]
     help="Substitutes shown beside the baseline.",
 )
 def review_cmd(
-    study, html_path, json_path, fail_on, whatif_path, as_of, assume, prices, conservative, top
+    study,
+    html_path,
+    json_path,
+    fail_on,
+    whatif_path,
+    accept_unknown,
+    as_of,
+    assume,
+    prices,
+    conservative,
+    top,
 ) -> int:
     """Review the baseline magnet of a STUDY file (TOML): verdict, report, exit code for gating.
 
@@ -84,7 +100,8 @@ def review_cmd(
             f"{r.comparator} {r.limit:.4g} {r.unit} (margin {r.margin:+.3g} {r.unit}, {r.side})"
         )
     for r in rv.compliance.itertuples():
-        say(f"  {'ok  ' if r.passes else 'FAIL'} {r.sentence}")
+        mark = "ok  " if r.passes else ("UNKN" if r.status == "unknown_status" else "FAIL")
+        say(f"  {mark} {r.sentence} [rule status {r.rule_status}, treated as {r.treated_as}]")
     best = rv.substitutes[rv.substitutes["qualifies"] & (rv.substitutes["label"] != "baseline")]
     if len(best):
         say(f"best substitute: {best.iloc[0]['explanation']}")
@@ -106,7 +123,10 @@ def review_cmd(
     elif json_path is not None:
         write_atomic(json_path, rv.to_json(), what="--json output")
         say(f"JSON written to {json_path}")
-    failed = rv.failed(checks) if checks else []
+    failed = rv.failed(checks, accept_unknown=accept_unknown) if checks else []
     if failed:
-        say(f"fails: {', '.join(failed)} (named in --fail-on) → exit 1")
+        why = ""
+        if "compliance" in failed and rv.compliance_unknown and not accept_unknown:
+            why = " (a licence condition is of unknown status; --accept-unknown lets it pass)"
+        say(f"fails: {', '.join(failed)} (named in --fail-on){why} → exit 1")
     return 1 if failed else 0

@@ -35,10 +35,17 @@ def known_and_unknown(catalog: Catalog, as_of: dt.date, assume: str) -> str:
     """One sentence: what the public record holds on a date, what it does not, and how the run treats it."""
     unknown = []
     for rs in catalog:
-        for limb in (None, *[c.id for c in (*rs.limbs, *rs.clauses)]):
-            ev = catalog.status_evidence(rs.id, as_of, limb)
+        if rs.kind == "suspension":  # its expiry is what makes its targets unknown
+            continue
+        name = rs.short_name or rs.id
+        ev = catalog.status_evidence(rs.id, as_of)
+        if ev.status == "status_unknown":
+            unknown.append((name, ev.since))
+            continue
+        for c in (*rs.limbs, *rs.clauses):  # a limb or clause of unknown status in a known rule set
+            ev = catalog.status_evidence(rs.id, as_of, c.id)
             if ev.status == "status_unknown":
-                unknown.append((rs.short_name or rs.id, ev.since))
+                unknown.append((f"{name} {c.id}", ev.since))
     if not unknown:
         return (
             f"On {as_of} every rule set's status follows from a dated public record "

@@ -194,8 +194,9 @@ def evaluate(
     -------
     pandas.DataFrame
         One row per candidate with property columns at ``requirements.temperature_C`` (with ``_lo``/``_hi``),
-        ``in_domain``, ``cost_usd_per_kg``, ``cost_usd_per_part``, per-condition ``status_<key>`` and
-        ``share_<key>``, ``controlled_value_share``, ``controlled_mass_cn_kg``, margins, ``volume_factor``.
+        ``in_domain``, ``cost_usd_per_kg``, ``cost_usd_per_part``, per-condition ``status_<key>``,
+        ``if_in_force_<key>`` (the status were the rule in force: it differs where a ``status_unknown``
+        rule is treated as suspended) and ``share_<key>``, ``controlled_value_share``, ``controlled_mass_cn_kg``, margins, ``volume_factor``.
     """
     from substitute.compliance import licence_flags, load_catalog
     from substitute.compliance.valueshare import value_share_batch
@@ -283,6 +284,7 @@ def evaluate(
     worst_share = np.zeros(n)
     below = np.ones(n, dtype=bool)
     flags = None
+    flags_in_force = None
     combo_els = ("Dy", "Tb", "Ho", "Sm")
     okey = np.zeros(n, dtype=np.int64)
     for k, e in enumerate(combo_els):
@@ -298,6 +300,7 @@ def evaluate(
     for c in req.compliance:
         key = c.key
         status = np.full(n, STATUS_CATS.index("not_applicable"), dtype=np.int8)
+        if_in_force = status.copy()  # the verdict were the rule in force (for unknown statuses)
         share = np.zeros(n)
         thr_used = c.threshold if c.threshold is not None else np.nan
         if c.basis == "any_content":
@@ -313,6 +316,13 @@ def evaluate(
                 hit = flags[c.rule].to_numpy()
                 status = np.where(hit, 0, 1).astype(np.int8)
                 share = hit.astype(float)
+                if_in_force = status
+                if _treated(cat, c, req) != "in_force":
+                    if flags_in_force is None:
+                        flags_in_force = licence_flags(
+                            batch, as_of=req.as_of, catalog=cat, assume="in_force"
+                        )
+                    if_in_force = np.where(flags_in_force[c.rule].to_numpy(), 0, 1).astype(np.int8)
         else:
             if made_in in ("non-CN", "unknown"):
                 item_value = {
@@ -364,12 +374,16 @@ def evaluate(
                     thr_used = thr
                     caught = part_ii & reaches(s, thr, ">=")
                     st = np.where(caught, 0, np.where(part_ii, 1, 2)).astype(np.int8)
+                    if_in_force[idx] = st
                     if treated != "in_force":
                         st[:] = STATUS_CATS.index("not_controlled")
                     status[idx] = st
                 worst_share = np.maximum(worst_share, share)
         df[f"status_{key}"] = pd.Categorical.from_codes(
             status, categories=pd.Index(STATUS_CATS, dtype=object)
+        )
+        df[f"if_in_force_{key}"] = pd.Categorical.from_codes(
+            if_in_force, categories=pd.Index(STATUS_CATS, dtype=object)
         )
         df[f"share_{key}"] = share
         df[f"threshold_{key}"] = thr_used if c.basis != "any_content" else np.nan

@@ -128,13 +128,28 @@ class Review:
 
     @property
     def compliance_ok(self) -> bool:
-        """True when no licence condition requires a licence (``not_applicable`` passes)."""
+        """True when no licence condition requires a licence or is unknown (``not_applicable`` passes)."""
         return bool(self.compliance["passes"].all())
 
-    def failed(self, fail_on: Iterable[str] = FAIL_ON) -> list[str]:
-        """Which of the named checks (``"compliance"``, ``"performance"``) the baseline fails."""
+    @property
+    def compliance_unknown(self) -> bool:
+        """True when a licence condition is ``unknown_status`` (a rule of unknown status treated as
+        suspended would otherwise require a licence)."""
+        return bool((self.compliance["status"] == "unknown_status").any())
+
+    def failed(
+        self, fail_on: Iterable[str] = FAIL_ON, *, accept_unknown: bool = False
+    ) -> list[str]:
+        """Which of the named checks (``"compliance"``, ``"performance"``) the baseline fails.
+
+        An ``unknown_status`` condition fails ``"compliance"`` unless ``accept_unknown=True``.
+        """
         names = check_fail_on(fail_on)
-        ok = {"compliance": self.compliance_ok, "performance": self.performance_ok}
+        comp = self.compliance
+        blocking = comp["status"] == "licence_required"
+        if not accept_unknown:
+            blocking |= comp["status"] == "unknown_status"
+        ok = {"compliance": not bool(blocking.any()), "performance": self.performance_ok}
         return [n for n in names if not ok[n]]
 
     @property
@@ -147,11 +162,16 @@ class Review:
             else "FAILS " + ", ".join(self.performance.loc[~self.performance["passes"], "check"])
         )
         lic = self.compliance[self.compliance["status"] == "licence_required"]
-        comp = (
-            "LICENCE REQUIRED under " + "; ".join(lic["condition"])
-            if len(lic)
-            else "below every licence threshold"
-        )
+        unk = self.compliance[self.compliance["status"] == "unknown_status"]
+        parts = []
+        if len(lic):
+            parts.append("LICENCE REQUIRED under " + "; ".join(lic["condition"]))
+        if len(unk):
+            parts.append(
+                "UNKNOWN (licence if the rule is in force; its status is unknown) under "
+                + "; ".join(unk["condition"])
+            )
+        comp = "; ".join(parts) if parts else "below every licence threshold"
         return f"{self.study.baseline.name}: {perf}; {comp} (rules as of {self.audit['as_of']})."
 
     def to_dict(self) -> dict[str, Any]:
@@ -276,6 +296,10 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
     for c in req.compliance:
         status = str(base[f"status_{c.key}"])
         raw = catalog.status_at(c.rule, req.as_of, limb=c.limb)
+        if_in_force = str(base.get(f"if_in_force_{c.key}", status))
+        unknown = raw == "status_unknown" and treat_status(raw, req.assume) != "in_force"
+        if unknown and if_in_force == "licence_required":
+            status = "unknown_status"  # treated as suspended by assumption: not a pass
         share, thr = float(base[f"share_{c.key}"]), float(base[f"threshold_{c.key}"])
         if (
             c.basis == "any_content"
@@ -304,7 +328,14 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
                 f"{label}: {status.replace('_', ' ')} — share {share * 100:.3f} % against the threshold "
                 f"{thr * 100:.3g} % (margin {margin:.2f}; ≥ 1 needs a licence)."
             )
-        if raw != treat_status(raw, req.assume):
+        if status == "unknown_status":
+            sentence = (
+                f"{label}: UNKNOWN — the magnet would need a licence if the rule is in force; its status on "
+                f"{req.as_of} is status_unknown (its suspension ended with no later public record) and "
+                f"it is treated as {req.assume.replace('_', ' ')} by assumption. A gate does not pass on "
+                "this unless unknowns are accepted (--accept-unknown)."
+            )
+        elif raw != treat_status(raw, req.assume):
             sentence += (
                 f" The rule's status on {req.as_of} is {raw} (its suspension ended with no later public "
                 f"record); treated as {req.assume.replace('_', ' ')}."
@@ -323,7 +354,8 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
                 "share": share,
                 "threshold": thr,
                 "margin": margin,
-                "passes": status != "licence_required",
+                "status_if_in_force": if_in_force,
+                "passes": status not in ("licence_required", "unknown_status"),
                 "as_of": str(req.as_of),
                 "sentence": sentence,
             }
