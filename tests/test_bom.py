@@ -154,7 +154,8 @@ def test_no18_only_at_part_level():
     # the assembly gets a recorded "no" that cites why (MOFCOM FAQ V), the part the verdict
     asm = row(df, "assembly", N18, "")
     assert asm.status == "not_controlled"
-    assert "deep-processed" in asm.reason and "not applied at assembly level" in asm.reason
+    assert "deep-processed" in asm.reason
+    assert "not applied at assembly level" in asm.reason
     # made_in unknown is treated as made in China for No. 18 (conservative), and says so
     r = row(df, "part", N18, "")
     assert r.status == "licence_required"

@@ -41,7 +41,12 @@ def test_dy_magnet_needs_no18_licence(dy_magnet):
         True,
         "licence_required",
     )
-    assert (r.scope, r.control_code, r.form, r.family) == ("listed_item", "1C905.a", "magnet", "NdFeB")
+    assert (r.scope, r.control_code, r.form, r.family) == (
+        "listed_item",
+        "1C905.a",
+        "magnet",
+        "NdFeB",
+    )
     assert not r.verified  # code 1C905 is inferred (regulations.md §1)
     assert "Dy-containing NdFeB permanent-magnet materials" in r.reason
     assert df.attrs["audit"]["catalog_version"] == "1.1.0"
