@@ -490,8 +490,8 @@ def test_scenario_bad_input_messages():
 
 
 def test_multiplier_on_a_price_that_does_not_exist_names_it():
-    s = Scenario("s", price_multipliers={"Lu": 2.0})
-    with pytest.raises(PriceError, match=r"scenario 's'.*multiplier for 'Lu'.*has no price"):
+    s = Scenario("s", price_multipliers={"Tm": 2.0})
+    with pytest.raises(PriceError, match=r"scenario 's'.*multiplier for 'Tm'.*has no price"):
         whatif([_baseline()], s, study=None)
 
 
