@@ -723,3 +723,75 @@ def test_every_output_carries_the_audit_record(tmp_path):
     assert "status_unknown" in a["status_after_windows"]
     for col in ("control_code", "rule_source", "evidence_date", "verified", "hypothetical"):
         assert col in df.columns
+
+
+# --------------------------------------------------------------------------------------------- CLI gates
+_BOM = """format: substitute-bom/1
+as_of: "2026-12-04"
+prices: {Dy: 3000.0}
+item:
+  name: unit
+  value_usd: 1080
+  made_in: non-CN
+  parts:
+    - {name: magnet, composition_wt_pct: "Nd 28.8, Dy 1.2, B 1, Fe bal", mass_kg: 0.3,
+       origin: {Dy: CN}, made_in: non-CN, technology_origin: non-CN, value_usd: 100}
+"""
+
+
+@pytest.fixture
+def bom_file(tmp_path):
+    p = tmp_path / "unit.yaml"
+    p.write_text(_BOM, encoding="utf-8")
+    return p
+
+
+def test_cli_check_fails_on_a_licence_and_on_an_unknown_unless_accepted(bom_file, capsys):
+    from substitute.cli import main
+
+    # 10.80 USD / 1,080 USD = 1 %: licence (No. 61 status_unknown, treated as in force)
+    assert main(["assess", str(bom_file), "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "Verdict: licence_required" in out
+    assert "rule_status" in out
+    assert "treated_as" in out
+    # treated as suspended: unknown_status, and the gate still fails ...
+    assert main(["assess", str(bom_file), "--check", "--assume", "suspended"]) == 1
+    assert "a rule of unknown status would require a licence" in capsys.readouterr().out
+    # ... unless unknowns are accepted explicitly
+    assert (
+        main(["assess", str(bom_file), "--check", "--assume", "suspended", "--accept-unknown"]) == 0
+    )
+    assert "unknown status accepted" in capsys.readouterr().out
+
+
+def test_cli_record_is_a_complete_archive(bom_file, tmp_path, capsys):
+    import hashlib
+    import json
+
+    from substitute.cli import main
+
+    rec = tmp_path / "record.json"
+    assert main(["assess", str(bom_file), "--record", str(rec)]) == 0
+    doc = json.loads(rec.read_text(encoding="utf-8"))
+    assert doc["verdict"] == "licence_required"
+    assert (
+        doc["audit"]["inputs"]["bom"]["sha256"] == hashlib.sha256(bom_file.read_bytes()).hexdigest()
+    )
+    assert doc["audit"]["run_utc"].endswith("+00:00")
+    row = next(r for r in doc["rows"] if r["level"] == "assembly" and r["limb"] == "1(1)")
+    assert row["control_code"] == "Annex 1 Part II"
+    assert row["rule_source"].startswith("http")
+    assert row["evidence_date"] == "2026-11-11"  # the day after the suspension window
+    assert row["status"] == "licence_required"
+
+
+def test_cli_content_names_the_control_item(capsys):
+    from substitute.cli import main
+
+    assert main(["content", "Gd 100", "--basis", "mass", "--as-of", TODAY]) == 0
+    out = capsys.readouterr().out
+    assert "1C903.a" in out
+    assert "licence_required" in out
+    assert main(["content", "Al 98, Sc 2", "--basis", "mass", "--as-of", TODAY]) == 0
+    assert "1C907" in capsys.readouterr().out

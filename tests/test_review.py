@@ -374,3 +374,37 @@ def test_bad_whatif_results_exit_2(content, name, match, tmp_path, capsys):
         p.write_text(content, encoding="utf-8")
     assert main(["review", "--whatif", str(p), "--top", "1"]) == 2
     assert re.search(match, capsys.readouterr().err)
+
+
+def test_review_carries_the_audit_record_and_control_items():
+    rv = sb.review(as_of=AS_OF, top=1)
+    a = rv.audit
+    assert a["run_utc"].endswith("+00:00")
+    assert "status_unknown" in a["status_after_windows"]
+    c = rv.compliance.set_index("rule")
+    assert c.loc["CN-MOFCOM-2025-61", "control_code"] == "Annex 1 Part II"
+    assert c.loc["CN-MOFCOM-2025-61", "rule_source"].startswith("http")
+    assert c.loc["CN-MOFCOM-2025-61", "evidence_date"] == "2026-11-11"
+    # the JSON carries the same rows
+    doc = rv.to_dict()
+    row = next(r for r in doc["verdict"]["compliance"] if r["rule"] == "CN-MOFCOM-2025-61")
+    assert {"control_code", "rule_source", "evidence_date", "verified"} <= set(row)
+
+
+def test_cli_review_gate_fails_on_unknown_unless_accepted(capsys):
+    from substitute.cli import main
+
+    argv = [
+        "review",
+        "--as-of",
+        AS_OF,
+        "--assume",
+        "suspended",
+        "--top",
+        "1",
+        "--fail-on",
+        "compliance",
+    ]
+    assert main(argv) == 1
+    assert "--accept-unknown lets it pass" in capsys.readouterr().out
+    assert main([*argv, "--accept-unknown"]) == 0

@@ -104,7 +104,7 @@ def _verdict(rv: Any) -> str:
     comp_rows = []
     for r in rv.compliance.itertuples():
         st = str(r.status)
-        ok = None if st == "not_applicable" else st != "licence_required"
+        ok = None if st == "not_applicable" else st not in ("licence_required", "unknown_status")
         share = (
             "–"
             if st == "not_applicable"
@@ -120,18 +120,41 @@ def _verdict(rv: Any) -> str:
                 thr,
                 _num(r.margin, ".2f"),
                 f"{_e(r.rule_status)} → {_e(r.treated_as)}",
-                _badge(ok, "below threshold", "LICENCE REQUIRED", st.replace("_", " ")),
+                _e(r.control_code or "–"),
+                f"{_e(r.evidence_date)}{'' if r.verified else ' (unverified)'}"
+                f"{' HYPOTHETICAL' if r.hypothetical else ''}",
+                _badge(
+                    ok,
+                    "below threshold",
+                    "UNKNOWN" if st == "unknown_status" else "LICENCE REQUIRED",
+                    st.replace("_", " "),
+                ),
             ]
         )
     comp = _table(
-        ["licence condition", "share", "threshold", "margin", "rule status → treated as", ""],
+        [
+            "licence condition",
+            "share",
+            "threshold",
+            "margin",
+            "rule status → treated as",
+            "control item",
+            "status evidence date",
+            "",
+        ],
         comp_rows,
         {1, 2, 3},
     )
     sentences = "".join(f"<li>{_e(s)}</li>" for s in rv.compliance["sentence"])
     cls = "pass" if rv.performance_ok and rv.compliance_ok else "fail"
     perf_word = "MEETS PERFORMANCE" if rv.performance_ok else "FAILS PERFORMANCE"
-    comp_word = "BELOW EVERY THRESHOLD" if rv.compliance_ok else "LICENCE REQUIRED"
+    comp_word = (
+        "BELOW EVERY THRESHOLD"
+        if rv.compliance_ok
+        else "LICENCE REQUIRED"
+        if (rv.compliance["status"] == "licence_required").any()
+        else "COMPLIANCE UNKNOWN"
+    )
     best = rv.substitutes.iloc[1:]
     best = best[best["qualifies"]]
     best_line = (

@@ -295,7 +295,9 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
     rows = []
     for c in req.compliance:
         status = str(base[f"status_{c.key}"])
-        raw = catalog.status_at(c.rule, req.as_of, limb=c.limb)
+        evidence = catalog.status_evidence(c.rule, req.as_of, limb=c.limb)
+        raw = evidence.status
+        rs = catalog[c.rule]
         if_in_force = str(base.get(f"if_in_force_{c.key}", status))
         unknown = raw == "status_unknown" and treat_status(raw, req.assume) != "in_force"
         if unknown and if_in_force == "licence_required":
@@ -355,12 +357,38 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
                 "threshold": thr,
                 "margin": margin,
                 "status_if_in_force": if_in_force,
+                "control_code": _control_code(rs, c, study),
+                "rule_source": rs.primary_source,
+                "evidence_date": (
+                    evidence.since.isoformat()
+                    if evidence.since
+                    else (rs.status.as_of.isoformat() if rs.status else "")
+                ),
+                "verified": bool(rs.verified is not False and not evidence.hypothetical)
+                and all(
+                    it.verified is not False
+                    for it in rs.items
+                    if it.element and study.baseline.get_mass_fraction(it.element)[0] > 0
+                ),
+                "hypothetical": bool(evidence.hypothetical or rs.hypothetical),
                 "passes": status not in ("licence_required", "unknown_status"),
                 "as_of": str(req.as_of),
                 "sentence": sentence,
             }
         )
     return pd.DataFrame(rows)
+
+
+def _control_code(rs: Any, c: Any, study: Study) -> str:
+    """The control item a condition tests: the listed items of the baseline's elements (any-content
+    rules), or the No. 61 Annex 1 Part II entry (value-share rules)."""
+    if c.basis != "any_content":
+        return "Annex 1 Part II" if rs.annex1 is not None else ""
+    held = [
+        it for it in rs.items if it.element and study.baseline.get_mass_fraction(it.element)[0] > 0
+    ]
+    magnet = [it.control_code for it in held if it.magnet_item and it.control_code]
+    return ", ".join(dict.fromkeys(magnet)) or ""
 
 
 # ------------------------------------------------------------------------------ magnets and breakdowns
@@ -660,9 +688,17 @@ def review(
     rules = status[keep].reset_index(drop=True)
     frame, magnets = _magnets(st, res, top)
     content, cost = _breakdowns(frame, magnets, st, cat)
+    from substitute.compliance.record import audit_record
+    from substitute.compliance.status import parse_date
+
+    record = audit_record(
+        cat, as_of=parse_date(st.requirements.as_of), assume=st.requirements.assume
+    )
     audit = {
         **res.table.attrs["audit"],
         **stamp,
+        "run_utc": record["run_utc"],
+        "status_after_windows": record["status_after_windows"],
         "overrides": given,
         "n_candidates": len(res.table),
     }
