@@ -179,7 +179,7 @@ def controlled_content(
         ``part_I_input`` | ``listed``), ``status`` (raw, on ``as_of``), ``treated_as``, ``assumption``,
         ``as_of``, ``controlled`` (listed and treated as in force), ``threshold_basis``,
         ``threshold_value``, ``verdict`` (see :data:`VERDICTS`), ``unofficial_floor``, ``verified``,
-        ``rule_source``, ``evidence_date``, ``reason``. ``attrs["audit"]`` holds the audit record
+        ``hypothetical``, ``rule_source``, ``evidence_date``, ``reason``. ``attrs["audit"]`` holds the audit record
         (:func:`~substitute.compliance.record.audit_record`) and ``attrs["assumptions"]`` the
         assumptions used.
 
@@ -316,6 +316,7 @@ def controlled_content(
             consts["threshold_value"].append(th.value if th and th.value is not None else np.nan)
             consts["verified"].append(u.element_verified(e) and not ev.hypothetical)
             consts["rule_source"].append(u.rule.primary_source)
+            consts["hypothetical"].append(bool(ev.hypothetical or u.rule.hypothetical))
             consts["evidence_date"].append(
                 ev.since.isoformat()
                 if ev.since
@@ -333,7 +334,7 @@ def controlled_content(
 
     def col_const(name: str) -> Any:
         vals = consts[name]
-        if name in ("controlled", "verified"):
+        if name in ("controlled", "verified", "hypothetical"):
             return np.tile(np.asarray(vals, bool), n)
         if name == "threshold_value":
             return np.tile(np.asarray(vals, float), n)
@@ -377,6 +378,7 @@ def controlled_content(
     out["verdict"] = _categorical(col_vary("verdict").astype(np.int32), list(VERDICTS), small)
     out["unofficial_floor"] = col_vary("unofficial_floor").astype(bool)
     out["verified"] = col_const("verified")
+    out["hypothetical"] = col_const("hypothetical")
     out["rule_source"] = col_const("rule_source")
     out["evidence_date"] = col_const("evidence_date")
     out["reason"] = _categorical(col_vary("reason").astype(np.int32), reasons.values, small)
@@ -505,6 +507,7 @@ _CONST_COLUMNS = (
     "verified",
     "rule_source",
     "evidence_date",
+    "hypothetical",
 )
 _VARYING_COLUMNS = (
     "mass_fraction",
