@@ -119,6 +119,15 @@ def write_json(relpath: str, obj: Any) -> Path:
     return p
 
 
+def write_csv(relpath: str, frame: pd.DataFrame) -> Path:
+    """Write a CSV file under ``datasets/`` (used only by ``make calibrate``) and clear the cache."""
+    p = _root() / relpath
+    p.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(p, index=False, float_format="%.6g")
+    _read_csv.cache_clear()
+    return p
+
+
 def read_user_table(file: str | Path, *, what: str) -> pd.DataFrame:
     """Read a user's table (``.csv`` or ``.parquet``), e.g. what-if results written by ``substitute whatif``.
 

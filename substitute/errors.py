@@ -12,6 +12,7 @@ __all__ = [
     "DataError",
     "InputError",
     "ModelDomainError",
+    "ModelDomainWarning",
     "PriceError",
     "RuleSetError",
     "SubstituteError",
@@ -65,3 +66,8 @@ class PriceError(SubstituteError, ValueError):
 
 class ModelDomainError(SubstituteError, ValueError):
     """A model was asked for something outside the domain where it means anything."""
+
+
+class ModelDomainWarning(UserWarning):
+    """A prediction outside the property model's evidence or physical domain (``in_domain`` is False;
+    ``domain_reason`` says why and ``evidence`` how many sources support it)."""

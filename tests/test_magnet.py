@@ -94,8 +94,11 @@ def test_grain_refinement_raises_hcj(base):
 
 def test_tmax_falls_with_permeance_and_field(base):
     # magnet-physics.md §2.5 and §7 check 16
-    t = [sb.predict(base, permeance=pc)["tmax_C"].iloc[0] for pc in (4.0, 2.0, 1.0, 0.5)]
+    t = [sb.predict(base, permeance=pc)["tmax_C"].iloc[0] for pc in (4.0, 2.0, 1.0)]
     assert np.all(np.diff(t) < 0)
+    # a working point the magnet cannot hold even at -40 C has no Tmax (NaN), never a number above the rest
+    t_low = sb.predict(base, permeance=0.2)["tmax_C"].iloc[0]
+    assert np.isnan(t_low) or t_low < t[-1]
     t_ext = sb.predict(base, external_field_kA_per_m=200)["tmax_C"].iloc[0]
     assert t_ext < t[1]
 

@@ -6,6 +6,7 @@ for ranking), :func:`demag_curve`; routes in :data:`ROUTES`.
 
 from __future__ import annotations
 
+from substitute.properties.calibration import Model, calibrate
 from substitute.properties.intrinsic import intrinsic, main_phase
 from substitute.properties.magnet import PROPERTY_COLUMNS, demag_curve, predict, predict_arrays
 from substitute.properties.reference import reference_alloy
@@ -18,7 +19,9 @@ __all__ = [
     "PROPERTY_COLUMNS",
     "ROUTES",
     "ROUTE_PARAMETERS",
+    "Model",
     "all_checks",
+    "calibrate",
     "demag_curve",
     "intrinsic",
     "main_phase",

@@ -24,7 +24,7 @@ PHYSICS_FILES: tuple[str, ...] = (
     "physics/r2fe14b_intrinsic.csv",
     "physics/r2fe14b_mixing_series.csv",
     "physics/r2fe14b_cobalt_series.csv",
-    "physics/route_priors.csv",
+    "physics/model_priors.csv",
     "physics/anchor_points.csv",
     "physics/magnet_families.csv",
     "physics/grade_energy_bands.csv",
@@ -33,7 +33,6 @@ PHYSICS_FILES: tuple[str, ...] = (
 )
 CALIBRATION_FILE = "calibration/measured_magnets.csv"
 PARAMS_FILE = "models/physics_params.json"
-CORRECTION_FILE = "models/residual_correction.json"
 
 MU0 = 4e-7 * np.pi  # T·m/A
 
@@ -85,34 +84,9 @@ def set_override(p: dict[str, Any] | None) -> None:
     _OVERRIDE.clear()
     if p is not None:
         _OVERRIDE["params"] = p
-    end_member_vectors.cache_clear()
     cobalt_curves.cache_clear()
     for fn in _DEPENDENT_CACHES:
         fn.cache_clear()
-
-
-@cache
-def correction_model() -> dict[str, Any]:
-    """Residual-correction model (``datasets/models/residual_correction.json``)."""
-    return data.read_json(CORRECTION_FILE)
-
-
-@cache
-def end_member_vectors() -> dict[str, np.ndarray]:
-    """Arrays over :data:`MAIN_PHASE_RE` used by the vectorised mixing rules (from the fitted JSON)."""
-    p = params()["intrinsic"]
-    out = {}
-    for key in (
-        "js_295K_T",
-        "mu0ha_295K_T",
-        "tc_K",
-        "kuzmin_s",
-        "bow_js_T",
-        "bow_ha_T",
-        "bow_tc_K",
-    ):
-        out[key] = np.array([p["end_members"][r][key] for r in MAIN_PHASE_RE], dtype=float)
-    return out
 
 
 @cache
@@ -140,8 +114,6 @@ def clear_caches() -> None:
     for f in (
         intrinsic_table,
         _stored_params,
-        correction_model,
-        end_member_vectors,
         cobalt_curves,
         families,
         domain_table,
@@ -151,17 +123,18 @@ def clear_caches() -> None:
         fn.cache_clear()
 
 
-def audit_stamp() -> dict:
+def audit_stamp(p: dict[str, Any] | None = None) -> dict:
     """Audit stamp for results of the property model (version, parameter and data hashes)."""
     from substitute._version import __version__
 
-    p = params()
+    p = params() if p is None else p
     return {
         "substitute_version": __version__,
         "model": "substitute.properties",
+        "model_name": p.get("model_name", "shipped"),
         "physics_params_data_hash": p.get("data_hash"),
         "physics_params_fitted": p.get("fitted_on"),
-        "correction_data_hash": correction_model().get("data_hash"),
+        "calibration_data_hash": p.get("calibration_data_hash"),
         "catalog_version": None,
         "price_vector": None,
     }

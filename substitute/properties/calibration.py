@@ -1,28 +1,29 @@
-"""Fitting of the property model (``make calibrate``).
+"""Fitting the property model on evidence (``make calibrate``) and to a user's own magnets (:func:`calibrate`).
 
-Three steps, each writing plain numbers (no pickles) with the hash of the data they came from:
+The model's free numbers and what is known about each before any fitting are in
+``datasets/physics/model_priors.csv`` (prior mean and sd, physical bounds, source). The fit is a maximum a
+posteriori least squares (``scipy.optimize.least_squares``, bounded) of
 
-1. **Intrinsic mixing** (``fit_intrinsic``): per host–guest series in
-   ``physics/r2fe14b_mixing_series.csv`` a normalised quadratic bowing c (only for series with at least
-   two interior points; otherwise linear), the Kuz'min shape s of each end member from Js(4.2 K),
-   Js(295 K) and Tc, and the Co-on-Fe-site curves.
-2. **Physics parameters** (``fit_physics``): maximum a-posteriori least squares of the HA(T)
-   exponent, α, Neff and Br factor per route, the La/Ce/Y and Ga/Cu/Al α modifiers and the GBD shell
-   parameters, on (a) calibration rows with a composition, (b) β rows and the N48SH pair with the
-   row's own α (so only the temperature law and Neff are tested), (c) within-source GBD and Ce deltas,
-   (d) the grade ladder, each with a prior from ``physics/route_priors.csv``.
-3. **Residual correction** (``fit_correction``): log-residuals of Br and HcJ of the absolute rows,
-   ridge centre and linear quantile regression (5 %, 95 %) on out-of-fold residuals, grouped by
-   ``source_id``.
+* **paired effects** (``calibration/paired_effects.csv``, via :mod:`substitute.properties.evidence`):
+  predicted vs measured Δln HcJ (σ 0.08), Δln Br (σ 0.02), Δβ (σ 0.05 %/K) of each within-source
+  comparison — these carry the levers; pairs with no stated amount constrain only the sign (a hinge);
+* **absolute magnets** with a composition: ln Br (σ 0.04), ln HcJ (σ 0.15), β (σ 0.05 %/K) — these carry
+  the route factors (α, Neff, Br factor) and the temperature laws;
+* **mixing series** of the intrinsic data (``physics/r2fe14b_mixing_series.csv``): ln(HA(x)/HA(0)) within each
+  series (σ 0.05) — the K1 bowing of Dy, Tb, Ce, La, Gd;
+* the **priors** ((θ − μ)/σ for every fitted parameter).
 
-Run ``python -m substitute.properties.calibration`` (what ``scripts/calibrate.py`` does).
+Tc bowing and the Co curves are closed-form reads of the series (no free parameter); the Tmax margin is set
+afterwards on the vendors' Tw ladder (``physics/grade_suffixes.csv``). The prediction intervals are the 5 %
+and 95 % quantiles of the leave-one-source-out residuals (:mod:`substitute.properties.crossval`), per route
+group — what a source the model has never seen looks like.
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,103 +31,128 @@ import numpy as np
 import pandas as pd
 
 from substitute import data
-from substitute.errors import DataError
+from substitute.errors import InputError
 from substitute.properties import _tables as tb
-from substitute.properties.reference import _add_element, _reference, reference_alloy
+from substitute.properties import evidence as ev
 
 __all__ = [
-    "Observation",
-    "build_observations",
-    "cross_validate",
-    "fit_correction",
-    "fit_intrinsic",
-    "fit_physics",
-    "main",
-    "parse_row_alloy",
+    "PRIORS_FILE",
+    "Fit",
+    "Model",
+    "Observations",
+    "calibrate",
+    "fit",
+    "intrinsic_static",
+    "prior_params",
+    "read_priors",
 ]
 
-_ROUTE_FIT = ("sintered", "hot_deformed", "bonded_isotropic")
-_GLOBAL_FIT = (
-    "ha_temperature_exponent",
-    "kappa_La",
-    "kappa_Ce",
-    "kappa_Y",
-    "alpha_per_ga_mass_percent",
-    "alpha_per_cu_mass_percent",
-    "alpha_per_al_mass_percent",
+PRIORS_FILE = "physics/model_priors.csv"
+SIGMA: dict[str, float] = {
+    "ln_br": 0.04,
+    "ln_hcj": 0.15,
+    "beta": 0.05,
+    "d_ln_hcj": 0.08,
+    "d_ln_br": 0.02,
+    "d_beta": 0.05,
+    "series_ln_ha": 0.05,
+    "sign": 0.02,
+}
+"""Standard deviations of the residual terms (ln for Br and HcJ; %/K for β)."""
+
+TAU: dict[str, float] = {"br_T": 0.04, "hcj_kA_per_m": 0.20}
+"""Spread of the lab-to-lab offsets of absolute rows (ln): each source gets a random offset with this prior
+sd, profiled out in closed form, so one lab's systematic difference does not move the physics."""
+
+HCJ_FLOOR_KA = 20.0
+"""Predicted HcJ below this [kA/m] is taken at this value in ln residuals (keeps them finite)."""
+
+ROUTE_GROUPS: tuple[str, ...] = ("sintered", "hot_deformed", "bonded_isotropic")
+FIT_FILES: tuple[str, ...] = (
+    *tb.PHYSICS_FILES,
+    PRIORS_FILE,
+    "physics/reference_chemistries.csv",
+    ev.MAGNETS_FILE,
+    ev.PAIRS_FILE,
+    ev.VENDOR_FILE,
 )
-ASSUMED_GBD_MASS_PERCENT = 0.5
-"""Diffused Tb/Dy amount assumed for calibration rows that do not state it [wt%] (memory: 0.3–0.8)."""
 
 
-# ------------------------------------------------------------------------------ 1. intrinsic
-def fit_intrinsic() -> dict[str, Any]:
-    """Fit the mixing bowing, Kuz'min s per end member and the Co curves from the data tables."""
-    tab = tb.intrinsic_table()
+def group_of(route: str) -> str:
+    """Route group of the intervals and route factors (``sintered_gbd`` shares ``sintered``)."""
+    return "sintered" if route in ("sintered", "sintered_gbd") else route
+
+
+# --------------------------------------------------------------------------------------------- model
+@dataclass
+class Model:
+    """A fitted property model: pass it as ``model=`` to :func:`substitute.predict` or the ranking.
+
+    Attributes
+    ----------
+    params : dict
+        All parameters (the structure of ``datasets/models/physics_params.json``).
+    name : str
+        Label in audit stamps ("shipped" or the name given to :func:`calibrate`).
+    report : dict
+        What was fitted: parameters before → after, residuals of the user's rows, n rows.
+    """
+
+    params: dict
+    name: str = "shipped"
+    report: dict = field(default_factory=dict)
+
+    def predict(self, alloy_or_batch, route: str = "sintered", temperature_C=20.0, **kwargs):
+        """:func:`substitute.predict` with this model."""
+        from substitute.properties.magnet import predict
+
+        return predict(alloy_or_batch, route, temperature_C, model=self, **kwargs)
+
+    def __repr__(self) -> str:
+        n = self.report.get("n_rows")
+        return f"Model(name={self.name!r}" + (f", fitted on {n} rows)" if n is not None else ")")
+
+
+# --------------------------------------------------------------------------------------------- priors
+def read_priors() -> pd.DataFrame:
+    """``physics/model_priors.csv``: one row per parameter with its prior, bounds and source."""
+    pri = data.read_csv(PRIORS_FILE)
+    pri["fitted"] = pri["fitted"].astype(str).str.lower() == "true"
+    return pri
+
+
+def intrinsic_static() -> dict[str, Any]:
+    """Closed-form intrinsic terms: Tc bowing per guest and the Co-on-Fe-site curves.
+
+    Tc bowing of guest g on the Nd host: the least-squares b of Tc(x) − linear(x) = b·x(1 − x) over a
+    series' interior points, the linear part through the series' own end points (two interior points
+    needed; otherwise 0).
+    """
     series = data.read_csv("physics/r2fe14b_mixing_series.csv")
-    props = {"js_T": "js_295K_T", "mu0ha_T": "mu0ha_295K_T", "tc_K": "tc_K"}
-    bow_keys = {"js_T": "bow_js_T", "mu0ha_T": "bow_ha_T", "tc_K": "bow_tc_K"}
-    ends: dict[str, dict[str, float]] = {}
-    for r in tb.MAIN_PHASE_RE:
-        row = tab.loc[r]
-        t = 295.0 / float(row["tc_K"])
-        s = tb.kuzmin_s(float(row["js_4K_T"]), float(row["js_295K_T"]), t)
-        s_note = "fitted"
-        if not (0.0 <= s <= 2.5) or row["js_4K_T"] <= row["js_295K_T"]:
-            s_note = "ferrimagnetic or unphysical fit: Nd value used"
-            s = math.nan
-        ends[r] = {
-            "js_295K_T": float(row["js_295K_T"]),
-            "mu0ha_295K_T": float(row["mu0ha_295K_T"]),
-            "tc_K": float(row["tc_K"]),
-            "kuzmin_s": s,
-            "kuzmin_s_note": s_note,
-            "bow_js_T": 0.0,
-            "bow_ha_T": 0.0,
-            "bow_tc_K": 0.0,
-        }
-    for r in tb.MAIN_PHASE_RE:
-        if math.isnan(ends[r]["kuzmin_s"]):
-            ends[r]["kuzmin_s"] = ends["Nd"]["kuzmin_s"]
-    bowing_report = []
-    for (host, guest), grp in series.groupby(["host", "guest"]):
-        grp = grp.sort_values("x_guest")
-        for col, key in props.items():
-            g = grp[grp["use_for_fit"].astype(str).str.lower() == "true"].dropna(subset=[col])
-            p0_rows = g[g["x_guest"] == 0.0]
-            p1_rows = g[g["x_guest"] == 1.0]
-            inner = g[(g["x_guest"] > 0) & (g["x_guest"] < 1)]
-            if p0_rows.empty:
-                continue
-            p0 = float(p0_rows[col].iloc[0])
-            p1 = float(p1_rows[col].iloc[0]) if len(p1_rows) else ends[guest][key]
-            x = inner["x_guest"].to_numpy(float)
-            y = inner[col].to_numpy(float)
-            gterm = x * (1 - x) * (p1 - p0)
-            d = y - ((1 - x) * p0 + x * p1)
-            c = float(np.sum(d * gterm) / np.sum(gterm**2)) if len(x) >= 2 else 0.0
-            b = c * (ends[guest][key] - ends[host][key])
-            ends[guest][bow_keys[col]] = b
-            pred = (1 - x) * p0 + x * p1 + c * gterm
-            bowing_report.append(
-                {
-                    "series": f"{host}-{guest}",
-                    "property": col,
-                    "n_interior": len(x),
-                    "c_normalised": c,
-                    "bowing_recommended": b,
-                    "rms_residual": float(np.sqrt(np.mean((pred - y) ** 2))) if len(x) else None,
-                    "fitted": len(x) >= 2,
-                }
-            )
+    series = series[series["use_for_fit"].astype(str).str.lower() == "true"]
+    tab = tb.intrinsic_table()
+    bow_tc = dict.fromkeys(tb.MAIN_PHASE_RE, 0.0)
+    report = []
+    for (host, guest), g in series.groupby(["host", "guest"]):
+        g = g.dropna(subset=["tc_K"]).sort_values("x_guest")
+        if g.empty or g["x_guest"].iloc[0] != 0.0:
+            continue
+        t0 = float(g["tc_K"].iloc[0])
+        end = g[g["x_guest"] == 1.0]
+        t1 = float(end["tc_K"].iloc[0]) if len(end) else float(tab.loc[guest, "tc_K"])
+        inner = g[(g["x_guest"] > 0) & (g["x_guest"] < 1)]
+        x = inner["x_guest"].to_numpy(float)
+        d = inner["tc_K"].to_numpy(float) - ((1 - x) * t0 + x * t1)
+        w = x * (1 - x)
+        b = float(np.sum(d * w) / np.sum(w * w)) if len(x) >= 2 else 0.0
+        bow_tc[guest] = b
+        report.append({"series": f"{host}-{guest}", "n_interior": len(x), "bow_tc_K": b})
     co = data.read_csv("physics/r2fe14b_cobalt_series.csv")
 
-    def truthy(s):
-        return s.astype(str).str.lower() == "true"
+    def used(col: str) -> pd.DataFrame:
+        return co[co[col].astype(str).str.lower() == "true"].sort_values("co_site_fraction")
 
-    cj = co[truthy(co["use_js"])].sort_values("co_site_fraction")
-    ch = co[truthy(co["use_ha"])].sort_values("co_site_fraction")
-    ct = co[truthy(co["use_tc"])].sort_values("co_site_fraction")
+    cj, ch, ct = used("use_js"), used("use_ha"), used("use_tc")
     cobalt = {
         "js_z": cj["co_site_fraction"].tolist(),
         "js_ratio": (cj["js_T"] / cj["js_T"].iloc[0]).tolist(),
@@ -135,467 +161,419 @@ def fit_intrinsic() -> dict[str, Any]:
         "tc_z": ct["co_site_fraction"].tolist(),
         "tc_shift_K": (ct["tc_K"] - ct["tc_K"].iloc[0]).tolist(),
     }
-    tc_res = [
-        r["rms_residual"] for r in bowing_report if r["property"] == "tc_K" and r["rms_residual"]
-    ]
     return {
-        "end_members": ends,
-        "bowing_fits": bowing_report,
+        "bow_tc_K": [bow_tc[r] for r in tb.MAIN_PHASE_RE],
+        "tc_bowing_report": report,
         "cobalt": cobalt,
-        "tc_uncertainty_K": float(max([*tc_res, 5.0])) * 2.0,
     }
 
 
-# ------------------------------------------------------------------------------ priors / params
-def read_priors() -> pd.DataFrame:
-    """``physics/route_priors.csv`` as a DataFrame."""
-    return data.read_csv("physics/route_priors.csv")
-
-
-def _prior_params(intrinsic: dict) -> dict[str, Any]:
-    pri = read_priors()
-    g = {r["parameter"]: float(r["prior_mean"]) for _, r in pri[pri["route"] == "*"].iterrows()}
-    routes: dict[str, dict[str, float]] = {}
-    for _, r in pri[pri["route"] != "*"].iterrows():
-        routes.setdefault(r["route"], {})[r["parameter"]] = float(r["prior_mean"])
-    return {
-        "global": g,
-        "routes": routes,
-        "intrinsic": intrinsic,
+def prior_params(
+    priors: pd.DataFrame | None = None, intrinsic: dict | None = None
+) -> dict[str, Any]:
+    """Parameters at their prior means (the start of the fit), with the closed-form intrinsic terms."""
+    pri = read_priors() if priors is None else priors
+    p: dict[str, Any] = {
+        "model_name": "shipped",
+        "global": {},
+        "intrinsic": dict(intrinsic if intrinsic is not None else intrinsic_static()),
+        "routes": {},
+        "gbd": {},
         "uncertainty": {
-            "tc_K": intrinsic["tc_uncertainty_K"],
-            "alpha_pct_per_K": 0.01,
-            "beta_pct_per_K": 0.06,
+            "log_interval": {
+                g: {"br_T": [-0.08, 0.08], "hcj_kA_per_m": [-0.4, 0.4]} for g in ROUTE_GROUPS
+            },
+            "widen_out_of_domain": 2.0,
+            "tc_K": 15.0,
+            "alpha_pct_per_K": 0.02,
+            "beta_pct_per_K": 0.1,
         },
-        "domain": {"min_main_phase_mass_fraction": 0.7},
+        "evidence": {"levers": {}, "route_sources": {}},
     }
-
-
-def _theta_spec() -> list[tuple[str, str, float, float]]:
-    """(scope, name, prior mean, prior sd) of every fitted parameter."""
-    pri = read_priors()
-    spec = []
+    p["intrinsic"]["bow_k1_rel"] = dict.fromkeys(tb.MAIN_PHASE_RE, 0.0)
     for _, r in pri.iterrows():
-        fit = str(r["fit"]).lower() == "true"
-        if not fit:
-            continue
-        spec.append((r["route"], r["parameter"], float(r["prior_mean"]), float(r["prior_sd"])))
-    return spec
-
-
-def _with_theta(base: dict, spec, theta: np.ndarray) -> dict:
-    p = copy.deepcopy(base)
-    for (scope, name, _, _), v in zip(spec, theta, strict=True):
-        if scope == "*":
-            p["global"][name] = float(v)
-        else:
-            p["routes"][scope][name] = float(v)
+        _assign(p, str(r["group"]), str(r["parameter"]), float(r["prior_mean"]))
+    _derive(p)
     return p
 
 
-# ------------------------------------------------------------------------------ observations
-@dataclass
-class Observation:
-    """One measured (or tabulated) quantity with the alloy(s) and route needed to predict it."""
-
-    kind: str  # abs | beta | delta_gbd | delta_ce | grade
-    source_id: str
-    route: str
-    alloys: list  # one Alloy (or two for deltas: base, treated)
-    prop: str  # br_T | hcj_kA_per_m | beta_hcj | delta_hcj | delta_br | hcj_ratio
-    value: float
-    sigma: float
-    log: bool = False
-    temperature_C: float = 20.0
-    t2_C: float | None = None
-    hcj_20: float | None = None  # row's own HcJ (nuisance alpha)
-    route_params: dict = field(default_factory=dict)
-    row_id: str = ""
+def _assign(p: dict, group: str, name: str, value: float) -> None:
+    if group == "route":
+        route, key = name.split(".", 1)
+        p["routes"].setdefault(route, {})[key] = value
+    elif group == "intrinsic" and name.startswith("bow_k1_"):
+        p["intrinsic"]["bow_k1_rel"][name.removeprefix("bow_k1_")] = value
+    else:
+        p[group][name.removeprefix(f"{group}.")] = value
 
 
-def parse_row_alloy(comp: str, basis: str):
-    """Alloy from a calibration row's composition text and basis (mass | atomic | formula)."""
-    from substitute.composition import Alloy
+def _derive(p: dict) -> None:
+    """Quantities computed from the parameters (K1 bowing in J/m³ from its value relative to Nd's K1)."""
+    from substitute.properties.intrinsic import end_members
 
-    if basis == "formula":
-        return Alloy.from_formula(comp)
-    return Alloy.parse(comp, basis=basis)
-
-
-def _range(text) -> tuple[float, float] | None:
-    if not isinstance(text, str) or "-" not in text:
-        return None
-    a, b = text.split("-", 1)
-    return float(a), float(b)
+    k_nd = float(end_members().k1_295[0])
+    rel = p["intrinsic"]["bow_k1_rel"]
+    p["intrinsic"]["bow_k1_J_per_m3"] = [rel.get(r, 0.0) * k_nd for r in tb.MAIN_PHASE_RE]
 
 
-def _in_domain(alloy, route: str, temperature_C: float) -> bool:
-    from substitute.properties.magnet import predict_arrays
+@dataclass(frozen=True)
+class _Spec:
+    group: str
+    name: str
+    mean: float
+    sd: float
+    lo: float
+    hi: float
 
-    return bool(predict_arrays(alloy, route, [temperature_C], correction=False)["in_domain"][0, 0])
 
-
-_NOT_GENERIC = r"\+|addition|blended|Ce|Dy|Tb|La|Pr|Ho|grade|N48SH|N35"
-
-
-def _generic_rows(cal: pd.DataFrame) -> pd.DataFrame:
-    """Rows of an NdFeB route without a composition whose note names no substitution or addition:
-    predicted with the route's reference chemistry (``physics/reference_chemistries.csv``)."""
-    m = (
-        cal["route"].isin(_ROUTE_FIT)
-        & cal["composition"].isna()
-        & cal["gbd_element"].isna()
-        & (cal["temperature_C"] == 20)
-        & ~cal["composition_note"].fillna("").str.contains(_NOT_GENERIC, regex=True)
-        & (cal["hcj_kA_per_m"].notna() | cal["br_T"].notna())
+def fitted_spec(priors: pd.DataFrame | None = None, only: set[str] | None = None) -> list[_Spec]:
+    """The fitted parameters (``fitted`` true); with ``only``, those named there whether the shipped fit
+    frees them or not (a user's calibration refits the Br factor the shipped fit holds at its prior)."""
+    pri = read_priors() if priors is None else priors
+    sel = (
+        pri[pri["fitted"]]
+        if only is None
+        else pri[pri["parameter"].isin(only) & (pri["prior_sd"] > 0)]
     )
-    return cal[m]
-
-
-def build_observations(cal: pd.DataFrame | None = None) -> list[Observation]:
-    """All observations used by :func:`fit_physics` (calibration rows, deltas, grade ladder)."""
-    if cal is None:
-        cal = data.read_csv(tb.CALIBRATION_FILE)
-    obs: list[Observation] = []
-    nd_routes = ("sintered", "hot_deformed", "bonded_isotropic")
-    base_s = _reference("sintered_base")
-    # (a) absolute rows with composition
-    for _, r in cal.iterrows():
-        if r["route"] not in nd_routes or not isinstance(r["composition"], str):
+    out = []
+    for _, r in sel.iterrows():
+        if only is not None and r["parameter"] not in only:
             continue
-        try:
-            a = parse_row_alloy(r["composition"], r["composition_basis"])
-        except Exception:
-            continue
-        if not _in_domain(a, r["route"], float(r["temperature_C"])):
-            continue  # fit only on rows inside the model's applicability domain
-        for prop, sig, lg in (("hcj_kA_per_m", 0.12, True), ("br_T", 0.04, True)):
-            if pd.notna(r[prop]):
-                obs.append(
-                    Observation(
-                        "abs",
-                        r["source_id"],
-                        r["route"],
-                        [a],
-                        prop,
-                        float(r[prop]),
-                        sig,
-                        lg,
-                        float(r["temperature_C"]),
-                        row_id=r["row_id"],
-                    )
-                )
-    # (a') rows without a composition: the route's reference chemistry, wide sigma
-    for _, r in _generic_rows(cal).iterrows():
-        a = reference_alloy(r["route"])
-        for prop, sig in (("hcj_kA_per_m", 0.25), ("br_T", 0.06)):
-            if pd.notna(r[prop]):
-                obs.append(
-                    Observation(
-                        "abs_generic",
-                        r["source_id"],
-                        r["route"],
-                        [a],
-                        prop,
-                        float(r[prop]),
-                        sig,
-                        True,
-                        float(r["temperature_C"]),
-                        row_id=r["row_id"],
-                    )
-                )
-    # (b) beta rows (own alpha) incl. the N48SH pair
-    for _, r in cal.iterrows():
-        if r["route"] not in ("sintered", "sintered_gbd"):
-            continue
-        if (
-            pd.notna(r["beta_hcj_pct_per_K"])
-            and pd.notna(r["hcj_kA_per_m"])
-            and r["temperature_C"] == 20
-        ):
-            rng = _range(r["coefficient_range_C"]) or (20.0, 150.0)
-            obs.append(
-                Observation(
-                    "beta",
-                    r["source_id"],
-                    "sintered",
-                    [base_s],
-                    "beta_hcj",
-                    float(r["beta_hcj_pct_per_K"]),
-                    0.05,
-                    False,
-                    rng[0],
-                    rng[1],
-                    float(r["hcj_kA_per_m"]),
-                    row_id=r["row_id"],
-                )
-            )
-    # (c) GBD deltas within a source (assumed amount), Ce series deltas
-    for sid, grp in cal.groupby("source_id"):
-        base = grp[
-            (grp["route"] == "sintered")
-            & grp["hcj_kA_per_m"].notna()
-            & grp["composition_note"]
-            .fillna("")
-            .str.contains("Ce 0 wt%|base|commercial|sintered|nominal|N35", regex=True)
-        ]
-        gbd = grp[
-            (grp["route"] == "sintered_gbd")
-            & grp["hcj_kA_per_m"].notna()
-            & grp["gbd_element"].isin(["Tb", "Dy"])
-        ]
-        if len(base) and len(gbd):
-            b0 = base.iloc[0]
-            for _, g in gbd.iterrows():
-                el = g["gbd_element"]
-                amount = (
-                    float(g["gbd_mass_percent"])
-                    if pd.notna(g["gbd_mass_percent"])
-                    else ASSUMED_GBD_MASS_PERCENT
-                )
-                th = float(g["thickness_mm"]) if pd.notna(g["thickness_mm"]) else 5.0
-                treated = _add_element(base_s, el, amount)
-                obs.append(
-                    Observation(
-                        "delta_gbd",
-                        sid,
-                        "sintered_gbd",
-                        [base_s, treated],
-                        "delta_hcj",
-                        float(g["hcj_kA_per_m"] - b0["hcj_kA_per_m"]),
-                        200.0,
-                        False,
-                        hcj_20=float(b0["hcj_kA_per_m"]),
-                        route_params={
-                            "gbd_element": el,
-                            "gbd_mass_percent": amount,
-                            "thickness_mm": th,
-                        },
-                        row_id=g["row_id"],
-                    )
-                )
-    ce = cal[cal["source_id"] == "chen2022-jmmm"]
-    if len(ce) >= 2:
-        amounts = ce["composition_note"].str.extract(r"Ce (\d+) wt%")[0].astype(float)
-        h0 = float(ce["hcj_kA_per_m"].iloc[0])
-        for w, h in zip(amounts.iloc[1:], ce["hcj_kA_per_m"].iloc[1:], strict=True):
-            obs.append(
-                Observation(
-                    "delta_ce",
-                    "chen2022-jmmm",
-                    "sintered",
-                    [base_s, _add_element(base_s, "Ce", w, replace="Nd")],
-                    "hcj_ratio",
-                    float(h / h0),
-                    0.08,
-                    True,
-                    hcj_20=h0,
-                )
-            )
-    # (d) grade ladder: HcJ 1.05 x minimum at the mid typical bulk Dy; beta by suffix over 20-150 C
-    suf = data.read_csv("physics/grade_suffixes.csv")
-    for _, s in suf.iterrows():
-        dy = 0.5 * (s["hre_bulk_min_mass_percent"] + s["hre_bulk_max_mass_percent"])
-        a = _add_element(base_s, "Dy", dy, replace="Nd") if dy > 0 else base_s
-        sig = 0.08 if s["hre_confidence"] == "source" else 0.15
-        obs.append(
-            Observation(
-                "grade",
-                "grade_ladder",
-                "sintered",
-                [a],
-                "hcj_kA_per_m",
-                1.05 * float(s["hcj_min_kA_per_m"]),
-                sig,
-                True,
-                row_id=f"suffix {s['suffix']}",
+        out.append(
+            _Spec(
+                r["group"],
+                r["parameter"],
+                float(r["prior_mean"]),
+                float(r["prior_sd"]),
+                float(r["lower"]),
+                float(r["upper"]),
             )
         )
-        sig_b = 0.06 if s["beta_confidence"] == "source" else 0.12
-        obs.append(
-            Observation(
-                "grade_beta",
-                "grade_ladder",
-                "sintered",
-                [a],
-                "beta_hcj",
-                float(s["beta_hcj_typical_pct_per_K"]),
-                sig_b,
-                False,
-                20.0,
-                150.0,
-                row_id=f"suffix {s['suffix']} beta",
-            )
-        )
-    return obs
+    return out
 
 
-# ------------------------------------------------------------------------------ forward for fits
-def _predict_obs(o: Observation) -> float:
-    from substitute.properties.magnet import predict_arrays
-
-    if o.kind in ("abs", "abs_generic", "grade"):
-        arr = predict_arrays(
-            o.alloys[0], o.route, [o.temperature_C], correction=False, **o.route_params
-        )
-        return float(arr[o.prop][0, 0])
-    if o.kind in ("beta", "grade_beta"):
-        arr = predict_arrays(o.alloys[0], o.route, [o.temperature_C, o.t2_C], correction=False)
-        h = arr["hcj_kA_per_m"][0]
-        if o.kind == "grade_beta":
-            return float((h[1] / h[0] - 1) / (o.t2_C - o.temperature_C) * 100)
-        # nuisance alpha: shift HcJ(T) = c*(alpha*HA - N*Js) so that HcJ(T1) matches the row
-        return _beta_own_alpha(o)
-    if o.kind == "delta_gbd":
-        return _delta_gbd_own_alpha(o)
-    if o.kind == "delta_ce":
-        a0 = predict_arrays(o.alloys[0], o.route, [20.0], correction=False)["hcj_kA_per_m"][0, 0]
-        a1 = predict_arrays(o.alloys[1], o.route, [20.0], correction=False)["hcj_kA_per_m"][0, 0]
-        return float(a1 / a0) if a0 > 0 else 0.0
-    msg = f"unknown observation kind {o.kind!r}"
-    raise DataError(msg)
+def with_theta(base: dict, spec: list[_Spec], theta: np.ndarray) -> dict:
+    """A copy of ``base`` with the fitted parameters set to ``theta``."""
+    p = copy.deepcopy(base)
+    for s, v in zip(spec, theta, strict=True):
+        _assign(p, s.group, s.name, float(v))
+    _derive(p)
+    return p
 
 
-def _terms(alloy, route, T_K, route_params=None):
-    """(alpha_eff*HA_med, Neff*Js) in tesla at T_K for one alloy (no correction)."""
-    from substitute.properties.magnet import _prepare_ndfeb, _state
-    from substitute.properties.routes import resolve_route_params
-
-    rp = resolve_route_params(route, 1, **(route_params or {}))
-    prep = _prepare_ndfeb(alloy, rp, False)
-    prep.corr_hcj = np.ones(1)
-    a = []
-    for T in T_K:
-        ni = copy.copy(prep)
-        ni.neff = np.zeros(1)
-        _, h_no_n, _ = _state(ni, T)  # alpha*HA (clipped >= 0)
-        _, h, _ = _state(prep, T)
-        a.append((float(h_no_n[0]), float(h_no_n[0] - h[0]) if h[0] > 0 else float("nan"), prep))
-    return a
-
-
-def _own_alpha_scale(aha20: float, nj20: float, hcj20_T: float) -> float:
-    """Factor k on alpha such that k*aHA - NJs = measured HcJ at T1."""
-    return (hcj20_T + nj20) / aha20
-
-
-def _nj(prep, T):
-    from substitute.properties.intrinsic import kuzmin_m
-
-    mi = prep.mi
-    m = kuzmin_m(T / mi.tc_K, mi.s)
-    return float((prep.neff * mi.js_295 * m / mi.m_295)[0])
-
-
-def _aha(prep, T, ha=None):
-    from substitute.properties.intrinsic import kuzmin_m
-
-    mi = prep.mi
-    m = kuzmin_m(T / mi.tc_K, mi.s)
-    r = (m / mi.m_295) ** prep.p
-    return float((prep.alpha * (prep.ha_med if ha is None else ha) * r)[0])
-
-
-def _beta_own_alpha(o: Observation) -> float:
-    from substitute.properties.magnet import KA, _prepare_ndfeb
-    from substitute.properties.routes import resolve_route_params
-
-    prep = _prepare_ndfeb(o.alloys[0], resolve_route_params(o.route, 1), False)
-    T1, T2 = o.temperature_C + 273.15, o.t2_C + 273.15
-    k = _own_alpha_scale(_aha(prep, T1), _nj(prep, T1), o.hcj_20 * KA)
-    h1 = o.hcj_20 * KA
-    h2 = max(k * _aha(prep, T2) - _nj(prep, T2), 0.0)
-    return (h2 / h1 - 1) / (o.t2_C - o.temperature_C) * 100
-
-
-def _delta_gbd_own_alpha(o: Observation) -> float:
-    from substitute.properties.magnet import KA, _prepare_ndfeb
-    from substitute.properties.routes import resolve_route_params
-
-    T = 293.15
-    p0 = _prepare_ndfeb(o.alloys[0], resolve_route_params("sintered", 1), False)
-    k = _own_alpha_scale(_aha(p0, T), _nj(p0, T), o.hcj_20 * KA)
-    p1 = _prepare_ndfeb(
-        o.alloys[1], resolve_route_params("sintered_gbd", 1, **o.route_params), False
-    )
-    h1 = k * _aha(p1, T) - _nj(p1, T)
-    return (h1 / KA) - o.hcj_20
-
-
-def _residuals(theta, spec, base, obs) -> np.ndarray:
-    p = _with_theta(base, spec, theta)
-    tb.set_override(p)
-    res = []
-    for o in obs:
-        y = _predict_obs(o)
-        if o.log:
-            res.append((math.log(max(y, 1e-6)) - math.log(o.value)) / o.sigma)
+def theta_of(params: dict, spec: list[_Spec]) -> np.ndarray:
+    """The values of the fitted parameters in ``params`` (inverse of :func:`with_theta`)."""
+    out = []
+    for s in spec:
+        if s.group == "route":
+            route, key = s.name.split(".", 1)
+            out.append(params["routes"][route][key])
+        elif s.group == "intrinsic" and s.name.startswith("bow_k1_"):
+            out.append(params["intrinsic"]["bow_k1_rel"][s.name.removeprefix("bow_k1_")])
         else:
-            res.append((y - o.value) / o.sigma)
-    for (_, _, mu, sd), v in zip(spec, theta, strict=True):
-        res.append((v - mu) / sd)
-    return np.asarray(res)
+            out.append(params[s.group][s.name.removeprefix(f"{s.group}.")])
+    return np.asarray(out, dtype=float)
 
 
-def fit_physics(obs: list[Observation], base: dict) -> tuple[dict, dict]:
-    """MAP fit of the physics parameters; returns (params, report)."""
+# --------------------------------------------------------------------------------------- evaluation
+def _range(text: str) -> tuple[float, float]:
+    """Temperature range of a coefficient, e.g. '20-150' → (20, 150); default 20–100 °C."""
+    nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", str(text or ""))]
+    if len(nums) >= 2 and nums[1] > nums[0]:
+        return nums[0], nums[1]
+    return 20.0, 100.0
+
+
+class _States:
+    """A fixed list of magnet states evaluated together: grouped by route (and GBD element) into batches
+    once, so that each evaluation under new parameters is a few vectorised calls."""
+
+    def __init__(self, states: list[ev.State], extra_T_C: list[tuple[float, float]] | None = None):
+        from substitute.composition import AlloyBatch
+        from substitute.properties.routes import resolve_route_params
+
+        self.n = len(states)
+        t = np.array([s.temperature_C if np.isfinite(s.temperature_C) else 20.0 for s in states])
+        extra = extra_T_C or [(20.0, 100.0)] * self.n
+        self.T = np.column_stack([t, [e[0] for e in extra], [e[1] for e in extra]]) + 273.15
+        keys: dict[tuple, list[int]] = {}
+        for i, s in enumerate(states):
+            keys.setdefault((s.route, s.params.get("gbd_element")), []).append(i)
+        self.groups = []
+        defaults = prior_params()["routes"]
+        for (route, el), idx in keys.items():
+            batch = AlloyBatch.concat([states[i].alloy for i in idx])
+            g = defaults[group_of(route)]["grain_size_um"]
+            kw: dict[str, Any] = {
+                "grain_size_um": np.array([states[i].params.get("grain_size_um", g) for i in idx])
+            }
+            if route == "sintered_gbd":
+                kw["gbd_element"] = el
+                kw["gbd_mass_percent"] = np.array(
+                    [states[i].params["gbd_mass_percent"] for i in idx]
+                )
+                kw["thickness_mm"] = np.array(
+                    [states[i].params.get("thickness_mm", 5.0) for i in idx]
+                )
+            rp = resolve_route_params(route, len(idx), **kw)
+            self.groups.append((np.asarray(idx), batch, rp))
+
+    def evaluate(
+        self, params: dict, alpha_scale: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Br [T] and HcJ [kA/m] at each state's temperature, and HcJ at the two β temperatures;
+        ``alpha_scale`` (one per state) multiplies α."""
+        from substitute.properties.magnet import KA, _prepare_ndfeb, _state
+
+        out = {k: np.empty(self.n) for k in ("br", "hcj", "hcj_a", "hcj_b", "br_a", "br_b")}
+        scale = np.ones(self.n) if alpha_scale is None else alpha_scale
+        for idx, batch, rp in self.groups:
+            prep = _prepare_ndfeb(batch, rp, params, domain=False)
+            for j, (kb, kh) in enumerate((("br", "hcj"), ("br_a", "hcj_a"), ("br_b", "hcj_b"))):
+                br, hcj, _ = _state(prep, self.T[idx, j], alpha_scale=scale[idx])
+                out[kb][idx] = br
+                out[kh][idx] = hcj / KA
+        return out
+
+    def anchor(self, params: dict, hcj_kA_per_m: np.ndarray) -> np.ndarray:
+        """Per state, the factor on α that makes the predicted HcJ at the state's temperature equal the
+        measured one (1 where none is measured or the law cannot reach it)."""
+        from substitute.properties.magnet import KA, _prepare_ndfeb, _state
+
+        out = np.ones(self.n)
+        for idx, batch, rp in self.groups:
+            prep = _prepare_ndfeb(batch, rp, params, domain=False)
+            _, a_ha, nj = _state(prep, self.T[idx, 0], which="parts")
+            h = hcj_kA_per_m[idx] * KA
+            s = (h + nj) / np.maximum(a_ha, 1e-9)
+            out[idx] = np.where(np.isfinite(s) & (s > 0.2) & (s < 5.0), s, 1.0)
+        return out
+
+
+def _beta(h_a: np.ndarray, h_b: np.ndarray, T: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (h_b / h_a - 1.0) / (T[:, 2] - T[:, 1]) * 100.0
+
+
+def _ln(v: np.ndarray, floor: float) -> np.ndarray:
+    return np.log(np.maximum(v, floor))
+
+
+class Observations:
+    """The evidence in model form: absolute magnets, paired effects, mixing series."""
+
+    def __init__(
+        self,
+        absolute: list[ev.AbsoluteObs],
+        pairs: list[ev.PairObs],
+        use_series: bool = True,
+        source_offsets: bool = True,
+    ):
+        self.absolute = absolute
+        self.source_offsets = source_offsets
+        self.pairs = pairs
+        self.use_series = use_series
+        if absolute:
+            self.abs_states = _States(
+                [o.state for o in absolute], [_range(o.coefficient_range_C) for o in absolute]
+            )
+            self.abs_br = np.array([o.br_T for o in absolute])
+            self.abs_hcj = np.array([o.hcj_kA_per_m for o in absolute])
+            self.abs_beta = np.array([o.beta_pct_per_K for o in absolute])
+            _, self.abs_source = np.unique([o.source_id for o in absolute], return_inverse=True)
+        if pairs:
+            ranges = [(20.0, 100.0)] * len(pairs)
+            self.p0 = _States([o.base for o in pairs], ranges)
+            self.p1 = _States([o.changed for o in pairs], ranges)
+            m = self.measured_pair_effects()
+            self.d_hcj, self.d_br, self.d_beta = m["d_ln_hcj"], m["d_ln_br"], m["d_beta"]
+            self.sign_only = np.array([o.sign_only for o in pairs])
+            self.h0 = np.array([o.hcj[0] if np.isfinite(o.hcj[0]) else np.nan for o in pairs])
+            self.assumed = np.array([o.assumed_amount for o in pairs])
+        self.series = _series_table() if use_series else None
+
+    def measured_pair_effects(self) -> dict[str, np.ndarray]:
+        """Measured Δln HcJ, Δln Br and Δβ of each pair (NaN where the source gives none)."""
+
+        def dln(pair: tuple[float, float], pct: float) -> float:
+            a, b = pair
+            if np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0:
+                return math.log(b / a)
+            return math.log1p(pct / 100.0) if np.isfinite(pct) and pct > -100 else np.nan
+
+        return {
+            "d_ln_hcj": np.array([dln(o.hcj, o.hcj_change_pct) for o in self.pairs]),
+            "d_ln_br": np.array([dln(o.br, o.br_change_pct) for o in self.pairs]),
+            "d_beta": np.array([o.beta[1] - o.beta[0] for o in self.pairs]),
+        }
+
+    def predict_absolute(self, params: dict) -> dict[str, np.ndarray]:
+        e = self.abs_states.evaluate(params)
+        return {
+            "br_T": e["br"],
+            "hcj_kA_per_m": e["hcj"],
+            "beta_pct_per_K": _beta(e["hcj_a"], e["hcj_b"], self.abs_states.T),
+        }
+
+    def predict_pairs(self, params: dict) -> dict[str, np.ndarray]:
+        """Predicted effects; where the source gives the base magnet's HcJ the comparison is anchored there
+        (α scaled so that the base is predicted as measured, the same scale on the changed magnet): a lever's
+        effect depends on the operating point, and a lab's base magnet is rarely the route's average one."""
+        s = self.p0.anchor(params, self.h0)
+        e0, e1 = self.p0.evaluate(params, s), self.p1.evaluate(params, s)
+        return {
+            "d_ln_hcj": _ln(e1["hcj"], 1.0) - _ln(e0["hcj"], 1.0),
+            "d_ln_br": _ln(e1["br"], 1e-3) - _ln(e0["br"], 1e-3),
+            "d_beta": _beta(e1["hcj_a"], e1["hcj_b"], self.p1.T)
+            - _beta(e0["hcj_a"], e0["hcj_b"], self.p0.T),
+        }
+
+    def residuals(self, params: dict) -> np.ndarray:
+        parts: list[np.ndarray] = []
+        if self.absolute:
+            pa = self.predict_absolute(params)
+            for key, meas, s, floor in (
+                ("br_T", self.abs_br, SIGMA["ln_br"], 1e-3),
+                ("hcj_kA_per_m", self.abs_hcj, SIGMA["ln_hcj"], HCJ_FLOOR_KA),
+            ):
+                ok = np.isfinite(meas) & (meas > 0)
+                r = np.where(ok, _ln(pa[key], floor) - np.log(np.where(ok, meas, 1.0)), 0.0)
+                # per-source offset u (prior N(0, tau)): its MAP value given the rows, then removed
+                n_src = np.bincount(self.abs_source, weights=ok.astype(float))
+                sum_src = np.bincount(self.abs_source, weights=r)
+                u = sum_src / (n_src + (s / TAU[key]) ** 2)
+                if not self.source_offsets:  # a user's own magnets: their lab is what is calibrated
+                    u = np.zeros_like(u)
+                parts.append(np.where(ok, (r - u[self.abs_source]) / s, 0.0))
+                parts.append(u / TAU[key])
+            ok = np.isfinite(self.abs_beta)
+            pb = np.nan_to_num(pa["beta_pct_per_K"], nan=0.0)
+            parts.append(np.where(ok, (pb - np.nan_to_num(self.abs_beta)) / SIGMA["beta"], 0.0))
+        if self.pairs:
+            pp = self.predict_pairs(params)
+            for key, meas in (
+                ("d_ln_hcj", self.d_hcj),
+                ("d_ln_br", self.d_br),
+                ("d_beta", self.d_beta),
+            ):
+                s = SIGMA[key] * np.where(self.assumed, 2.5, 1.0)
+                pred = np.nan_to_num(pp[key], nan=0.0)
+                ok = np.isfinite(meas)
+                full = ok & ~self.sign_only
+                r = np.where(full, (pred - np.nan_to_num(meas)) / s, 0.0)
+                # sign-only pairs: penalise only a prediction of the wrong sign
+                sgn = np.sign(np.nan_to_num(meas))
+                wrong = ok & self.sign_only & (sgn != 0)
+                r = np.where(wrong, np.maximum(-sgn * pred, 0.0) / SIGMA["sign"], r)
+                parts.append(r)
+        if self.series is not None:
+            parts.append(_series_residuals(self.series, params))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _series_table() -> dict[str, np.ndarray]:
+    """Interior points of the mixing series with HA: x vectors and measured ln(HA(x)/HA(0))."""
+    s = data.read_csv("physics/r2fe14b_mixing_series.csv")
+    s = s[s["use_for_fit"].astype(str).str.lower() == "true"].dropna(subset=["mu0ha_T"])
+    xs, ys = [], []
+    idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
+    for (host, guest), g in s.groupby(["host", "guest"]):
+        h0 = g[g["x_guest"] == 0.0]
+        if h0.empty:
+            continue
+        ha0 = float(h0["mu0ha_T"].iloc[0])
+        for _, r in g[g["x_guest"] > 0].iterrows():
+            x = np.zeros(len(tb.MAIN_PHASE_RE))
+            x[idx[host]] = 1.0 - r["x_guest"]
+            x[idx[guest]] = r["x_guest"]
+            xs.append(x)
+            ys.append(math.log(float(r["mu0ha_T"]) / ha0))
+    return {"x": np.array(xs), "y": np.array(ys)}
+
+
+def _series_residuals(series: dict, params: dict) -> np.ndarray:
+    from substitute.properties.intrinsic import mix_intrinsics
+
+    x = series["x"]
+    n = len(x)
+    host = np.zeros_like(x)
+    host[:, 0] = 1.0
+    mi = mix_intrinsics(x, np.zeros(n), params=params)
+    m0 = mix_intrinsics(host, np.zeros(n), params=params)
+    pred = np.log(mi.ha_295 / m0.ha_295)
+    return (pred - series["y"]) / SIGMA["series_ln_ha"]
+
+
+# --------------------------------------------------------------------------------------------- fit
+@dataclass
+class Fit:
+    """Result of :func:`fit`: parameters, the fitted vector and a report."""
+
+    params: dict
+    theta: np.ndarray
+    spec: list[_Spec]
+    cost: float
+    n_residuals: int
+    nfev: int
+
+
+def fit(
+    obs: Observations,
+    base: dict,
+    spec: list[_Spec],
+    theta0: np.ndarray | None = None,
+    max_nfev: int | None = None,
+    prior_scale: float = 1.0,
+) -> Fit:
+    """MAP least squares of the ``spec`` parameters on ``obs`` starting from ``base``."""
     from scipy.optimize import least_squares
 
-    spec = _theta_spec()
-    theta0 = np.array([s[2] for s in spec])
-    lo = np.array([s[2] - 4 * s[3] for s in spec])
-    hi = np.array([s[2] + 4 * s[3] for s in spec])
-    positive = {
-        "alpha",
-        "neff",
-        "br_factor",
-        "gbd_shell_fraction",
-        "gbd_depth_mm",
-        "ha_temperature_exponent",
-    }
-    for i, s in enumerate(spec):
-        if s[1] in positive:
-            lo[i] = max(lo[i], 0.02)
-    try:
-        sol = least_squares(
-            _residuals, theta0, bounds=(lo, hi), args=(spec, base, obs), x_scale="jac", max_nfev=60
-        )
-    finally:
-        tb.set_override(None)
-    p = _with_theta(base, spec, sol.x)
-    report = {
-        "n_observations": len(obs),
-        "cost": float(sol.cost),
-        "parameters": [
-            {"scope": s[0], "name": s[1], "prior_mean": s[2], "prior_sd": s[3], "fitted": float(v)}
-            for s, v in zip(spec, sol.x, strict=True)
-        ],
-    }
-    return p, report
+    mu = np.array([s.mean for s in spec])
+    sd = np.array([s.sd for s in spec])
+    lo = np.array([s.lo for s in spec])
+    hi = np.array([s.hi for s in spec])
+    start = np.clip(theta_of(base, spec) if theta0 is None else theta0, lo + 1e-9, hi - 1e-9)
+    has_prior = sd > 0
+
+    def res(theta: np.ndarray) -> np.ndarray:
+        p = with_theta(base, spec, theta)
+        r = obs.residuals(p)
+        pr = (theta[has_prior] - mu[has_prior]) / (sd[has_prior] * prior_scale)
+        return np.concatenate([r, pr])
+
+    scale = np.where(sd > 0, sd, np.maximum(hi - lo, 1e-3) / 10.0)
+    sol = least_squares(
+        res, start, bounds=(lo, hi), x_scale=scale, diff_step=1e-3, max_nfev=max_nfev, method="trf"
+    )
+    return Fit(
+        with_theta(base, spec, sol.x), sol.x, spec, float(sol.cost), len(sol.fun), int(sol.nfev)
+    )
 
 
-def fit_tmax_margin() -> tuple[float, list[dict]]:
-    """Margin k on the load-line criterion so that Tmax(Pc = 2) of the grade ladder's typical
-    chemistries equals the vendors' Tw (``physics/grade_suffixes.csv``); median over suffixes."""
+def fit_tmax_margin(params: dict) -> tuple[float, list[dict]]:
+    """Margin k of the load-line criterion so that Tmax(Pc = 2) of the grade ladder's typical chemistries
+    equals the vendors' Tw (``physics/grade_suffixes.csv``); median over suffixes."""
     from substitute.properties.magnet import KA, _prepare_ndfeb, _state
+    from substitute.properties.reference import reference_alloy
     from substitute.properties.routes import resolve_route_params
 
     suf = data.read_csv("physics/grade_suffixes.csv")
-    base_s = _reference("sintered_base")
     ks, rep = [], []
     for _, s in suf.iterrows():
-        dy = 0.5 * (s["hre_bulk_min_mass_percent"] + s["hre_bulk_max_mass_percent"])
-        a = _add_element(base_s, "Dy", dy, replace="Nd") if dy > 0 else base_s
-        prep = _prepare_ndfeb(a, resolve_route_params("sintered", 1), False)
+        dy = 0.5 * (float(s["hre_bulk_min_mass_percent"]) + float(s["hre_bulk_max_mass_percent"]))
+        a = reference_alloy("sintered", replace_nd={"Dy": dy} if dy > 0 else None)
+        prep = _prepare_ndfeb(
+            a, resolve_route_params("sintered", 1, model_params=params), params, domain=False
+        )
         T = float(s["tw_C"]) + 273.15
         br, _, hk = _state(prep, T, which="knee")
-        hw = br / (2.0 + prep.mu_rec)
-        k = float(hk[0] / hw[0])
+        k = float(hk[0] / (br[0] / (2.0 + prep.micro.mu_rec)))
         ks.append(k)
         rep.append(
             {
                 "suffix": s["suffix"],
                 "tw_C": float(s["tw_C"]),
+                "dy_wt_pct": dy,
                 "k": k,
                 "hk_at_tw_kA_per_m": float(hk[0] / KA),
             }
@@ -603,280 +581,204 @@ def fit_tmax_margin() -> tuple[float, list[dict]]:
     return float(np.median(ks)), rep
 
 
-# ------------------------------------------------------------------------------ 3. correction
-def _abs_rows(cal: pd.DataFrame, include_generic: bool = False) -> pd.DataFrame:
-    rows = []
-    for _, r in cal.iterrows():
-        if r["route"] not in _ROUTE_FIT or not isinstance(r["composition"], str):
-            continue
-        try:
-            a = parse_row_alloy(r["composition"], r["composition_basis"])
-        except Exception:
-            continue
-        rows.append(
-            {
-                **r.to_dict(),
-                "_alloy": a,
-                "_in_domain": _in_domain(a, r["route"], float(r["temperature_C"])),
-                "_composition": "row",
-            }
-        )
-    if include_generic:
-        for _, r in _generic_rows(cal).iterrows():
-            a = reference_alloy(r["route"])
-            rows.append(
-                {**r.to_dict(), "_alloy": a, "_in_domain": True, "_composition": "reference"}
-            )
-    return pd.DataFrame(rows)
-
-
-def _row_prediction(r, params: dict | None = None) -> dict:
-    from substitute.properties.correction import FEATURES, features
+def evidence_index(absolute: list[ev.AbsoluteObs], pairs: list[ev.PairObs]) -> dict[str, Any]:
+    """Per lever feature, the levels measured and by which source (for the ``evidence`` column)."""
+    from substitute.composition import AlloyBatch
+    from substitute.properties import domain as dom
     from substitute.properties.intrinsic import main_phase
-    from substitute.properties.magnet import predict_arrays
     from substitute.properties.routes import resolve_route_params
 
-    if params is not None:
-        tb.set_override(params)
-    try:
-        arr = predict_arrays(r["_alloy"], r["route"], [float(r["temperature_C"])], correction=False)
-        rp = resolve_route_params(r["route"], 1)
-        fd = features(r["_alloy"], main_phase(r["_alloy"]), rp)
-        f = np.array([fd[k][0] for k in FEATURES])
-    finally:
-        if params is not None:
-            tb.set_override(None)
-    return {
-        "br_T": float(arr["br_T"][0, 0]),
-        "hcj_kA_per_m": float(arr["hcj_kA_per_m"][0, 0]),
-        "bhmax_kJ_per_m3": float(arr["bhmax_kJ_per_m3"][0, 0]),
-        "features": f,
-    }
+    states = [(o.source_id, o.state) for o in absolute]
+    states += [
+        (o.source_id, s)
+        for o in pairs
+        for s in (o.base, o.changed)
+        if not o.generic_base or s is o.changed
+    ]
+    from substitute.properties.routes import ROUTE_PARAMETERS
+
+    codes: dict[str, int] = {}
+    levers: dict[str, dict[str, list]] = {}
+    defaults = prior_params()
+    for src, st in states:
+        batch = AlloyBatch.concat([st.alloy])
+        mp = main_phase(batch)
+        kw = {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
+        rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
+        feats = dom.features(batch, mp, rp)
+        code = codes.setdefault(src, len(codes))
+        for name, floor in dom.LEVER_FEATURES.items():
+            v = float(np.asarray(feats[name])[0])
+            if v > floor:
+                rec = levers.setdefault(name, {"values": [], "source_codes": []})
+                rec["values"].append(round(v, 6))
+                rec["source_codes"].append(code)
+    mags = ev.magnets()
+    route_sources = {}
+    for g in ROUTE_GROUPS:
+        routes = [r for r, v in ev.ROUTE_OF.items() if v == g]
+        sel = mags[mags["route"].isin(routes) & mags["excluded_reason"].isna()]
+        route_sources[g] = int(sel["source_id"].nunique())
+    return {"levers": levers, "route_sources": route_sources}
 
 
-_CORR_FEATURES = ("hre_site_fraction", "lce_site_fraction", "co_site_fraction", "b_mass_percent")
+def outside_bounds(absolute: list[ev.AbsoluteObs]) -> dict[str, str]:
+    """Absolute rows outside the model's bounds (``physics/model_domain.csv``: elements it does not place,
+    B, TRE, grain size …), row id → reason. They are neither fitted nor scored: the model does not claim
+    them (a prediction for such an alloy says ``in_domain = False``)."""
+    from substitute.composition import AlloyBatch
+    from substitute.properties import domain as dom
+    from substitute.properties.intrinsic import main_phase
+    from substitute.properties.routes import ROUTE_PARAMETERS, resolve_route_params
 
-
-def _oof_quantiles(e: pd.DataFrame, routes: list[str], fallback: np.ndarray):
-    """5 %/95 % quantiles of out-of-fold log-residuals, pooled and per route (>= 3 residuals),
-    by linear quantile regression (scikit-learn ``QuantileRegressor``, no penalty)."""
-    from sklearn.linear_model import QuantileRegressor
-
-    def q(values: np.ndarray, level: float) -> float:
-        qr = QuantileRegressor(quantile=level, alpha=0.0, solver="highs")
-        return float(qr.fit(np.zeros((len(values), 1)), values).intercept_)
-
-    pooled = e["res"].to_numpy(float) if len(e) >= 3 else np.asarray(fallback, float)
-    qs = {0.05: q(pooled, 0.05), 0.95: q(pooled, 0.95)}
-    route_q = {}
-    for rt in routes:
-        v = e.loc[e["route"] == rt, "res"].to_numpy(float) if len(e) else np.array([])
-        if len(v) >= 3:
-            route_q[rt] = (q(v, 0.05), q(v, 0.95))
-    return qs, route_q
-
-
-def fit_correction(rows: pd.DataFrame, preds: list[dict], oof: dict[str, np.ndarray]) -> dict:
-    """Ridge centre + linear quantile bounds of ln(measured/physics) per target; JSON-able dict."""
-    from sklearn.linear_model import Ridge
-
-    from substitute.properties.correction import FEATURES
-
+    defaults = prior_params()
     out = {}
-    for target, col in (("br", "br_T"), ("hcj", "hcj_kA_per_m")):
-        m = (
-            (rows[col].notna() & rows["_in_domain"]).to_numpy(bool)
-            if len(rows)
-            else np.zeros(0, bool)
-        )
-        idx = [FEATURES.index(f) for f in _CORR_FEATURES]
-        routes = list(_ROUTE_FIT)
-        if m.sum() >= 3:
-            X = np.array([preds[i]["features"][idx] for i in np.flatnonzero(m)])
-            y = np.log(
-                rows.loc[m, col].to_numpy(float)
-                / np.array([preds[i][col] for i in np.flatnonzero(m)])
-            )
-            mean, scale = X.mean(0), X.std(0)
-            # scale floor from the width of the applicability domain: a feature that barely varies
-            # in a handful of rows must not turn into a steep correction elsewhere
-            dom = tb.domain_table().set_index("feature")
-            for j, f in enumerate(_CORR_FEATURES):
-                width = float(dom.loc[f, "max"] - dom.loc[f, "min"]) if f in dom.index else 1.0
-                scale[j] = max(scale[j], width / 4.0)
-            Z = (X - mean) / scale
-            R = np.zeros((len(Z), len(routes)))
-            for k, rt in enumerate(rows.loc[m, "route"]):
-                R[k, routes.index(rt)] = 1.0
-            ZF = np.hstack([Z, R])
-            ridge = Ridge(alpha=float(max(10.0, 3.0 * len(Z)))).fit(ZF, y)
-            e = oof[target]
-            e = e[np.isfinite(e["res"])] if len(e) else e
-            qs, route_q = _oof_quantiles(e, routes, y - ridge.predict(ZF))
-            coef = ridge.coef_.tolist()
-            intercept = float(ridge.intercept_)
-            n = int(m.sum())
-        else:
-            mean, scale = np.zeros(len(idx)), np.ones(len(idx))
-            # too few rows: no correction; interval from the prior spread (Br: br_factor sd 0.03
-            # x 1.64 ~ 5 %; HcJ: alpha/Neff prior spread ~ 25 %)
-            half = 0.05 if target == "br" else 0.25
-            coef, intercept, qs, n = (
-                [0.0] * (len(idx) + len(routes)),
-                0.0,
-                {0.05: -half, 0.95: half},
-                0,
-            )
-        zeros = [0.0] * (len(idx) + len(routes))
-        if m.sum() < 3:
-            route_q = {}
-        q_lo_coef = list(coef) if coef else list(zeros)
-        q_hi_coef = list(coef) if coef else list(zeros)
-        for rt, (lo_r, hi_r) in route_q.items():
-            q_lo_coef[len(idx) + routes.index(rt)] += lo_r - qs[0.05]
-            q_hi_coef[len(idx) + routes.index(rt)] += hi_r - qs[0.95]
-        out[target] = {
-            "features": list(_CORR_FEATURES),
-            "routes": routes,
-            "mean": np.asarray(mean).tolist(),
-            "scale": np.asarray(scale).tolist(),
-            "coef": coef,
-            "intercept": intercept,
-            "q_lo": {"intercept": intercept + qs[0.05], "coef": q_lo_coef},
-            "q_hi": {"intercept": intercept + qs[0.95], "coef": q_hi_coef},
-            "oof_quantiles_by_route": {k: list(v) for k, v in route_q.items()},
-            "min_half_width": 0.03 if target == "br" else 0.08,
-            "n_rows": n,
-        }
+    for o in absolute:
+        st = o.state
+        batch = AlloyBatch.concat([st.alloy])
+        kw = {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
+        rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
+        mask = int(dom.domain_mask(dom.features(batch, main_phase(batch), rp), st.route)[0])
+        if mask:
+            out[o.row_id] = str(dom.reasons(np.array([mask]))[0])
     return out
 
 
-# ------------------------------------------------------------------------------ CV
-def cross_validate(
-    cal: pd.DataFrame, base: dict, obs: list[Observation], refit: bool = True
-) -> pd.DataFrame:
-    """Grouped-by-source CV of the absolute rows: refit the physics without the held-out source."""
-    rows = _abs_rows(cal, include_generic=True)
-    out = []
-    if rows.empty:
-        return pd.DataFrame()
-    for sid in rows["source_id"].unique():
-        train = [o for o in obs if o.source_id != sid]
-        if refit:
-            p, _ = fit_physics(train, base)
-        else:
-            p = base
-        for _, r in rows[rows["source_id"] == sid].iterrows():
-            pr = _row_prediction(r, p)
-            for col in ("br_T", "hcj_kA_per_m", "bhmax_kJ_per_m3"):
-                if pd.notna(r[col]):
-                    out.append(
-                        {
-                            "composition": r["_composition"],
-                            "row_id": r["row_id"],
-                            "source_id": sid,
-                            "route": r["route"],
-                            "property": col,
-                            "measured": float(r[col]),
-                            "predicted": pr[col],
-                        }
-                    )
-    return pd.DataFrame(out)
+def shipped_fit(max_nfev: int | None = None) -> tuple[dict, Observations, Fit]:
+    """Fit the shipped model on all evidence inside the model's bounds (no intervals yet)."""
+    pri = read_priors()
+    base = prior_params(pri)
+    absolute = ev.absolute_observations()
+    out = outside_bounds(absolute)
+    absolute = [o for o in absolute if o.row_id not in out] + ev.vendor_beta_observations()
+    pairs, _ = ev.paired_observations()
+    obs = Observations(absolute, pairs)
+    spec = fitted_spec(pri)
+    f = fit(obs, base, spec, max_nfev=max_nfev)
+    params = f.params
+    params["global"]["tmax_margin"], params["tmax_margin_report"] = fit_tmax_margin(params)
+    params["evidence"] = evidence_index(absolute, pairs)
+    params["outside_bounds"] = out
+    return params, obs, f
 
 
-# ------------------------------------------------------------------------------ main
-def main(argv: list[str] | None = None) -> int:
-    """Refit everything and write ``datasets/models/*.json`` (``make calibrate``)."""
-    import argparse
+# ------------------------------------------------------------------------------------ user calibration
+USER_PARAMETERS: tuple[str, ...] = ("alpha", "neff", "br_factor")
+"""Route factors refitted by :func:`calibrate` (the levers keep the shipped, evidence-fitted values)."""
 
-    ap = argparse.ArgumentParser(description="Refit the substitute property model")
-    ap.add_argument("--no-cv", action="store_true", help="skip the grouped cross-validation")
-    args = ap.parse_args(argv)
-    files = (*tb.PHYSICS_FILES, "physics/reference_chemistries.csv", tb.CALIBRATION_FILE)
-    h = data.file_hash(*files)
-    intrinsic = fit_intrinsic()
-    base = _prior_params(intrinsic)
-    base["data_hash"] = h
-    base["physics_data_hash"] = data.file_hash(
-        *tb.PHYSICS_FILES, "physics/reference_chemistries.csv"
-    )
-    base["calibration_data_hash"] = data.file_hash(tb.CALIBRATION_FILE)
-    base["data_files"] = list(files)
-    base["fitted_on"] = _dt.date.today().isoformat()
-    # bootstrap: the forward model needs a correction file; start with a neutral one
-    _write_neutral_correction(h)
-    tb.set_override(base)
-    obs = build_observations()
-    tb.set_override(None)
-    params, report = fit_physics(obs, base)
-    params["fit_report"] = report
-    tb.set_override(params)
-    try:
-        params["global"]["tmax_margin"], params["tmax_margin_report"] = fit_tmax_margin()
-    finally:
-        tb.set_override(None)
-    data.write_json(tb.PARAMS_FILE, params)
-    tb.clear_caches()
-    cal = data.read_csv(tb.CALIBRATION_FILE)
-    rows = _abs_rows(cal)
-    preds = [_row_prediction(r) for _, r in rows.iterrows()]
-    oof = {
-        "br": pd.DataFrame(columns=["route", "res"]),
-        "hcj": pd.DataFrame(columns=["route", "res"]),
-    }
-    if not args.no_cv:
-        cv = cross_validate(cal, base, obs)
-        for t, col in (("br", "br_T"), ("hcj", "hcj_kA_per_m")):
-            c = cv[cv["property"] == col] if len(cv) else cv
-            if len(c):
-                oof[t] = pd.DataFrame(
-                    {"route": c["route"], "res": np.log(c["measured"] / c["predicted"])}
-                )
-        data.write_json(
-            "models/cv_predictions.json", {"data_hash": h, "rows": cv.to_dict(orient="records")}
+_REQUIRED = ("composition", "route", "br_T", "hcj_kA_per_m")
+
+
+def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float = 1.0) -> Model:
+    """Fit the model's route factors to your own measured magnets.
+
+    The shipped model (its lever effects fitted on the published within-source evidence) is the prior;
+    your magnets refit the route factors α, Neff and the Br factor of the routes they use, so a
+    systematic difference of your process (alignment, grain-boundary quality) moves the predictions
+    while the levers' effects stay those of the evidence. The prediction intervals are widened when your
+    residuals after the fit are wider than the shipped ones.
+
+    Parameters
+    ----------
+    measured : pandas.DataFrame
+        One magnet per row with ``composition`` (e.g. ``"Nd 23, Pr 7, Dy 1, B 0.95, Fe bal"``),
+        ``route`` (``sintered``, ``sintered_gbd``, ``hot_deformed``), ``br_T`` and ``hcj_kA_per_m``;
+        optional ``composition_basis`` (default ``mass``), ``temperature_C`` (default 20),
+        ``grain_size_um``, and for ``sintered_gbd`` ``gbd_element``, ``gbd_mass_percent``,
+        ``thickness_mm``; ``beta_hcj_pct_per_K`` with ``coefficient_range_C`` when measured.
+    name : str, default "user"
+        Label of the model in audit stamps.
+    prior_weight : float, default 1
+        Multiplies the shipped model's weight against your rows (smaller trusts your rows more).
+
+    Returns
+    -------
+    Model
+        Pass it as ``model=`` to :func:`substitute.predict`, :func:`substitute.rank` or the what-if.
+
+    Raises
+    ------
+    InputError
+        Missing columns, no usable row (the message says row by row what was wrong).
+    """
+    if not isinstance(measured, pd.DataFrame):
+        msg = f"measured must be a pandas DataFrame, got {type(measured).__name__}"
+        raise InputError(msg)
+    missing = [c for c in _REQUIRED if c not in measured.columns]
+    if missing:
+        msg = f"measured magnets lack column(s) {', '.join(missing)}; required: {', '.join(_REQUIRED)}"
+        raise InputError(msg)
+    if not (np.isfinite(prior_weight) and prior_weight > 0):
+        msg = f"prior_weight must be a positive number, got {prior_weight!r}"
+        raise InputError(msg)
+    tab = measured.copy()
+    tab["row_id"] = [f"user-{i + 1}" for i in range(len(tab))]
+    tab["source_id"] = name
+    if "composition_basis" not in tab:
+        tab["composition_basis"] = "mass"
+    if "excluded_reason" not in tab:
+        tab["excluded_reason"] = np.nan
+    temp = tab["temperature_C"] if "temperature_C" in tab else pd.Series(20.0, index=tab.index)
+    tab["temperature_C"] = pd.to_numeric(temp, errors="coerce").fillna(20.0)
+    problems = ev.row_problems(tab)
+    if problems:
+        msg = f"measured magnets: {problems[0]}" + (
+            f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else ""
         )
-    model = {
-        "data_hash": h,
-        "widen_out_of_domain": 2.0,
-        "targets": fit_correction(rows, preds, oof),
-        "fitted_on": base["fitted_on"],
-        "method": "Ridge (centre) + QuantileRegressor 5/95 % of out-of-fold log-residuals; sklearn",
+        raise InputError(msg)
+    absolute = ev.absolute_observations(tab)
+    base_params = tb.params()
+    groups = sorted({group_of(o.state.route) for o in absolute})
+    spec = []
+    for g in groups:
+        spec += fitted_spec(only={f"{g}.{k}" for k in USER_PARAMETERS})
+    shipped = theta_of(base_params, spec)
+    # the shipped values are the prior centre; its spread the prior sd
+    spec = [
+        _Spec(s.group, s.name, float(v), s.sd, s.lo, s.hi)
+        for s, v in zip(spec, shipped, strict=True)
+    ]
+    obs = Observations(absolute, [], use_series=False, source_offsets=False)
+    f = fit(obs, base_params, spec, prior_scale=1.0 / prior_weight)
+    params = f.params
+    params["model_name"] = name
+    pa = obs.predict_absolute(params)
+    report_rows = []
+    widened = copy.deepcopy(params["uncertainty"]["log_interval"])
+    for g in groups:
+        sel = np.array([group_of(o.state.route) == g for o in absolute])
+        for key, meas in (("br_T", obs.abs_br), ("hcj_kA_per_m", obs.abs_hcj)):
+            ok = sel & np.isfinite(meas) & (meas > 0)
+            if not ok.any():
+                continue
+            r = np.log(meas[ok]) - _ln(pa[key][ok], 1e-3)
+            lo, hi = widened[g][key]
+            if ok.sum() >= 5:
+                lo = min(lo, float(np.quantile(r, 0.05)))
+                hi = max(hi, float(np.quantile(r, 0.95)))
+            widened[g][key] = [lo, hi]
+            report_rows.append(
+                {
+                    "group": g,
+                    "property": key,
+                    "n": int(ok.sum()),
+                    "median_ln_residual": float(np.median(r)),
+                }
+            )
+    params["uncertainty"]["log_interval"] = widened
+    params["calibration_data_hash"] = _frame_hash(measured)
+    report = {
+        "n_rows": len(absolute),
+        "parameters": [
+            {"parameter": s.name, "shipped": float(v0), "fitted": float(v1)}
+            for s, v0, v1 in zip(spec, shipped, f.theta, strict=True)
+        ],
+        "residuals": report_rows,
     }
-    data.write_json(tb.CORRECTION_FILE, model)
-    tb.clear_caches()
-    print(f"calibrated: data hash {h}; {len(obs)} observations; cost {report['cost']:.2f}")
-    for prm in report["parameters"]:
-        print(
-            f"  {prm['scope']:>16s} {prm['name']:<28s} prior {prm['prior_mean']:.3g} ± {prm['prior_sd']:.3g} -> {prm['fitted']:.4g}"
-        )
-    return 0
+    return Model(params, name, report)
 
 
-def _write_neutral_correction(h: str) -> None:
-    zeros = {
-        "features": list(_CORR_FEATURES),
-        "routes": list(_ROUTE_FIT),
-        "mean": [0.0] * 4,
-        "scale": [1.0] * 4,
-        "coef": [0.0] * 7,
-        "intercept": 0.0,
-        "q_lo": {"intercept": -0.1, "coef": [0.0] * 7},
-        "q_hi": {"intercept": 0.1, "coef": [0.0] * 7},
-        "min_half_width": 0.05,
-        "n_rows": 0,
-    }
-    data.write_json(
-        tb.CORRECTION_FILE,
-        {
-            "data_hash": h,
-            "widen_out_of_domain": 2.0,
-            "targets": {"br": zeros, "hcj": zeros},
-            "fitted_on": None,
-            "method": "neutral (bootstrap)",
-        },
-    )
-    tb.clear_caches()
+def _frame_hash(df: pd.DataFrame) -> str:
+    import hashlib
 
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    return hashlib.sha256(df.to_csv(index=False).encode()).hexdigest()[:16]

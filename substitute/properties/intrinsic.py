@@ -1,16 +1,31 @@
-"""Intrinsic properties of the 2:14:1 main phase from an alloy's composition.
+"""Intrinsic properties of the 2:14:1 main phase from an alloy's composition: Js(T), K1(T), μ0HA(T), Tc.
 
-The chain is: alloy (atomic basis) → rare-earth site occupancy of the R2(Fe,Co)14B phase (the RE
-excess beyond stoichiometry goes to the grain boundary) → Js, μ0HA and Tc at 295 K by mixing rules
-fitted to the measured series in ``datasets/physics/`` → temperature dependence (Kuz'min for Js, a
-power of the reduced magnetisation for HA).
+The chain is: alloy (atomic basis) → rare-earth site occupancy of the R2(Fe,Co)14B phase (the RE excess
+beyond stoichiometry goes to the grain boundary) → end-member data (``physics/r2fe14b_intrinsic.csv``) →
+mixture:
 
-All functions are vectorised over alloys; SI inside (T, K), °C only at the public edge.
+* **Js(T)** — each end member R carries an Fe-sublattice part A_R·m(t) and, for a magnetic rare earth, an RE
+  sublattice part B_R·m(t)^γ_R (antiparallel for heavy RE: B < 0), with m the Kuz'min reduced magnetisation
+  (Kuz'min, PRL 94, 107204 (2005)) and t = T/Tc. Light and non-magnetic end members (Nd, Pr, Ce, La, Y) are
+  one Kuz'min curve through their 4.2 K and 295 K data (B = 0); heavy ones (Dy, Tb, Ho, Gd) take the Fe
+  sublattice of Y2Fe14B (1.5895 T at 5 K, 1.4073 T at 300 K; Herbst 1991) and B_R = Js(4 K) − 1.5895 T with γ_R
+  solved from their 295 K value, so Dy2Fe14B rises from 0.57 T at 4 K to 0.71 T at 295 K as measured. A mixture
+  adds the parts by site fraction and shares one reduced temperature T/Tc(mixture).
+* **K1(T)** — single-ion additivity on the RE sublattice: K1(295 K) = Σ x_R K_R, K_R = μ0HA_R·Js_R/(2μ0) of
+  the end members (Nd 4.65, Dy 4.24, Tb 6.13 MJ/m³ …), plus a fitted host–guest bowing term for guests whose
+  measured mixing series support one; K1(T) = K1(295 K)·(m(T)/m(295 K))^p with p fitted on temperature
+  evidence. **μ0HA = 2μ0K1/Js**, so Tb raises HA about 1.6× as much as Dy per atom (its K is 1.45× Nd's,
+  Dy's 0.91×, both lower Js).
+* **Tc** — linear in site fractions plus fitted bowing, shifted by Co on Fe sites (measured Nd2(Fe,Co)14B
+  series) and lowered by Al and Ga on Fe sites (fitted shift per at%, with its source in the parameters).
+
+All functions are vectorised over alloys; SI inside (T, K, J/m³), °C only at the public edge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -19,9 +34,12 @@ from substitute.errors import InputError
 from substitute.properties import _tables as tb
 
 __all__ = [
+    "EndMembers",
     "MainPhase",
     "MainPhaseIntrinsics",
+    "anisotropy_constant",
     "anisotropy_field",
+    "end_members",
     "intrinsic",
     "kuzmin_m",
     "main_phase",
@@ -34,6 +52,9 @@ T_REF_K = 295.0
 """Reference temperature of the tabulated end members [K]."""
 
 _FE_SITE = ("Fe", "Co")
+_Y_FE_SUBLATTICE = (1.5895, 1.4073, 565.0)
+"""Fe sublattice of the heavy-RE end members: Y2Fe14B Js at 5 K and 300 K [T] and Tc [K] (Herbst, Rev. Mod.
+Phys. 63, 819 (1991), via MaMMoS m-tcsum_nur_new.csv)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,11 @@ class MainPhase:
     re_site_mol_per_g : ndarray, shape (n,)
         Moles of main-phase RE sites per gram of alloy [mol/g] (converts a diffused HRE mass to a
         site fraction).
+    re_excess_atomic : ndarray, shape (n,)
+        RE atoms per atom of alloy beyond the main phase's need [–] (what forms the RE-rich grain
+        boundary).
+    b_deficit_atomic : ndarray, shape (n,)
+        B atoms per atom of alloy missing for the RE and TM to form 2:14:1 [–] (≥ 0; low-B alloys).
     """
 
     x: np.ndarray
@@ -64,30 +90,42 @@ class MainPhase:
     formula_units: np.ndarray
     mass_fraction: np.ndarray
     re_site_mol_per_g: np.ndarray
+    re_excess_atomic: np.ndarray
+    b_deficit_atomic: np.ndarray
 
 
 @dataclass(frozen=True)
 class MainPhaseIntrinsics:
-    """Main-phase intrinsic properties at 295 K and the parameters of their T dependence.
+    """Mixture parameters of the main phase: enough to evaluate Js(T), K1(T) and HA(T) cheaply.
 
     Attributes
     ----------
-    js_295 : ndarray
-        Saturation polarization Js at 295 K [T].
-    ha_295 : ndarray
-        Anisotropy field μ0HA at 295 K [T].
+    a : ndarray
+        Fe-sublattice (or single-curve) part of Js at 0 K [T].
+    b : ndarray
+        RE-sublattice part of Js at 0 K [T] (negative for heavy RE).
+    gamma : ndarray
+        Exponent of the RE-sublattice reduced magnetisation, m^γ [–].
+    s : ndarray
+        Kuz'min shape parameter of the mixture [–].
     tc_K : ndarray
         Curie temperature [K].
-    s : ndarray
-        Kuz'min shape parameter [–].
+    k1_295 : ndarray
+        Anisotropy constant K1 at 295 K [J/m³].
+    js_295, ha_295 : ndarray
+        Js [T] and μ0HA [T] at 295 K.
     m_295 : ndarray
         Kuz'min reduced magnetisation at 295 K [–].
     """
 
+    a: np.ndarray
+    b: np.ndarray
+    gamma: np.ndarray
+    s: np.ndarray
+    tc_K: np.ndarray
+    k1_295: np.ndarray
     js_295: np.ndarray
     ha_295: np.ndarray
-    tc_K: np.ndarray
-    s: np.ndarray
     m_295: np.ndarray
 
 
@@ -114,6 +152,68 @@ def kuzmin_m(t: np.ndarray, s: np.ndarray | float) -> np.ndarray:
     t25 = t15 * t
     inner = 1.0 - s * t15 - (1.0 - s) * t25
     return np.cbrt(np.maximum(inner, 0.0))
+
+
+def _solve_s(ratio: float, t: float) -> float:
+    """Kuz'min s with m(t; s) = ratio (bisection; m decreases as s increases)."""
+    lo, hi = -6.0, 6.0
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        if float(kuzmin_m(np.array(t), mid)) > ratio:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@dataclass(frozen=True)
+class EndMembers:
+    """Per end member (over :data:`MAIN_PHASE_RE`): Js split (a, b, γ), Kuz'min s, Tc, K1(295 K)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    gamma: np.ndarray
+    s: np.ndarray
+    tc_K: np.ndarray
+    k1_295: np.ndarray
+    js_295: np.ndarray
+
+
+@cache
+def end_members() -> EndMembers:
+    """End-member parameters derived from ``physics/r2fe14b_intrinsic.csv`` (no fitting: solved exactly).
+
+    Light or non-magnetic RE: one Kuz'min curve through Js(4.2 K) and Js(295 K) at the tabulated Tc.
+    Heavy RE (antiparallel moment): the Fe sublattice of Y2Fe14B plus an RE sublattice B·m^γ with
+    B = Js(4 K) − 1.5895 T and γ from Js(295 K).
+    """
+    tab = tb.intrinsic_table()
+    fe0, fe300, fe_tc = _Y_FE_SUBLATTICE
+    s_fe = _solve_s(fe300 / fe0, 300.0 / fe_tc)
+    out: dict[str, list[float]] = {
+        k: [] for k in ("a", "b", "gamma", "s", "tc_K", "k1_295", "js_295")
+    }
+    for r in tb.MAIN_PHASE_RE:
+        row = tab.loc[r]
+        j0, j295, tc = float(row.js_4K_T), float(row.js_295K_T), float(row.tc_K)
+        ha = float(row.mu0ha_295K_T)
+        if row.re_moment == "antiparallel":
+            m_fe = float(kuzmin_m(np.array(T_REF_K / tc), s_fe))
+            b0 = j0 - fe0
+            b295 = j295 - fe0 * m_fe
+            gamma = float(np.log(b295 / b0) / np.log(m_fe)) if b295 / b0 > 0 else 1.0
+            a, b, s = fe0, b0, s_fe
+        else:
+            a, b, gamma = j0, 0.0, 1.0
+            s = _solve_s(j295 / j0, T_REF_K / tc)
+        out["a"].append(a)
+        out["b"].append(b)
+        out["gamma"].append(gamma)
+        out["s"].append(s)
+        out["tc_K"].append(tc)
+        out["k1_295"].append(ha * j295 / (2.0 * tb.MU0))
+        out["js_295"].append(j295)
+    return EndMembers(**{k: np.asarray(v, dtype=float) for k, v in out.items()})
 
 
 def main_phase_from_fractions(
@@ -152,7 +252,9 @@ def main_phase_from_fractions(
     fu_mass = 2.0 * (x @ m_re) + 14.0 * ((1.0 - z) * m_fe + z * m_co) + m_b
     mass_fraction = np.clip(n_fu * fu_mass / mean_atomic_mass, 0.0, 1.0)
     re_site_mol_per_g = 2.0 * n_fu / mean_atomic_mass
-    return MainPhase(x, z, re_tot, n_fu, mass_fraction, re_site_mol_per_g)
+    re_excess = np.maximum(re_tot - 2.0 * n_fu, 0.0)
+    b_deficit = np.maximum(np.minimum(re_tot / 2.0, tm / 14.0) - b, 0.0)
+    return MainPhase(x, z, re_tot, n_fu, mass_fraction, re_site_mol_per_g, re_excess, b_deficit)
 
 
 def main_phase(batch) -> MainPhase:
@@ -178,12 +280,13 @@ def main_phase(batch) -> MainPhase:
     return main_phase_from_fractions(atomic, mean_mass)
 
 
-def mix_intrinsics(x: np.ndarray, co_site_fraction: np.ndarray) -> MainPhaseIntrinsics:
-    """Js, μ0HA and Tc at 295 K of (R1, R2, …)2(Fe,Co)14B by the fitted mixing rules.
-
-    Each property is linear in the RE site fractions plus a quadratic bowing term between the
-    light-RE host (Nd+Pr) and each guest, fitted per series (``physics/r2fe14b_mixing_series.csv``);
-    Co on Fe sites scales Js and HA and shifts Tc along the measured Nd2(Fe,Co)14B series.
+def mix_intrinsics(
+    x: np.ndarray,
+    co_site_fraction: np.ndarray,
+    al_ga_atomic: tuple[np.ndarray, np.ndarray] | None = None,
+    params: dict | None = None,
+) -> MainPhaseIntrinsics:
+    """Mixture parameters of (R1, R2, …)2(Fe,Co)14B from the end members.
 
     Parameters
     ----------
@@ -191,44 +294,83 @@ def mix_intrinsics(x: np.ndarray, co_site_fraction: np.ndarray) -> MainPhaseIntr
         RE site fractions [–].
     co_site_fraction : ndarray, shape (n,)
         Co/(Fe+Co) [–].
+    al_ga_atomic : (ndarray, ndarray), optional
+        Atomic fractions of Al and Ga in the alloy [–]; they lower Tc (fitted shift per at%).
+    params : dict, optional
+        Model parameters (default the shipped ones).
 
     Returns
     -------
     MainPhaseIntrinsics
     """
-    v = tb.end_member_vectors()
+    p = params if params is not None else tb.params()
+    em = end_members()
+    intr = p["intrinsic"]
     host = x[:, 0] + x[:, 1]
-    js = x @ v["js_295K_T"] + host * (x @ v["bow_js_T"])
-    ha = x @ v["mu0ha_295K_T"] + host * (x @ v["bow_ha_T"])
-    tc = x @ v["tc_K"] + host * (x @ v["bow_tc_K"])
-    s = x @ v["kuzmin_s"]
+    a = x @ em.a
+    b = x @ em.b
+    bw = np.abs(x * em.b)
+    bsum = bw.sum(axis=1)
+    gamma = np.where(bsum > 0, (bw @ em.gamma) / np.where(bsum > 0, bsum, 1.0), 1.0)
+    aw = x * em.a
+    s = (aw @ em.s) / np.maximum(aw.sum(axis=1), 1e-12)
+    bow_tc = np.asarray(intr["bow_tc_K"], dtype=float)
+    bow_k = np.asarray(intr["bow_k1_J_per_m3"], dtype=float)
+    tc = x @ em.tc_K + host * (x @ bow_tc)
+    k1 = x @ em.k1_295 + host * (x @ bow_k)
     co = tb.cobalt_curves()
+    js_ratio = ha_ratio = 1.0
     if np.any(co_site_fraction > 0):
-        js = js * np.interp(co_site_fraction, co["js_z"], co["js_ratio"])
-        ha = ha * np.interp(co_site_fraction, co["ha_z"], co["ha_ratio"])
+        js_ratio = np.interp(co_site_fraction, co["js_z"], co["js_ratio"])
+        ha_ratio = np.interp(co_site_fraction, co["ha_z"], co["ha_ratio"])
         tc = tc + np.interp(co_site_fraction, co["tc_z"], co["tc_shift_K"])
+    if al_ga_atomic is not None:
+        al, ga = al_ga_atomic
+        tc = tc + 100.0 * (
+            intr["tc_shift_K_per_at_pct_al"] * al + intr["tc_shift_K_per_at_pct_ga"] * ga
+        )
+    a = a * js_ratio
+    b = b * js_ratio
     m295 = kuzmin_m(T_REF_K / tc, s)
-    return MainPhaseIntrinsics(js, ha, tc, s, m295)
+    js295 = a * m295 + b * m295**gamma
+    # K at 295 K of the mixture; the Co curve scales HA, so K scales by HA ratio × Js ratio
+    k1 = k1 * ha_ratio * js_ratio
+    ha295 = 2.0 * tb.MU0 * k1 / np.maximum(js295, 1e-9)
+    return MainPhaseIntrinsics(a, b, gamma, s, tc, k1, js295, ha295, m295)
 
 
 def polarization(mi: MainPhaseIntrinsics, temperature_K: np.ndarray | float) -> np.ndarray:
-    """Saturation polarization Js(T) [T] (Kuz'min shape anchored at 295 K)."""
+    """Saturation polarization Js(T) [T]: Fe-sublattice part plus the (signed) RE-sublattice part."""
     m = kuzmin_m(temperature_K / mi.tc_K, mi.s)
-    return mi.js_295 * m / mi.m_295
+    return np.maximum(mi.a * m + mi.b * m**mi.gamma, 0.0)
+
+
+def anisotropy_constant(
+    mi: MainPhaseIntrinsics,
+    temperature_K: np.ndarray | float,
+    k1_295: np.ndarray | None = None,
+    m: np.ndarray | None = None,
+    params: dict | None = None,
+) -> np.ndarray:
+    """K1(T) [J/m³] = K1(295 K)·(m(T)/m(295 K))^p (p: ``global.k1_temperature_exponent``)."""
+    p = (params if params is not None else tb.params())["global"]["k1_temperature_exponent"]
+    if m is None:
+        m = kuzmin_m(temperature_K / mi.tc_K, mi.s)
+    base = mi.k1_295 if k1_295 is None else k1_295
+    return base * (m / mi.m_295) ** p
 
 
 def anisotropy_field(
     mi: MainPhaseIntrinsics,
     temperature_K: np.ndarray | float,
-    ha_295: np.ndarray | None = None,
-    m: np.ndarray | None = None,
+    k1_295: np.ndarray | None = None,
+    params: dict | None = None,
 ) -> np.ndarray:
-    """Anisotropy field μ0HA(T) [T] = μ0HA(295 K)·(m(T)/m(295 K))^p, p fitted (``ha_temperature_exponent``)."""
-    p = tb.params()["global"]["ha_temperature_exponent"]
-    if m is None:
-        m = kuzmin_m(temperature_K / mi.tc_K, mi.s)
-    base = mi.ha_295 if ha_295 is None else ha_295
-    return base * (m / mi.m_295) ** p
+    """Anisotropy field μ0HA(T) = 2μ0K1(T)/Js(T) [T]."""
+    m = kuzmin_m(temperature_K / mi.tc_K, mi.s)
+    k = anisotropy_constant(mi, temperature_K, k1_295, m, params)
+    js = np.maximum(mi.a * m + mi.b * m**mi.gamma, 1e-9)
+    return np.where(m > 0, 2.0 * tb.MU0 * k / js, 0.0)
 
 
 def _temperatures_K(temperature_C) -> np.ndarray:
@@ -255,6 +397,11 @@ def require_main_phase(mp: MainPhase, names, route: str) -> None:
         raise InputError(msg)
 
 
+def al_ga(batch) -> tuple[np.ndarray, np.ndarray]:
+    """Atomic fractions of Al and Ga (they sit on Fe sites and lower Tc)."""
+    return batch.get_atomic_fraction("Al"), batch.get_atomic_fraction("Ga")
+
+
 def intrinsic(alloy_or_batch, temperature_C=20.0) -> pd.DataFrame:
     """Intrinsic properties of each alloy's 2:14:1 main phase.
 
@@ -269,9 +416,9 @@ def intrinsic(alloy_or_batch, temperature_C=20.0) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per alloy × temperature with ``alloy``, ``temperature_C``, ``js_T`` (saturation
-        polarization [T]), ``mu0ha_T`` (anisotropy field [T]), ``k1_MJ_per_m3`` (effective
-        anisotropy constant μ0HA·Js/(2μ0) [MJ/m³]), ``tc_C`` (Curie temperature [°C]),
-        ``main_phase_mass_fraction`` [–] and ``co_site_fraction`` [–]. Above Tc Js = HA = 0.
+        polarization [T]), ``mu0ha_T`` (anisotropy field [T]), ``k1_MJ_per_m3`` (anisotropy constant
+        K1 [MJ/m³]), ``tc_C`` (Curie temperature [°C]), ``main_phase_mass_fraction`` [–] and
+        ``co_site_fraction`` [–]. Above Tc Js = HA = 0.
 
     Raises
     ------
@@ -284,25 +431,24 @@ def intrinsic(alloy_or_batch, temperature_C=20.0) -> pd.DataFrame:
     t_c = _temperatures_K(temperature_C)
     mp = main_phase(batch)
     require_main_phase(mp, batch.names, "intrinsic")
-    mi = mix_intrinsics(mp.x, mp.co_site_fraction)
+    mi = mix_intrinsics(mp.x, mp.co_site_fraction, al_ga(batch))
     n, nt = len(batch), t_c.size
-    T = np.repeat(t_c[None, :] + 273.15, n, axis=0)  # (n, nt)
-    mi_b = MainPhaseIntrinsics(*(np.repeat(a[:, None], nt, axis=1) for a in vars(mi).values()))
+    T = t_c[None, :] + 273.15  # (1, nt)
+    mi_b = MainPhaseIntrinsics(*(np.asarray(a)[:, None] for a in vars(mi).values()))
     js = polarization(mi_b, T)
+    k1 = anisotropy_constant(mi_b, T)
     ha = anisotropy_field(mi_b, T)
     out = pd.DataFrame(
         {
             "alloy": np.repeat(np.asarray(batch.names, dtype=object), nt),
             "temperature_C": np.tile(t_c, n),
-            "js_T": js.ravel(),
-            "mu0ha_T": ha.ravel(),
-            "k1_MJ_per_m3": (ha * js / (2.0 * tb.MU0) / 1e6).ravel(),
+            "js_T": np.broadcast_to(js, (n, nt)).ravel(),
+            "mu0ha_T": np.broadcast_to(ha, (n, nt)).ravel(),
+            "k1_MJ_per_m3": np.broadcast_to(np.where(js > 0, k1, 0.0) / 1e6, (n, nt)).ravel(),
             "tc_C": np.repeat(mi.tc_K - 273.15, nt),
             "main_phase_mass_fraction": np.repeat(mp.mass_fraction, nt),
             "co_site_fraction": np.repeat(mp.co_site_fraction, nt),
         }
     )
-    from substitute.properties._tables import audit_stamp
-
-    out.attrs["audit"] = audit_stamp()
+    out.attrs["audit"] = tb.audit_stamp()
     return out

@@ -12,9 +12,11 @@ Chain (SI inside, μ0H in tesla): main phase → Js(T), μ0HA(T) → route micro
   Hk(T) ≥ k·(|H_w(T)| + H_ext), H_w = Br/(μ0(Pc + μrec)), k (``tmax_margin``) fitted so that the
   grade ladder's typical chemistries reach the vendors' Tw at Pc = 2.
 
-A learned residual correction (:mod:`substitute.properties.correction`) scales Br and HcJ and gives
-the prediction intervals; outside the applicability domain the intervals widen and
-``domain_reason`` says why.
+The parameters are fitted on measured evidence (:mod:`substitute.properties.calibration`); the 90 %
+intervals are the leave-one-source-out residual quantiles of each route group. Outside the applicability
+domain (:mod:`substitute.properties.domain`: bounds, levers beyond the evidence, above Tc, above a bonded
+magnet's binder limit, where Tmax is also capped) the intervals widen, ``in_domain`` is False,
+``domain_reason`` says why and :func:`predict` warns once (:class:`~substitute.errors.ModelDomainWarning`).
 """
 
 from __future__ import annotations
@@ -26,15 +28,18 @@ import pandas as pd
 
 from substitute.errors import InputError
 from substitute.properties import _tables as tb
-from substitute.properties import correction as corr
+from substitute.properties import domain as dom
 from substitute.properties.intrinsic import (
     MainPhaseIntrinsics,
     _temperatures_K,
+    al_ga,
     kuzmin_m,
     main_phase,
     mix_intrinsics,
+    polarization,
     require_main_phase,
 )
+from substitute.properties.microstructure import Micro, microstructure_of
 from substitute.properties.routes import (
     FAMILY_ROUTES,
     RouteParams,
@@ -131,149 +136,98 @@ class _Prepared:
     route: str
     n: int
     mi: MainPhaseIntrinsics
-    ha_med: np.ndarray  # μ0HA(295 K) of the phase setting HcJ [T]
-    ha_core: np.ndarray  # μ0HA(295 K) of the weakest region (knee) [T]
-    alpha: np.ndarray
-    neff: np.ndarray
-    f_br: np.ndarray
-    mu_rec: float
-    squareness: float
-    p: float
-    corr_br: np.ndarray = field(default=None)  # type: ignore[assignment]
-    corr_hcj: np.ndarray = field(default=None)  # type: ignore[assignment]
-    q_br: tuple[np.ndarray, np.ndarray] = field(default=None)  # type: ignore[assignment]
-    q_hcj: tuple[np.ndarray, np.ndarray] = field(default=None)  # type: ignore[assignment]
+    micro: Micro
+    p: float  # K1 temperature exponent
+    q_br: tuple[float, float] = (-0.05, 0.05)  # log-offsets of the 90 % interval
+    q_hcj: tuple[float, float] = (-0.3, 0.3)
     domain_mask: np.ndarray = field(default=None)  # type: ignore[assignment]
+    evidence: np.ndarray = field(default=None)  # type: ignore[assignment]
     notes: tuple[str, ...] = ()
+    tmax_margin: float = 1.0
+    params: dict = field(default=None)  # type: ignore[assignment]
 
 
-def _mass_percent(batch, symbol: str) -> np.ndarray:
-    return 100.0 * batch.get_mass_fraction(symbol)
-
-
-def _alpha_modifiers(batch, x: np.ndarray) -> np.ndarray:
-    g = tb.params()["global"]
-    idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
-    expo = (
-        g["kappa_La"] * x[:, idx["La"]]
-        + g["kappa_Ce"] * x[:, idx["Ce"]]
-        + g["kappa_Y"] * x[:, idx["Y"]]
-    )
-    add = (
-        g["alpha_per_ga_mass_percent"] * np.minimum(_mass_percent(batch, "Ga"), 0.5)
-        + g["alpha_per_cu_mass_percent"] * np.minimum(_mass_percent(batch, "Cu"), 0.3)
-        + g["alpha_per_al_mass_percent"] * np.minimum(_mass_percent(batch, "Al"), 0.6)
-    )
-    return np.exp(expo) * (1.0 + add)
-
-
-def _gbd_shell_ha(
-    batch, mp, rp: RouteParams, ms: dict
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """HA(295 K) of the bulk core, of the shell at depth t/4 and at t/2 for a GBD magnet."""
-    from substitute.elements import atomic_masses
-
-    el = rp.gbd_element
-    gi = tb.MAIN_PHASE_RE.index(el)
-    w = rp.gbd_mass_percent / 100.0
-    have = batch.get_mass_fraction(el)
-    short = np.flatnonzero(have + 1e-9 < w)
-    if short.size:
-        i = short[0]
-        msg = (
-            f"gbd_mass_percent={100 * w[i]:.3g} wt% {el}, but alloy {batch.names[i]!r} contains only "
-            f"{100 * have[i]:.3g} wt% {el}: pass the final magnet composition including the diffused "
-            "heavy rare earth (so that compliance counts it)"
-        )
-        raise InputError(msg)
-    mol = w / float(atomic_masses((el,))[0])
-    dx_bulk = np.minimum(mol / np.maximum(mp.re_site_mol_per_g, 1e-12), mp.x[:, gi])
-    x_core = mp.x.copy()
-    host = x_core[:, 0] + x_core[:, 1]
-    share_nd = np.where(host > 0, x_core[:, 0] / np.where(host > 0, host, 1.0), 1.0)
-    x_core[:, gi] -= dx_bulk
-    x_core[:, 0] += dx_bulk * share_nd
-    x_core[:, 1] += dx_bulk * (1.0 - share_nd)
-    lam = ms["gbd_depth_mm"]
-    phi = ms["gbd_shell_fraction"]
-    half = rp.thickness_mm / 2.0
-    norm = half / (lam * (1.0 - np.exp(-half / lam)))
-
-    def ha_at(depth):
-        c = dx_bulk * norm * np.exp(-depth / lam) / phi
-        xs = x_core.copy()
-        h = xs[:, 0] + xs[:, 1]
-        c = np.minimum(c, h)
-        sh = np.where(h > 0, xs[:, 0] / np.where(h > 0, h, 1.0), 1.0)
-        xs[:, 0] -= c * sh
-        xs[:, 1] -= c * (1.0 - sh)
-        xs[:, gi] += c
-        return mix_intrinsics(xs, mp.co_site_fraction).ha_295
-
-    core = mix_intrinsics(x_core, mp.co_site_fraction).ha_295
-    return core, ha_at(half / 2.0), ha_at(half)
-
-
-def _prepare_ndfeb(batch, rp: RouteParams, use_correction: bool) -> _Prepared:
+def _prepare_ndfeb(batch, rp: RouteParams, params: dict, domain: bool = True) -> _Prepared:
     route = rp.route
     mp = main_phase(batch)
     require_main_phase(mp, batch.names, route)
-    mi = mix_intrinsics(mp.x, mp.co_site_fraction)
-    ms = microstructure(route)
-    g = tb.params()["global"]
-    alpha = ms["alpha"] * _alpha_modifiers(batch, mp.x)
-    neff = ms["neff"] + g["neff_per_ln_grain"] * np.log(rp.grain_size_um / ms["grain_size_um"])
-    neff = np.maximum(neff, 0.0)
     if route == "sintered_gbd":
-        _, ha_med, ha_core = _gbd_shell_ha(batch, mp, rp, ms)
-    else:
-        ha_med = ha_core = mi.ha_295
+        _require_diffused_hre(batch, rp)
+    mi = mix_intrinsics(mp.x, mp.co_site_fraction, al_ga(batch), params=params)
+    micro = microstructure_of(batch, mp, mi, rp, params)
+    unc = params["uncertainty"]
+    group = "sintered" if route in ("sintered", "sintered_gbd") else route
+    q = unc["log_interval"].get(group, unc["log_interval"]["sintered"])
     prep = _Prepared(
         route,
         len(batch),
         mi,
-        ha_med,
-        ha_core,
-        alpha,
-        neff,
-        mp.mass_fraction * ms["br_factor"],
-        float(ms["mu_rec"]),
-        float(ms["squareness"]),
-        float(g["ha_temperature_exponent"]),
+        micro,
+        float(params["global"]["k1_temperature_exponent"]),
+        (q["br_T"][0], q["br_T"][1]),
+        (q["hcj_kA_per_m"][0], q["hcj_kA_per_m"][1]),
         notes=rp.notes,
+        tmax_margin=float(params["global"]["tmax_margin"]),
+        params=params,
     )
-    feats = corr.features(batch, mp, rp)
-    prep.domain_mask = corr.domain_mask(feats, route)
-    prep.corr_br, prep.q_br = corr.apply("br", feats, route, use_correction)
-    prep.corr_hcj, prep.q_hcj = corr.apply("hcj", feats, route, use_correction)
+    if domain:
+        feats = dom.features(batch, mp, rp)
+        prep.domain_mask = dom.domain_mask(feats, route, params)
+        prep.evidence = dom.evidence_count(feats, route, params)
     return prep
 
 
-def _state(prep: _Prepared, T_K: np.ndarray, which: str = "all"):
-    """Physics at temperature(s) T_K (broadcastable with the alloys): Br, μ0HcJ, μ0Hk [T]."""
-    mi = prep.mi
+def _require_diffused_hre(batch, rp: RouteParams) -> None:
+    """The alloy of a GBD magnet is the final one: it must hold at least the diffused Tb/Dy."""
+    el = rp.gbd_element
+    have = batch.get_mass_fraction(el)
+    short = np.flatnonzero(have + 1e-9 < rp.gbd_mass_percent / 100.0)
+    if short.size:
+        i = short[0]
+        msg = (
+            f"gbd_mass_percent={rp.gbd_mass_percent[i]:.3g} wt% {el}, but alloy {batch.names[i]!r} contains only "
+            f"{100 * have[i]:.3g} wt% {el}: pass the final magnet composition including the diffused "
+            "heavy rare earth (so that compliance counts it)"
+        )
+        raise InputError(msg)
+
+
+def _state(prep: _Prepared, T_K: np.ndarray, which: str = "all", alpha_scale=1.0):
+    """Physics at temperature(s) T_K (broadcastable with the alloys): Br, μ0HcJ, μ0Hk [T].
+
+    ``which="parts"`` returns Br, α_eff·μ0HA and Neff·Js of the HcJ region instead (the two terms of the
+    Kronmüller law, for anchoring a comparison at a measured base); ``alpha_scale`` multiplies α.
+    """
+    mi, mc = prep.mi, prep.micro
     m = kuzmin_m(T_K / mi.tc_K, mi.s)
-    rel = m / mi.m_295
-    js = mi.js_295 * rel
-    r = rel**prep.p
-    nj = prep.neff * js
-    br = js * prep.f_br * prep.corr_br
-    hk = prep.squareness * np.maximum(prep.alpha * prep.ha_core * r - nj, 0.0) * prep.corr_hcj
+    js = np.maximum(mi.a * m + mi.b * m**mi.gamma, 0.0)
+    kscale = np.where(m > 0, (m / mi.m_295) ** prep.p, 0.0)
+    inv_js = 2.0 * MU0 / np.maximum(js, 1e-9)
+    alpha = mc.alpha * alpha_scale * np.exp(mc.alpha_t * (T_K - 293.15))
+    nj = mc.neff * js
+    br = js * mc.f_br
+    if which == "parts":
+        return br, alpha * mc.k1_hcj * kscale * inv_js, nj
+    hk = mc.squareness * np.maximum(alpha * mc.k1_knee * kscale * inv_js - nj, 0.0)
     if which == "knee":
         return br, None, hk
-    hcj = np.maximum(prep.alpha * prep.ha_med * r - nj, 0.0) * prep.corr_hcj
-    hk = (
-        np.minimum(hk, prep.squareness * hcj)
-        if prep.route != "sintered_gbd"
-        else np.minimum(hk, hcj)
-    )
+    hcj = np.maximum(alpha * mc.k1_hcj * kscale * inv_js - nj, 0.0)
+    hk = np.minimum(hk, mc.squareness * hcj)
     return br, hcj, hk
+
+
+def _binder_limit_K(route: str) -> float:
+    """Highest use temperature of a bonded magnet's binder [K] (vendor Tw of the family,
+    ``physics/magnet_families.csv``); infinite for dense routes."""
+    if not route.startswith("bonded"):
+        return np.inf
+    return float(tb.families().loc[route, "tw_C"]) + 273.15
 
 
 def _tmax(prep: _Prepared, pc: np.ndarray, hext_T: np.ndarray) -> np.ndarray:
     """Highest temperature [K] with Hk ≥ k(|H_w| + H_ext) (bisection, vectorised); NaN if none ≥ −40 °C."""
-    denom = pc + prep.mu_rec
-    k = tb.params()["global"].get("tmax_margin", 1.0)
+    denom = pc + prep.micro.mu_rec
+    k = prep.tmax_margin
 
     def g(T):
         br, _, hk = _state(prep, T, which="knee")
@@ -312,12 +266,13 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     T = t_C[None, :] + 273.15  # (1, nt)
     P = {k: _col(v, n) for k, v in vars(prep).items()}
     P["mi"] = MainPhaseIntrinsics(**{k: _col(v, n) for k, v in vars(prep.mi).items()})
+    P["micro"] = Micro(**{k: _col(v, n) for k, v in vars(prep.micro).items()})
     bp = _Prepared(**P)  # broadcasting view of prep for (n, nt)
     br, hcj, hk = _state(bp, T)
     out: dict[str, np.ndarray] = {}
     out["br_T"] = br
     out["hcj_kA_per_m"] = hcj / KA
-    hcb, bh = loop_hcb_bhmax(br, hcj, hk, prep.mu_rec)
+    hcb, bh = loop_hcb_bhmax(br, hcj, hk, prep.micro.mu_rec)
     out["hcb_kA_per_m"] = hcb / KA
     out["bhmax_kJ_per_m3"] = bh / 1e3
     # per-alloy quantities
@@ -332,6 +287,8 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
         "beta_hcj_20_150_pct_per_K": _coeff(h20, h150, 130.0),
     }
     tmax, g = _tmax(prep, pc, hext_T)
+    binder_K = _binder_limit_K(prep.route)
+    tmax = np.minimum(tmax, binder_K)
     per["tmax_C"] = tmax - 273.15
     # intervals ------------------------------------------------------------------------------
     ood = prep.domain_mask != 0
@@ -351,25 +308,22 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     out["hcb_kA_per_m_lo"] = out["hcb_kA_per_m"] * f_lo
     out["hcb_kA_per_m_hi"] = out["hcb_kA_per_m"] * f_hi
     out["bhmax_kJ_per_m3_lo"] = out["bhmax_kJ_per_m3"] * lo_b[:, None] * f_lo
-    js_T = bp.mi.js_295 * kuzmin_m(T / bp.mi.tc_K, bp.mi.s) / bp.mi.m_295
+    js_T = polarization(bp.mi, T)
     out["bhmax_kJ_per_m3_hi"] = np.minimum(
         out["bhmax_kJ_per_m3"] * hi_b[:, None] * f_hi, js_T * js_T / (4.0 * MU0) / 1e3
     )
     # Tmax interval by linearising g around Tmax
     tm = np.where(np.isfinite(tmax), tmax, T_LOW_K)
-    denom = pc + prep.mu_rec
+    denom = pc + prep.micro.mu_rec
     br_t, _, hk_t = _state(prep, tm, which="knee")
     gp = (g(tm + 1.0) - g(tm - 1.0)) / 2.0
     gp = np.where(gp < -1e-6, gp, -1e-6)
     tc_K = prep.mi.tc_K
     for tag, fb, fh in (("lo", hi_b, lo_h), ("hi", lo_b, hi_h)):
-        dg = (
-            hk_t * (fh - 1.0)
-            - tb.params()["global"].get("tmax_margin", 1.0) * br_t * (fb - 1.0) / denom
-        )
-        t_x = np.clip(tm - dg / gp, T_LOW_K, tc_K)
+        dg = hk_t * (fh - 1.0) - prep.tmax_margin * br_t * (fb - 1.0) / denom
+        t_x = np.clip(tm - dg / gp, T_LOW_K, np.minimum(tc_K, binder_K))
         per[f"tmax_C_{tag}"] = np.where(np.isfinite(tmax), t_x - 273.15, np.nan)
-    unc = tb.params()["uncertainty"]
+    unc = prep.params["uncertainty"]
     for key, width in (
         ("tc_C", unc["tc_K"]),
         ("alpha_br_20_100_pct_per_K", unc["alpha_pct_per_K"]),
@@ -382,9 +336,10 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     # above Tc / domain -----------------------------------------------------------------------
     above = tc_K[:, None] <= T
     mask = np.broadcast_to(prep.domain_mask[:, None], above.shape).copy()
-    t_lo, t_hi = corr.temperature_bounds()
-    mask |= np.where((t_lo > T - 273.15) | (t_hi < T - 273.15), corr.BIT["temperature_C"], 0)
-    mask |= np.where(above, corr.BIT["above_tc"], 0)
+    t_lo, t_hi = dom.temperature_bounds()
+    mask |= np.where((t_lo > T - 273.15) | (t_hi < T - 273.15), dom.BIT["temperature_C"], 0)
+    mask |= np.where(above, dom.BIT["above_tc"], 0)
+    mask |= np.where(binder_K < T, dom.BIT["binder_limit"], 0)
     out["_mask"] = mask
     for k, v in per.items():
         out[k] = np.broadcast_to(v[:, None], br.shape)
@@ -463,9 +418,9 @@ def _family_arrays(batch, route: str, t_C: np.ndarray, pc, hext_T) -> dict:
         out[k + "_lo"] = out[k] - w
         out[k + "_hi"] = out[k] + w
     mask = np.zeros((n, nt), dtype=np.int64)
-    mask |= np.where(tc <= T, corr.BIT["above_tc"], 0)
-    mask |= np.where((T < -40) | (float(fam["tw_C"]) + 50 < T), corr.BIT["temperature_C"], 0)
-    mask |= corr.BIT["envelope_model"]
+    mask |= np.where(tc <= T, dom.BIT["above_tc"], 0)
+    mask |= np.where((T < -40) | (float(fam["tw_C"]) + 50 < T), dom.BIT["temperature_C"], 0)
+    mask |= dom.BIT["envelope_model"]
     out["_mask"] = mask
     return out
 
@@ -481,6 +436,18 @@ def _permeance(permeance, n: int) -> np.ndarray:
     return pc
 
 
+def _params(model) -> dict:
+    """Parameters of the property model: a :class:`~substitute.properties.calibration.Model` (from
+    :func:`~substitute.properties.calibration.calibrate`) or the shipped fit."""
+    if model is None:
+        return tb.params()
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict):
+        msg = f"model must be a Model from substitute.calibrate(...), got {type(model).__name__}"
+        raise InputError(msg)
+    return params
+
+
 def predict_arrays(
     alloy_or_batch,
     route: str = "sintered",
@@ -489,6 +456,7 @@ def predict_arrays(
     external_field_kA_per_m=0.0,
     *,
     correction: bool = True,
+    model=None,
     **route_params,
 ) -> dict[str, np.ndarray]:
     """Property arrays without DataFrame overhead (for ranking 10⁶ candidates).
@@ -498,13 +466,14 @@ def predict_arrays(
     Returns
     -------
     dict of str → ndarray, shape (n_alloys, n_temperatures)
-        Every column of :data:`PROPERTY_COLUMNS` with ``_lo``/``_hi``, plus ``in_domain`` (bool) and
-        ``domain_mask`` (int bit mask; decode with
-        :func:`substitute.properties.correction.reasons`).
+        Every column of :data:`PROPERTY_COLUMNS` with ``_lo``/``_hi``, plus ``in_domain`` (bool),
+        ``evidence`` (int, sources supporting the prediction) and ``domain_mask`` (int bit mask; decode
+        with :func:`substitute.properties.domain.reasons`).
     """
     from substitute.composition import as_batch
 
     route = check_route(route)
+    params = _params(model)
     batch = as_batch(alloy_or_batch)
     t_C = _temperatures_K(temperature_C)
     n = len(batch)
@@ -514,15 +483,17 @@ def predict_arrays(
         msg = f"external_field_kA_per_m must be ≥ 0 (magnitude of the opposing field) [kA/m], got {external_field_kA_per_m!r}"
         raise InputError(msg)
     hext_T = hext * KA
-    rp = resolve_route_params(route, n, **route_params)
+    rp = resolve_route_params(route, n, model_params=params, **route_params)
     if route in FAMILY_ROUTES:
         out = _family_arrays(batch, route, t_C, pc, hext_T)
+        out["evidence"] = np.zeros((n, t_C.size), dtype=np.int64)
     else:
-        prep = _prepare_ndfeb(batch, rp, correction)
-        out = _ndfeb_arrays(prep, t_C, pc, hext_T, tb.correction_model()["widen_out_of_domain"])
+        prep = _prepare_ndfeb(batch, rp, params)
+        out = _ndfeb_arrays(prep, t_C, pc, hext_T, params["uncertainty"]["widen_out_of_domain"])
+        out["evidence"] = np.broadcast_to(prep.evidence[:, None], (n, t_C.size))
     mask = out.pop("_mask")
     out["domain_mask"] = mask
-    out["in_domain"] = (mask & ~np.int64(corr.BIT["envelope_model"])) == 0
+    out["in_domain"] = (mask & ~np.int64(dom.BIT["envelope_model"])) == 0
     out["_notes"] = rp.notes  # type: ignore[assignment]
     return out
 
@@ -535,6 +506,7 @@ def predict(
     external_field_kA_per_m=0.0,
     *,
     correction: bool = True,
+    model=None,
     **route_params,
 ) -> pd.DataFrame:
     """Predict magnet properties from composition and processing route.
@@ -555,7 +527,11 @@ def predict(
     external_field_kA_per_m : float, default 0
         Opposing external (armature) field added to the self-demagnetising field [kA/m].
     correction : bool, default True
-        Apply the learned residual correction (intervals are always given).
+        Kept for compatibility; has no effect (the model is fitted on evidence, with no learned residual
+        correction since 2026-12).
+    model : Model, optional
+        A model from :func:`substitute.calibrate` (fitted to your measured magnets); default the shipped
+        fit.
     **route_params
         ``grain_size_um`` [μm]; for ``sintered_gbd`` ``gbd_element`` ("Tb"/"Dy"),
         ``gbd_mass_percent`` [wt% of magnet], ``thickness_mm`` [mm]. Scalars or arrays (one per alloy).
@@ -565,9 +541,16 @@ def predict(
     pandas.DataFrame
         One row per alloy × temperature: ``alloy``, ``route``, ``temperature_C``, the columns of
         :data:`PROPERTY_COLUMNS` each with ``_lo``/``_hi`` (units in the names: T, kA/m, kJ/m³, °C,
-        %/K), the knee field ``hk_kA_per_m`` (with ``_lo``/``_hi``), ``in_domain`` and
-        ``domain_reason``. ``attrs["audit"]`` holds the audit stamp and
-        ``attrs["notes"]`` the assumptions used (defaults filled in).
+        %/K), the knee field ``hk_kA_per_m`` (with ``_lo``/``_hi``), ``in_domain``, ``evidence`` (number
+        of calibration sources that measured the levers this alloy uses at comparable levels) and
+        ``domain_reason``. ``attrs["audit"]`` holds the audit stamp and ``attrs["notes"]`` the
+        assumptions used (defaults filled in).
+
+    Warns
+    -----
+    ModelDomainWarning
+        Once per call when a prediction is outside the domain (a lever beyond the evidence, a
+        composition or temperature outside the model's bounds, above Tc or a binder's limit).
 
     Raises
     ------
@@ -586,6 +569,7 @@ def predict(
         permeance,
         external_field_kA_per_m,
         correction=correction,
+        model=model,
         **route_params,
     )
     notes = arr.pop("_notes")
@@ -612,12 +596,25 @@ def predict(
         ),
     )
     df["in_domain"] = arr["in_domain"].reshape(-1)
+    df["evidence"] = np.asarray(arr["evidence"]).reshape(-1)
     masks = arr["domain_mask"].reshape(-1)
     uniq, inv = np.unique(masks, return_inverse=True)
-    df["domain_reason"] = pd.Categorical.from_codes(
-        inv.reshape(-1), corr.reasons(uniq).tolist(), validate=False
-    )
-    df.attrs["audit"] = tb.audit_stamp()
+    texts = dom.reasons(uniq).tolist()
+    df["domain_reason"] = pd.Categorical.from_codes(inv.reshape(-1), texts, validate=False)
+    env = np.int64(dom.BIT["envelope_model"])
+    bad = sorted({t for u, t in zip(uniq, texts, strict=True) if int(u) & ~env and t})
+    if bad:
+        import warnings
+
+        from substitute.errors import ModelDomainWarning
+
+        k = int((~df["in_domain"]).sum())
+        warnings.warn(
+            f"{k} of {len(df)} predictions are outside the model's domain: " + "; ".join(bad),
+            ModelDomainWarning,
+            stacklevel=2,
+        )
+    df.attrs["audit"] = tb.audit_stamp(_params(model))
     df.attrs["notes"] = list(notes)
     return df
 

@@ -90,20 +90,21 @@ def check_route(route: Any) -> str:
     return route.strip().lower()
 
 
-def microstructure(route: str) -> dict[str, float]:
+def microstructure(route: str, params: dict | None = None) -> dict[str, float]:
     """Fitted microstructure parameters of an NdFeB route (from ``models/physics_params.json``).
 
     Returns
     -------
     dict
         ``alpha`` [–], ``neff`` [–] at ``grain_size_um`` [μm], ``br_factor`` [–], ``mu_rec`` [–],
-        ``squareness`` (knee field/HcJ) [–]; for ``sintered_gbd`` also ``gbd_shell_fraction`` [–] and
-        ``gbd_depth_mm`` [mm].
+        ``squareness`` (knee field/HcJ) [–]; for ``sintered_gbd`` those of ``sintered`` plus the diffusion
+        parameters ``shell_fraction`` [–], ``depth_mm`` [mm], ``a_sat_wt_pct`` [wt%] and
+        ``ce_base_penalty`` [–].
     """
-    p = tb.params()["routes"]
-    base = dict(p["sintered"] if route == "sintered_gbd" else p[route])
+    p = params if params is not None else tb.params()
+    base = dict(p["routes"]["sintered" if route == "sintered_gbd" else route])
     if route == "sintered_gbd":
-        base.update(p["sintered_gbd"])
+        base.update(p["gbd"])
     return base
 
 
@@ -120,7 +121,9 @@ def _as_array(name: str, value: Any, n: int, lo: float, hi: float, unit: str) ->
     return arr
 
 
-def resolve_route_params(route: str, n: int, **kwargs: Any) -> RouteParams:
+def resolve_route_params(
+    route: str, n: int, *, model_params: dict | None = None, **kwargs: Any
+) -> RouteParams:
     """Check and broadcast the keyword parameters of a route.
 
     Parameters
@@ -129,6 +132,8 @@ def resolve_route_params(route: str, n: int, **kwargs: Any) -> RouteParams:
         Route name (see :data:`ROUTES`).
     n : int
         Number of alloys.
+    model_params : dict, optional
+        Model parameters giving the route's default grain size (default: the shipped fit).
     **kwargs
         ``grain_size_um`` [μm]; for ``sintered_gbd``: ``gbd_element`` ("Tb" or "Dy"),
         ``gbd_mass_percent`` [wt% of the magnet, mass basis], ``thickness_mm`` [mm] (default 5).
@@ -154,9 +159,9 @@ def resolve_route_params(route: str, n: int, **kwargs: Any) -> RouteParams:
     notes: list[str] = []
     if route in FAMILY_ROUTES:
         return RouteParams(route, np.full(n, np.nan))
-    ms = microstructure(route)
     gs = kwargs.get("grain_size_um")
     if gs is None:
+        ms = microstructure(route, model_params)
         grain = np.full(n, ms["grain_size_um"])
         notes.append(f"grain_size_um not given: route default {ms['grain_size_um']} um")
     else:

@@ -1,0 +1,239 @@
+"""The applicability domain of the property model and the evidence behind each prediction.
+
+Two checks, both per alloy:
+
+* **bounds** — physical and commercial limits per feature (``datasets/physics/model_domain.csv``, each with
+  its reason): an alloy outside any bound gets ``in_domain = False`` and the reason;
+* **evidence** — for every lever the alloy uses (bulk Dy/Tb/Ho, Ce/La/Y, Co, Cu, Ga, Al, grain size, GBD
+  amount and thickness), the number of calibration sources (``datasets/calibration/``) that measured that
+  lever at a comparable level (between half and twice the alloy's value). The ``evidence`` column is the
+  smallest count over the levers used (the weakest link); a lever used beyond every measured level, or with
+  no source at all, puts the alloy outside the domain ("no evidence at this level").
+
+Outside the domain the intervals widen by ``uncertainty.widen_out_of_domain`` and :func:`predict` emits one
+:class:`~substitute.errors.ModelDomainWarning` naming the reasons.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from substitute.properties import _tables as tb
+
+__all__ = [
+    "BIT",
+    "FEATURES",
+    "LEVER_FEATURES",
+    "domain_mask",
+    "evidence_count",
+    "features",
+    "reasons",
+    "temperature_bounds",
+]
+
+FEATURES: tuple[str, ...] = (
+    "hre_site_fraction",
+    "lce_site_fraction",
+    "gd_site_fraction",
+    "co_site_fraction",
+    "tre_mass_percent",
+    "b_mass_percent",
+    "ga_mass_percent",
+    "cu_mass_percent",
+    "al_mass_percent",
+    "other_mass_percent",
+    "main_phase_mass_fraction",
+    "grain_size_um",
+    "gbd_mass_percent",
+    "thickness_mm",
+)
+"""Features used by the domain check (units in the names)."""
+
+LEVER_FEATURES: dict[str, float] = {
+    "dy_mass_percent": 0.05,
+    "tb_mass_percent": 0.05,
+    "ho_mass_percent": 0.05,
+    "ce_site_fraction": 0.01,
+    "la_site_fraction": 0.01,
+    "y_site_fraction": 0.01,
+    "co_mass_percent": 0.05,
+    "cu_mass_percent": 0.02,
+    "ga_mass_percent": 0.02,
+    "al_mass_percent": 0.05,
+    "gbd_mass_percent": 0.01,
+}
+"""Levers whose evidence is counted, with the level below which the lever counts as not used."""
+
+_FLAGS = (*FEATURES, "temperature_C", "above_tc", "envelope_model", "no_evidence", "binder_limit")
+BIT: dict[str, int] = {name: 1 << i for i, name in enumerate(_FLAGS)}
+"""Bit of each domain flag in ``domain_mask``."""
+
+_PLACED = {*tb.MAIN_PHASE_RE, "Fe", "Co", "B", "Ga", "Cu", "Al"}
+
+
+def features(batch, mp, rp) -> dict[str, np.ndarray]:
+    """Features (name → array (n,)) of NdFeB alloys for the domain check and the correction."""
+    x = mp.x
+    idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
+    n = len(batch)
+    mass = batch.mass_array
+    other_cols = [j for j, el in enumerate(batch.elements) if el not in _PLACED]
+    other = mass[:, other_cols].sum(axis=1) if other_cols else np.zeros(n)
+    zero = np.zeros(n)
+    return {
+        "hre_site_fraction": x[:, idx["Dy"]] + x[:, idx["Tb"]] + x[:, idx["Ho"]],
+        "lce_site_fraction": x[:, idx["Ce"]] + x[:, idx["La"]] + x[:, idx["Y"]],
+        "gd_site_fraction": x[:, idx["Gd"]],
+        "co_site_fraction": mp.co_site_fraction,
+        "tre_mass_percent": 100.0
+        * np.asarray(batch.rare_earth_mass_fraction, dtype=float).reshape(n),
+        "b_mass_percent": 100.0 * batch.get_mass_fraction("B"),
+        "ga_mass_percent": 100.0 * batch.get_mass_fraction("Ga"),
+        "cu_mass_percent": 100.0 * batch.get_mass_fraction("Cu"),
+        "al_mass_percent": 100.0 * batch.get_mass_fraction("Al"),
+        "other_mass_percent": 100.0 * other,
+        "main_phase_mass_fraction": mp.mass_fraction,
+        "grain_size_um": rp.grain_size_um,
+        "gbd_mass_percent": rp.gbd_mass_percent if rp.gbd_mass_percent is not None else zero,
+        "thickness_mm": rp.thickness_mm if rp.thickness_mm is not None else zero,
+        "dy_mass_percent": 100.0 * batch.get_mass_fraction("Dy"),
+        "tb_mass_percent": 100.0 * batch.get_mass_fraction("Tb"),
+        "ho_mass_percent": 100.0 * batch.get_mass_fraction("Ho"),
+        "ce_site_fraction": x[:, idx["Ce"]],
+        "la_site_fraction": x[:, idx["La"]],
+        "y_site_fraction": x[:, idx["Y"]],
+        "co_mass_percent": 100.0 * batch.get_mass_fraction("Co"),
+    }
+
+
+@tb.depends_on_params
+@cache
+def _bounds(route: str) -> tuple[np.ndarray, np.ndarray]:
+    tab = tb.domain_table()
+    lo = np.full(len(FEATURES), -np.inf)
+    hi = np.full(len(FEATURES), np.inf)
+    for _, r in tab.iterrows():
+        if r["feature"] in FEATURES and r["route"] in ("nd_fe_b", route):
+            j = FEATURES.index(r["feature"])
+            lo[j], hi[j] = float(r["min"]), float(r["max"])
+    if route != "sintered_gbd":
+        for name in ("gbd_mass_percent", "thickness_mm"):
+            lo[FEATURES.index(name)], hi[FEATURES.index(name)] = -np.inf, np.inf
+    return lo, hi
+
+
+def temperature_bounds() -> tuple[float, float]:
+    """Temperature range [°C] of the NdFeB physics (``model_domain.csv``)."""
+    tab = tb.domain_table()
+    r = tab[tab["feature"] == "temperature_C"].iloc[0]
+    return float(r["min"]), float(r["max"])
+
+
+def domain_mask(feats: dict[str, np.ndarray], route: str, params: dict | None = None) -> np.ndarray:
+    """Bit mask (n,) of features outside their bounds or without evidence at their level (0 = inside)."""
+    lo, hi = _bounds(route)
+    mask = None
+    for j, name in enumerate(FEATURES):
+        if not (np.isfinite(lo[j]) or np.isfinite(hi[j])):
+            continue
+        v = feats[name]
+        bad = (v < lo[j] - 1e-12) | (v > hi[j] + 1e-12)
+        if bad.any():
+            term = bad.astype(np.int64) * BIT[name]
+            mask = term if mask is None else (mask | term)
+    n = len(next(iter(feats.values())))
+    mask = np.zeros(n, dtype=np.int64) if mask is None else mask
+    if params is not None:
+        counts = _lever_counts(feats, route, params)
+        none = np.zeros(n, dtype=bool)
+        for c in counts.values():
+            none |= c == 0
+        mask = mask | np.where(none, BIT["no_evidence"], 0)
+    return mask
+
+
+def _lever_counts(feats: dict[str, np.ndarray], route: str, params: dict) -> dict[str, np.ndarray]:
+    """Per lever used: number of sources that measured it between half and twice the alloy's level."""
+    ev = params.get("evidence", {}).get("levers", {})
+    out = {}
+    for name, floor in LEVER_FEATURES.items():
+        if name not in feats:
+            continue
+        v = np.asarray(feats[name], dtype=float)
+        used = v > floor
+        if not used.any():
+            continue
+        rec = ev.get(name)
+        if not rec:
+            out[name] = np.where(used, 0, 10**6)
+            continue
+        vals = np.asarray(rec["values"], dtype=float)
+        srcs = np.asarray(rec["source_codes"], dtype=np.int64)
+        order = np.argsort(vals)
+        vals, srcs = vals[order], srcs[order]
+        cnt = np.full(len(v), 10**6, dtype=np.int64)
+        idx = np.flatnonzero(used)
+        # distinct sources in [v/2, 2v]: evaluated per distinct level (few distinct levels in practice)
+        uniq, inv = np.unique(v[idx], return_inverse=True)
+        per = np.empty(len(uniq), dtype=np.int64)
+        for k, lv in enumerate(uniq):
+            lo_i = np.searchsorted(vals, lv / 2.0, side="left")
+            hi_i = np.searchsorted(vals, lv * 2.0, side="right")
+            per[k] = len(np.unique(srcs[lo_i:hi_i]))
+        cnt[idx] = per[inv]
+        out[name] = cnt
+    return out
+
+
+def evidence_count(feats: dict[str, np.ndarray], route: str, params: dict) -> np.ndarray:
+    """Sources supporting each prediction: the smallest count over the levers it uses; with no lever
+    used, the number of sources of absolute magnets of its route."""
+    n = len(next(iter(feats.values())))
+    base = params.get("evidence", {}).get("route_sources", {})
+    group = "sintered" if route in ("sintered", "sintered_gbd") else route
+    out = np.full(n, int(base.get(group, 0)), dtype=np.int64)
+    for c in _lever_counts(feats, route, params).values():
+        out = np.minimum(out, np.where(c >= 10**6, out, c))
+    return out
+
+
+def _reason_text(mask: int) -> str:
+    if mask == 0:
+        return ""
+    parts = []
+    tab = tb.domain_table()
+    for name, bit in BIT.items():
+        if mask & bit:
+            if name == "above_tc":
+                parts.append("temperature at or above the Curie temperature: Br = HcJ = 0")
+            elif name == "envelope_model":
+                parts.append("envelope model of commercial data (composition not resolved)")
+            elif name == "no_evidence":
+                parts.append(
+                    "a lever is used at a level no calibration source measured (see the evidence column)"
+                )
+            elif name == "binder_limit":
+                parts.append("above the binder's temperature limit of bonded magnets")
+            elif name == "main_phase_mass_fraction":
+                lo = _bounds("sintered")[0][FEATURES.index("main_phase_mass_fraction")]
+                parts.append(f"2:14:1 phase fraction below {lo} (far from an NdFeB magnet)")
+            else:
+                rows = tab[tab["feature"] == name]
+                if len(rows):
+                    r = rows.iloc[0]
+                    parts.append(
+                        f"{name} outside [{r['min']}, {r['max']}] {r['unit']}: {r['reason']}"
+                    )
+                else:
+                    parts.append(f"{name} outside the fitted range")
+    return "; ".join(parts)
+
+
+def reasons(masks: np.ndarray) -> np.ndarray:
+    """Human-readable reason per row from domain bit masks ('' when in the domain)."""
+    masks = np.asarray(masks, dtype=np.int64)
+    uniq, inv = np.unique(masks, return_inverse=True)
+    texts = np.array([_reason_text(int(m)) for m in uniq], dtype=object)
+    return texts[inv.reshape(-1)]
