@@ -31,7 +31,7 @@ else
 	bash scripts/ensure-chromium.sh
 endif
 
-test: $(STAMP) lint browser docs
+test: $(STAMP) lint browser validation docs
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

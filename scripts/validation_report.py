@@ -1,8 +1,10 @@
-"""Write docs/validation.md and the parity plots in docs/img/ (``make validation``).
+"""Write docs/validation.md and its figures (``make validation``; CI runs it on every build).
 
-Reads the grouped-by-source cross-validation written by ``make calibrate``
-(``datasets/models/cv_predictions.json``), recomputes the fit residuals of every calibration
-observation and the acceptance checks of magnet-physics.md §7, and writes a Markdown report.
+Everything is recomputed from the shipped data and parameters: leave-one-source-out (every source held out
+in turn, the model refitted without it), the mean-of-other-sources baselines, interval coverage on held-out
+sources, sign agreement of the lever effects, the vendor grade tables, the acceptance checks of
+magnet-physics.md §7 and the lever checks of the issue-12 review. It stops with a message when the shipped
+parameters were fitted on other data than the shipped files (run ``make calibrate``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+import time
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -19,310 +23,322 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import substitute as sb
 from substitute import data
+from substitute.errors import ModelDomainWarning
 from substitute.properties import _tables as tb
 from substitute.properties import calibration as cal
-from substitute.properties import validation as acceptance
+from substitute.properties import crossval as cv
+from substitute.properties import evidence as ev
+from substitute.properties.lever_checks import lever_checks
+from substitute.properties.magnet import predict
 from substitute.properties.reference import reference_alloy
+from substitute.properties.validation import all_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 IMG = DOCS / "img"
+LIANG = (
+    "Liang et al., Sci. Rep. 14, 28822 (2024): R² 0.97 (Br), 0.84 (HcJ) on 1,200 sintered records"
+)
+BEFORE = {"hcj_r2": 0.46, "hcj_mae": 242, "hcj_baseline_mae": 302, "interval": "×0.44–×1.9"}
 
 
-def metrics(df: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    keys = (
-        ["property", "route", "composition"]
-        if "composition" in df.columns
-        else ["property", "route"]
-    )
-    for key, g in df.groupby(keys):
-        prop, route = key[0], key[1]
-        comp = key[2] if len(key) > 2 else "row"
-        y, p = g["measured"].to_numpy(float), g["predicted"].to_numpy(float)
-        ss = np.sum((y - y.mean()) ** 2)
-        r2 = 1 - np.sum((y - p) ** 2) / ss if len(y) >= 3 and ss > 0 else float("nan")
-        rows.append(
-            {
-                "property": prop,
-                "route": route,
-                "composition": comp,
-                "n_rows": len(y),
-                "n_sources": g["source_id"].nunique(),
-                "MAE": float(np.mean(np.abs(y - p))),
-                "MAPE_%": float(np.mean(np.abs(y - p) / y) * 100),
-                "R2": r2,
-            }
-        )
-    return pd.DataFrame(rows)
+def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    for _, r in df.iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            if isinstance(v, (float, np.floating)):
+                cells.append("–" if math.isnan(v) else format(float(v), floatfmt))
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
-def parity(df: pd.DataFrame, prop: str, unit: str, path: Path) -> None:
-    g = df[df["property"] == prop]
+def parity(oof: pd.DataFrame, prop: str, unit: str, path: Path, title: str) -> None:
+    g = oof[oof["property"] == prop]
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
-    for (route, comp), h in g.groupby(["route", "composition"]):
-        mk = "o" if comp == "row" else "x"
-        ax.scatter(h["measured"], h["predicted"], label=f"{route} ({comp})", s=28, marker=mk)
+    for grp, h in g.groupby("group"):
+        ax.scatter(h["measured"], h["predicted"], label=str(grp), s=26)
     if len(g):
-        lo = min(g["measured"].min(), g["predicted"].min()) * 0.9
-        hi = max(g["measured"].max(), g["predicted"].max()) * 1.1
-        ax.plot([lo, hi], [lo, hi], "k--", lw=0.8)
-    ax.set_xlabel(f"measured {prop} [{unit}]")
-    ax.set_ylabel(f"predicted (held-out source) [{unit}]")
-    ax.set_title(f"Grouped CV parity: {prop}")
+        lo = min(g["measured"].min(), g["predicted"].min())
+        hi = max(g["measured"].max(), g["predicted"].max())
+        pad = 0.05 * (hi - lo if hi > lo else 1.0)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], "k--", lw=0.8)
+    ax.set_xlabel(f"measured [{unit}]")
+    ax.set_ylabel(f"predicted, source held out [{unit}]")
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def acceptance_table() -> pd.DataFrame:
-    """The acceptance checks of magnet-physics.md §7 as a report table (``acceptance.all_checks``)."""
-    acc = acceptance.all_checks()
-    return pd.DataFrame(
-        {
-            "#": acc["id"],
-            "check": acc["description"],
-            "ours": acc["ours"],
-            "unit": acc["unit"],
-            "target": acc["target"],
-            "pass": acc["passed"].map({True: "yes", False: "NO"}),
-            "note": acc["note"],
-            "source": acc["source"],
-        }
-    )
-
-
-def held_out_deltas() -> pd.DataFrame:
-    """Within-source changes that the fit never saw, against the model (bulk-alloy physics)."""
-    cases = [
-        # (source, what, measured delta kA/m, model alloy before, after, note)
-        (
-            "ma2016-mex",
-            "+4.0 wt% Dy2O3 intergranular (3.49 wt% Dy)",
-            1933.7 - 1392.6,
-            {},
-            {"Dy": 3.49},
-        ),
-        (
-            "zhang2016-jmmm",
-            "+2 wt% (Pr37Dy30Cu33)Hx (0.32 at% Dy ~ 0.79 wt%)",
-            1448.3 - 1193.7,
-            {},
-            {"Dy": 0.79},
-        ),
-        ("liu2014-jmmm", "+Dy69Ni31 (0.68 at% Dy ~ 1.69 wt%)", 1108.5 - 758.4, {}, {"Dy": 1.69}),
-    ]
+def pair_metrics(oof: pd.DataFrame) -> pd.DataFrame:
+    """MAE of held-out Δln HcJ per lever: model vs the mean effect of the other sources' pairs."""
+    p = oof[(oof["kind"] == "pair") & (oof["property"] == "d_ln_hcj")]
     rows = []
-    for sid, what, meas, a0, a1 in cases:
-        h0, h1 = sb.predict(
-            sb.AlloyBatch.concat(
-                [
-                    reference_alloy(replace_nd=a0),
-                    reference_alloy(replace_nd=a1),
-                ]
-            )
-        )["hcj_kA_per_m"]
+    for lever, d in [*p.groupby("lever"), ("all", p)]:
+        y, f, b = (d[c].to_numpy(float) for c in ("measured", "predicted", "baseline"))
         rows.append(
             {
-                "source_id": sid,
-                "change": what,
-                "measured_dHcJ_kA_per_m": meas,
-                "model_bulk_dHcJ_kA_per_m": h1 - h0,
+                "lever": lever,
+                "pairs": len(d),
+                "sources": d["source_id"].nunique(),
+                "MAE model": float(np.mean(np.abs(y - f))),
+                "MAE baseline": float(np.mean(np.abs(y - b))),
             }
         )
     return pd.DataFrame(rows)
 
 
-def family_rows() -> pd.DataFrame:
-    """Calibration rows of the envelope families against the envelope (no composition model)."""
-    cal_df = data.read_csv(tb.CALIBRATION_FILE)
-    fam = tb.families()
-    route_map = {"sintered_ferrite": "ferrite", "bonded_isotropic": "bonded_isotropic"}
-    rows = []
-    for _, r in cal_df[cal_df["route"].isin(route_map)].iterrows():
-        f = fam.loc[route_map[r["route"]]]
-        for col, lo, hi in (
-            ("br_T", "br_min_T", "br_max_T"),
-            ("hcj_kA_per_m", "hcj_min_kA_per_m", "hcj_max_kA_per_m"),
-            ("bhmax_kJ_per_m3", "bhmax_min_kJ_per_m3", "bhmax_max_kJ_per_m3"),
-        ):
-            if pd.notna(r[col]):
-                rows.append(
-                    {
-                        "row_id": r["row_id"],
-                        "route": r["route"],
-                        "property": col,
-                        "measured": float(r[col]),
-                        "envelope": f"{f[lo]}-{f[hi]}",
-                        "inside": bool(f[lo] <= r[col] <= f[hi]),
-                    }
-                )
-    return pd.DataFrame(rows)
+def vendor_comparison() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sintered NdFeB grades of the vendor tables against the model at a typical chemistry per suffix.
 
-
-def fit_residuals() -> pd.DataFrame:
-    obs = cal.build_observations()
+    The chemistry is the sintered reference with the middle of the suffix's bulk heavy-RE range
+    (``physics/grade_suffixes.csv``, each range with its confidence): independent of the model, unlike
+    :func:`substitute.properties.grades.typical_chemistry`, which is chosen to meet the grade under it.
+    """
+    suf = data.read_csv("physics/grade_suffixes.csv").set_index("suffix")
+    g = ev.vendor_grades()
+    g = g[g["family"] == "sintered_ndfeb"].copy()
+    m = g["grade"].astype(str).str.extract(r"^N?(\d{2})(M|H|SH|UH|EH|AH|TH)?$")
+    g["suffix"] = m[1].fillna("N").replace({"TH": "AH"})
+    g = g[m[0].notna()]
+    preds = {}
+    for s in g["suffix"].unique():
+        dy = 0.5 * (
+            float(suf.loc[s, "hre_bulk_min_mass_percent"])
+            + float(suf.loc[s, "hre_bulk_max_mass_percent"])
+        )
+        a = reference_alloy("sintered", replace_nd={"Dy": dy} if dy > 0 else None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ModelDomainWarning)
+            preds[s] = predict(a, "sintered", 20.0).iloc[0]
+        preds[s]["dy"] = dy
     rows = []
-    for o in obs:
-        y = cal._predict_obs(o)
+    for r in g.itertuples():
+        p = preds[r.suffix]
+        br_meas = r.br_typ_T if np.isfinite(r.br_typ_T) else np.nanmean([r.br_min_T, r.br_max_T])
         rows.append(
             {
-                "kind": o.kind,
-                "source_id": o.source_id,
-                "row": o.row_id,
-                "quantity": o.prop,
-                "measured": o.value,
-                "model": y,
+                "vendor": r.vendor,
+                "grade": r.grade,
+                "suffix": r.suffix,
+                "br_T": br_meas,
+                "br_pred": p["br_T"],
+                "hcj_min": r.hcj_min_kA_per_m,
+                "hcj_pred": p["hcj_kA_per_m"],
+                "beta": r.beta_hcj_pct_per_K,
+                "beta_pred": p["beta_hcj_20_100_pct_per_K"],
+                "alpha": r.alpha_br_pct_per_K,
+                "alpha_pred": p["alpha_br_20_100_pct_per_K"],
+                "tw": r.tw_C,
+                "tmax_pred": p["tmax_C"],
             }
         )
-    return pd.DataFrame(rows)
-
-
-def md_table(df: pd.DataFrame, floatfmt: str = ".3g") -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for _, r in df.iterrows():
-        cells = []
-        for c in cols:
-            v = r[c]
-            cells.append(
-                format(v, floatfmt)
-                if isinstance(v, float) and not math.isnan(v)
-                else ("–" if isinstance(v, float) else str(v))
-            )
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    t = pd.DataFrame(rows)
+    summ = []
+    for s in ("N", "M", "H", "SH", "UH", "EH", "AH"):
+        d = t[t["suffix"] == s]
+        if d.empty:
+            continue
+        summ.append(
+            {
+                "suffix": s,
+                "Dy wt% (mid, confidence)": f"{preds[s]['dy']:g} ({suf.loc[s, 'hre_confidence']})",
+                "grades": len(d),
+                "vendors": d["vendor"].nunique(),
+                "Br datasheet (median) [T]": float(np.nanmedian(d["br_T"]))
+                if d["br_T"].notna().any()
+                else np.nan,
+                "Br model [T]": float(preds[s]["br_T"]),
+                "HcJ min (median) [kA/m]": float(np.nanmedian(d["hcj_min"]))
+                if d["hcj_min"].notna().any()
+                else np.nan,
+                "HcJ model [kA/m]": float(preds[s]["hcj_kA_per_m"]),
+                "β datasheet [%/K]": float(np.nanmedian(d["beta"]))
+                if d["beta"].notna().any()
+                else np.nan,
+                "β model 20-100 [%/K]": float(preds[s]["beta_hcj_20_100_pct_per_K"]),
+                "α datasheet [%/K]": float(np.nanmedian(d["alpha"]))
+                if d["alpha"].notna().any()
+                else np.nan,
+                "α model [%/K]": float(preds[s]["alpha_br_20_100_pct_per_K"]),
+                "Tw datasheet [°C]": float(np.nanmedian(d["tw"]))
+                if d["tw"].notna().any()
+                else np.nan,
+                "Tmax model, Pc 2 [°C]": float(preds[s]["tmax_C"]),
+            }
+        )
+    return t, pd.DataFrame(summ)
 
 
 def main() -> int:
-    IMG.mkdir(parents=True, exist_ok=True)
-    cvj = data.read_json("models/cv_predictions.json")
-    cv = pd.DataFrame(cvj["rows"])
+    t0 = time.perf_counter()
     params = tb.params()
-    m = metrics(cv) if len(cv) else pd.DataFrame()
-    n_row = cv[cv["composition"] == "row"]["row_id"].nunique() if len(cv) else 0
-    for prop, unit in (("hcj_kA_per_m", "kA/m"), ("br_T", "T"), ("bhmax_kJ_per_m3", "kJ/m³")):
-        parity(cv, prop, unit, IMG / f"parity_{prop}.png")
-    # N48SH temperature curve figure
-    a = sb.Alloy.from_grade("N48SH")
-    temps = np.arange(20, 201, 5)
-    curve = sb.predict(a, temperature_C=temps)
-    fig, ax = plt.subplots(1, 2, figsize=(8, 3.4))
-    ax[0].plot(temps, curve.br_T, label="model (typical N48SH)")
-    ax[0].scatter([20, 150], [1.382, 1.169], c="r", label="measured (advancedmagnets)")
-    ax[0].set_xlabel("T [°C]")
-    ax[0].set_ylabel("Br [T]")
-    ax[1].plot(temps, curve.hcj_kA_per_m)
-    ax[1].fill_between(temps, curve.hcj_kA_per_m_lo, curve.hcj_kA_per_m_hi, alpha=0.2)
-    ax[1].scatter([20, 150], [1676, 500], c="r")
-    ax[1].set_xlabel("T [°C]")
-    ax[1].set_ylabel("HcJ [kA/m]")
-    ax[0].legend(fontsize=7)
+    now = data.file_hash(*cal.FIT_FILES)
+    if params.get("data_hash") != now:
+        print(
+            f"validation: the shipped parameters were fitted on data hash {params.get('data_hash')}, the shipped "
+            f"files hash {now}: run `make calibrate` first",
+            file=sys.stderr,
+        )
+        return 2
+    IMG.mkdir(parents=True, exist_ok=True)
+    # the same fit as make calibrate (deterministic), then every source held out
+    fitted, obs, f = cal.shipped_fit()
+    oof = cv.leave_one_source_out(obs, fitted, f, progress=False)
+    ab = oof[oof["kind"] == "absolute"]
+    met = cv.metrics(oof)
+    cov = cv.nested_coverage(oof)
+    sign = cv.sign_agreement(oof)
+    pm = pair_metrics(oof)
+    parity(ab, "hcj_kA_per_m", "kA/m", IMG / "loso_hcj.png", "HcJ, leave-one-source-out")
+    parity(ab, "br_T", "T", IMG / "loso_br.png", "Br, leave-one-source-out")
+    pairs = oof[(oof["kind"] == "pair") & (oof["property"] == "d_ln_hcj")]
+    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    for lever, h in pairs.groupby("lever"):
+        ax.scatter(h["measured"], h["predicted"], s=22, label=lever)
+    ax.axhline(0, color="0.7", lw=0.6)
+    ax.axvline(0, color="0.7", lw=0.6)
+    lim = [
+        min(-0.2, pairs[["measured", "predicted"]].min().min()),
+        max(1.0, pairs[["measured", "predicted"]].max().max()),
+    ]
+    ax.plot(lim, lim, "k--", lw=0.8)
+    ax.set_xlabel("measured Δln HcJ")
+    ax.set_ylabel("predicted Δln HcJ, source held out")
+    ax.set_title("Paired effects, leave-one-source-out", fontsize=9)
+    ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
-    fig.savefig(IMG / "n48sh_temperature.png", dpi=110)
+    fig.savefig(IMG / "loso_pairs.png", dpi=110)
     plt.close(fig)
-    acc = acceptance_table()
-    res = fit_residuals()
-    fitted = pd.DataFrame(params["fit_report"]["parameters"])
-    bow = pd.DataFrame(params["intrinsic"]["bowing_fits"])
+    vendor_rows, vendor_summary = vendor_comparison()
+    acc = all_checks()
+    lev = lever_checks()
+    n_sign = int(sign["pairs"].sum())
+    share = float(sign["agree"].sum() / n_sign) if n_sign else float("nan")
+    hcj_all = met[(met["property"] == "hcj_kA_per_m") & (met["group"] == "all")]
+    br_all = met[(met["property"] == "br_T") & (met["group"] == "all")]
+    cov_all = cov[cov["group"] == "all"].set_index("property")
+    li = params["uncertainty"]["log_interval"]["sintered"]
+    n_abs = len(obs.absolute)
+    n_pairs = len(obs.pairs)
+    n_src = len({o.source_id for o in obs.absolute} | {o.source_id for o in obs.pairs})
+
+    def fig_(df, col):
+        return float(df[col].iloc[0]) if len(df) else float("nan")
+
     lines = [
         "# Validation of the property model",
         "",
-        f"Generated by `scripts/validation_report.py` on {dt.date.today().isoformat()} from parameters fitted on "
-        f"{params.get('fitted_on')} (data hash `{params.get('data_hash')}`; physics tables "
-        f"`{params.get('physics_data_hash')}`, calibration set `{params.get('calibration_data_hash')}`).",
+        f"Generated by `scripts/validation_report.py` (`make validation`, run by CI) on {dt.date.today().isoformat()} "
+        f"from the parameters fitted on {params.get('fitted_on')} (data hash `{params.get('data_hash')}`); "
+        f"{time.perf_counter() - t0:.0f} s.",
         "",
         "## Summary, honestly",
         "",
-        f"* The calibration set (`datasets/calibration/measured_magnets.csv`) has {len(data.read_csv(tb.CALIBRATION_FILE))} rows from abstracts; only "
-        f"{n_row} rows carry a composition the model can use for an absolute prediction; rows "
-        "without one are predicted with the route's reference chemistry "
-        "(`datasets/physics/reference_chemistries.csv`) and reported separately. Grouped-by-source CV metrics below are therefore computed on a handful of rows and are "
-        "**not comparable** to the Liang et al. (2024) anchor (1,200 records).",
-        "* The model is physics first: intrinsic properties from measured series, Kronmüller coercivity, "
-        "Kuz'min Js(T), a fitted HA(T) exponent, with microstructure parameters fitted (MAP, priors from "
-        "`datasets/physics/route_priors.csv`) on β rows, within-source GBD and Ce deltas, the grade ladder "
-        "and the few absolute rows. Most of its evidence is the acceptance checks, not the CV.",
-        "* Lab magnets of ternary Nd-Fe-B (e.g. `rmme2020-tbhx`, 358 kA/m; `liu2014-jmmm`, 758 kA/m) scatter by "
-        "a factor 2 around any composition-only model: processing (oxygen, sintering, annealing) is not an input.",
+        f"* **Evidence.** {n_pairs} within-source paired effects and {n_abs} absolute observations "
+        f"({n_abs - len(ev.vendor_beta_observations())} measured magnets with a composition inside the model's bounds, "
+        f"{len(ev.vendor_beta_observations())} vendor β observations) from {n_src} sources are fitted; "
+        "the data card (`datasets/calibration/measured_magnets.md`) maps what each lever rests on. Most published "
+        "magnets lack a composition in their abstracts, so the **absolute** leave-one-source-out figures below rest "
+        "on a dozen rows and say little; the **paired** figures carry the lever effects.",
+        f"* **Absolute HcJ**, source held out: R² {fig_(hcj_all, 'r2'):.2f}, MAE {fig_(hcj_all, 'mae'):.0f} kA/m "
+        f"(n = {int(fig_(hcj_all, 'n')) if len(hcj_all) else 0}) against the mean-of-other-sources baseline "
+        f"R² {fig_(hcj_all, 'baseline_r2'):.2f}, MAE {fig_(hcj_all, 'baseline_mae'):.0f} kA/m — **the model does not "
+        "beat the baseline on absolute HcJ**: the held-out rows are lab magnets (ribbons, HDDR powders, Ce/La "
+        "series) whose processing, not composition, sets HcJ. Before this model: R² 0.46 resting on one Dy-rich row "
+        f"(−0.91 without it), MAE {BEFORE['hcj_mae']} vs {BEFORE['hcj_baseline_mae']} kA/m.",
+        f"* **Absolute Br**: R² {fig_(br_all, 'r2'):.2f}, MAE {fig_(br_all, 'mae'):.3f} T vs baseline MAE "
+        f"{fig_(br_all, 'baseline_mae'):.3f} T (n = {int(fig_(br_all, 'n')) if len(br_all) else 0}).",
+        f"* **Lever effects** (Δln HcJ of held-out pairs): MAE {float(pm.iloc[-1]['MAE model']):.3f} vs "
+        f"{float(pm.iloc[-1]['MAE baseline']):.3f} for the mean effect of the other sources' pairs of the same lever; "
+        f"**sign agreement {100 * share:.0f} %** ({int(sign['agree'].sum())} of {n_sign} clear effects; target ≥ 95 %).",
+        f"* **Intervals**: the shipped 90 % interval of HcJ is ×{math.exp(li['hcj_kA_per_m'][0]):.2f}–"
+        f"×{math.exp(li['hcj_kA_per_m'][1]):.2f} (before: {BEFORE['interval']}), of Br ×{math.exp(li['br_T'][0]):.3f}–"
+        f"×{math.exp(li['br_T'][1]):.3f}; on held-out sources it covers "
+        f"{100 * float(cov_all.loc['hcj_kA_per_m', 'coverage']):.0f} % of HcJ rows and "
+        f"{100 * float(cov_all.loc['br_T', 'coverage']):.0f} % of Br rows (target 85–95 %; n = "
+        f"{int(cov_all.loc['hcj_kA_per_m', 'n'])} and {int(cov_all.loc['br_T', 'n'])}).",
+        f"* **Lever checks** (issue-12 review): {int(lev['passed'].sum())} of {len(lev)} met; "
+        f"**acceptance checks** (magnet-physics.md §7): {int(acc['passed'].sum())} of {len(acc)} met.",
+        f"* Literature anchor: {LIANG} — a data-rich machine-learning model on one process family; not comparable "
+        "with a dozen held-out lab magnets, shown for scale.",
         "",
-        "## Accuracy anchor",
+        "## Absolute magnets, leave-one-source-out",
         "",
-        "| work | data | R² Br | R² HcJ |",
-        "|---|---|---|---|",
-        "| Liang et al., Sci. Rep. 14, 28822 (2024) | 1,200 sintered records, composition + process | 0.97 | 0.84 |",
-    ]
-
-    def r2(prop, only_rows=False):
-        g = cv[cv["property"] == prop] if len(cv) else cv
-        if only_rows and len(g):
-            g = g[g["composition"] == "row"]
-        if len(g) < 3:
-            return "n < 3"
-        y, p = g["measured"].to_numpy(), g["predicted"].to_numpy()
-        return f"{1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2):.2f} (n = {len(g)})"
-
-    lines += [
-        f"| this model, grouped-by-source CV, rows with their own composition | {n_row} rows | {r2('br_T', True)} | {r2('hcj_kA_per_m', True)} |",
-        f"| this model, same CV, all rows (no composition: route reference chemistry) | {cv['row_id'].nunique() if len(cv) else 0} rows | {r2('br_T')} | {r2('hcj_kA_per_m')} |",
-        "",
-        "## Grouped-by-source cross-validation (held-out source refitted without its rows)",
-        "",
-        md_table(m) if len(m) else "(no rows)",
-        "",
-        "![parity HcJ](img/parity_hcj_kA_per_m.png) ![parity Br](img/parity_br_T.png) ![parity BHmax](img/parity_bhmax_kJ_per_m3.png)",
-        "",
-        "Per row:",
+        "Each source's rows are predicted by the model refitted without that source. Baseline: the mean of the other "
+        "sources' values of the same route group. β rows include the vendor β of N grades (one per vendor).",
         "",
         md_table(
-            cv[["row_id", "source_id", "route", "composition", "property", "measured", "predicted"]]
-        )
-        if len(cv)
-        else "",
+            met.rename(columns={"mape_pct": "MAPE %", "baseline_mape_pct": "baseline MAPE %"})
+        ),
+        "",
+        "![HcJ parity](img/loso_hcj.png) ![Br parity](img/loso_br.png)",
+        "",
+        "Rows held out:",
+        "",
+        md_table(ab[["id", "source_id", "group", "property", "measured", "predicted", "baseline"]]),
+        "",
+        f"Rows with a composition outside the model's bounds are not fitted or scored ({len(params.get('outside_bounds', {}))}; "
+        "their reasons are in `datasets/models/physics_params.json`, `outside_bounds`).",
+        "",
+        "## Paired effects, leave-one-source-out",
+        "",
+        "Pairs whose source gives the base magnet's HcJ are anchored there (α scaled so that the base is predicted as "
+        "measured, the same scale on the changed magnet). Baseline: the mean Δln HcJ of the other sources' pairs of the "
+        "same lever (0 when no other source measured it).",
+        "",
+        md_table(pm),
+        "",
+        "![paired effects](img/loso_pairs.png)",
+        "",
+        "Sign agreement of clear effects (|Δln| ≥ 0.02), source held out:",
+        "",
+        md_table(sign),
+        "",
+        "## Interval coverage on held-out sources",
+        "",
+        "Each source's rows against the 90 % interval computed from the *other* sources' out-of-fold residuals "
+        "(median ± 1.645 robust SD of ln(measured/predicted)); the factors are the median interval.",
+        "",
+        md_table(cov),
+        "",
+        "## Vendor grade tables",
+        "",
+        "Sintered NdFeB grades of `datasets/grades/vendor_grades.csv` (29 vendors; the tables are truncated, see "
+        "the card) against the model at a typical chemistry per suffix: the sintered reference with the middle of the "
+        "suffix's bulk Dy range from `physics/grade_suffixes.csv` (confidence in brackets). The datasheet HcJ is a "
+        "minimum, Br the typical value. Only the N-grade β entered the fit (one observation per vendor, held out "
+        "above).",
+        "",
+        md_table(vendor_summary),
+        "",
+        f"Per grade ({len(vendor_rows)} rows): model Br within ±0.05 T of the datasheet for "
+        f"{int((np.abs(vendor_rows['br_pred'] - vendor_rows['br_T']) <= 0.05).sum())} of "
+        f"{int(vendor_rows['br_T'].notna().sum())}; model HcJ at or above the grade minimum for "
+        f"{int((vendor_rows['hcj_pred'] >= vendor_rows['hcj_min']).sum())} of {int(vendor_rows['hcj_min'].notna().sum())}.",
+        "",
+        "## Lever checks (issue-12 review items)",
+        "",
+        md_table(lev[["id", "item", "before", "shown", "target", "passed", "source"]]),
         "",
         "## Acceptance checks (magnet-physics.md §7)",
         "",
-        "Computed by `substitute.properties.validation.all_checks()`; `tests/test_validation.py` "
-        "asserts the same figures against the published targets. Checks 17 (cost ranking) and 18 "
-        "(ML anchor, above) are outside this model.",
-        "",
-        md_table(acc),
-        "",
-        "![N48SH](img/n48sh_temperature.png)",
-        "",
-        "## Within-source changes not used in the fit",
-        "",
-        "Intergranular (dual-alloy) Dy additions compared with the model's *bulk* Dy on the reference "
-        "chemistry (the base magnets' chemistries are not published):",
-        "",
-        md_table(held_out_deltas()),
-        "",
-        "## Family rows against the commercial envelopes",
-        "",
-        md_table(family_rows()),
-        "",
-        "## Fit residuals of every calibration observation (in-sample)",
-        "",
-        "`beta` rows use the row's own α (HcJ(20 °C) matched) so that only the temperature law and Neff are "
-        "tested; `delta_gbd` rows assume 0.5 wt% Tb (amounts are not in the abstracts); `grade` rows are the "
-        "ladder minima ×1.05 at the mid typical Dy content (memory for most suffixes).",
-        "",
-        md_table(res),
+        md_table(acc[["id", "description", "ours", "target", "unit", "passed", "source"]]),
         "",
         "## Fitted parameters",
         "",
-        md_table(fitted),
-        "",
-        "## Intrinsic mixing fits",
-        "",
-        md_table(bow),
+        md_table(pd.DataFrame(params["fit_report"]["parameters"])),
         "",
     ]
     (DOCS / "validation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {DOCS / 'validation.md'}")
+    print(f"wrote docs/validation.md in {time.perf_counter() - t0:.0f} s")
     return 0
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "domain_mask",
     "evidence_count",
     "features",
+    "lever_counts",
     "reasons",
     "temperature_bounds",
 ]
@@ -131,7 +132,12 @@ def temperature_bounds() -> tuple[float, float]:
     return float(r["min"]), float(r["max"])
 
 
-def domain_mask(feats: dict[str, np.ndarray], route: str, params: dict | None = None) -> np.ndarray:
+def domain_mask(
+    feats: dict[str, np.ndarray],
+    route: str,
+    params: dict | None = None,
+    counts: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Bit mask (n,) of features outside their bounds or without evidence at their level (0 = inside)."""
     lo, hi = _bounds(route)
     mask = None
@@ -146,7 +152,7 @@ def domain_mask(feats: dict[str, np.ndarray], route: str, params: dict | None = 
     n = len(next(iter(feats.values())))
     mask = np.zeros(n, dtype=np.int64) if mask is None else mask
     if params is not None:
-        counts = _lever_counts(feats, route, params)
+        counts = lever_counts(feats, params) if counts is None else counts
         none = np.zeros(n, dtype=bool)
         for c in counts.values():
             none |= c == 0
@@ -154,8 +160,25 @@ def domain_mask(feats: dict[str, np.ndarray], route: str, params: dict | None = 
     return mask
 
 
-def _lever_counts(feats: dict[str, np.ndarray], route: str, params: dict) -> dict[str, np.ndarray]:
-    """Per lever used: number of sources that measured it between half and twice the alloy's level."""
+def _window_table(vals: np.ndarray, srcs: np.ndarray) -> np.ndarray:
+    """table[i, j]: distinct sources among the sorted measured levels vals[i:j] (K ≤ a few hundred)."""
+    k = len(vals)
+    codes = np.unique(srcs, return_inverse=True)[1]
+    table = np.zeros((k + 1, k + 1), dtype=np.int64)
+    for i in range(k):
+        seen = np.zeros(codes.max() + 1, dtype=bool)
+        n = 0
+        for j in range(i, k):
+            if not seen[codes[j]]:
+                seen[codes[j]] = True
+                n += 1
+            table[i, j + 1] = n
+    return table
+
+
+def lever_counts(feats: dict[str, np.ndarray], params: dict) -> dict[str, np.ndarray]:
+    """Per lever used: number of sources that measured it between half and twice the alloy's level
+    (10**6 where the alloy does not use the lever). Vectorised: two ``searchsorted`` and a table lookup."""
     ev = params.get("evidence", {}).get("levers", {})
     out = {}
     for name, floor in LEVER_FEATURES.items():
@@ -171,30 +194,29 @@ def _lever_counts(feats: dict[str, np.ndarray], route: str, params: dict) -> dic
             continue
         vals = np.asarray(rec["values"], dtype=float)
         srcs = np.asarray(rec["source_codes"], dtype=np.int64)
-        order = np.argsort(vals)
+        order = np.argsort(vals, kind="stable")
         vals, srcs = vals[order], srcs[order]
-        cnt = np.full(len(v), 10**6, dtype=np.int64)
-        idx = np.flatnonzero(used)
-        # distinct sources in [v/2, 2v]: evaluated per distinct level (few distinct levels in practice)
-        uniq, inv = np.unique(v[idx], return_inverse=True)
-        per = np.empty(len(uniq), dtype=np.int64)
-        for k, lv in enumerate(uniq):
-            lo_i = np.searchsorted(vals, lv / 2.0, side="left")
-            hi_i = np.searchsorted(vals, lv * 2.0, side="right")
-            per[k] = len(np.unique(srcs[lo_i:hi_i]))
-        cnt[idx] = per[inv]
-        out[name] = cnt
+        table = _window_table(vals, srcs)
+        lo = np.searchsorted(vals, v / 2.0, side="left")
+        hi = np.searchsorted(vals, v * 2.0, side="right")
+        out[name] = np.where(used, table[lo, np.maximum(hi, lo)], 10**6)
     return out
 
 
-def evidence_count(feats: dict[str, np.ndarray], route: str, params: dict) -> np.ndarray:
+def evidence_count(
+    feats: dict[str, np.ndarray],
+    route: str,
+    params: dict,
+    counts: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
     """Sources supporting each prediction: the smallest count over the levers it uses; with no lever
     used, the number of sources of absolute magnets of its route."""
     n = len(next(iter(feats.values())))
     base = params.get("evidence", {}).get("route_sources", {})
     group = "sintered" if route in ("sintered", "sintered_gbd") else route
     out = np.full(n, int(base.get(group, 0)), dtype=np.int64)
-    for c in _lever_counts(feats, route, params).values():
+    counts = lever_counts(feats, params) if counts is None else counts
+    for c in counts.values():
         out = np.minimum(out, np.where(c >= 10**6, out, c))
     return out
 

@@ -172,8 +172,9 @@ def _prepare_ndfeb(batch, rp: RouteParams, params: dict, domain: bool = True) ->
     )
     if domain:
         feats = dom.features(batch, mp, rp)
-        prep.domain_mask = dom.domain_mask(feats, route, params)
-        prep.evidence = dom.evidence_count(feats, route, params)
+        counts = dom.lever_counts(feats, params)
+        prep.domain_mask = dom.domain_mask(feats, route, params, counts)
+        prep.evidence = dom.evidence_count(feats, route, params, counts)
     return prep
 
 

@@ -163,6 +163,7 @@ def evaluate(
     origin_premium: Mapping[str, float] | None = None,
     catalog: Any = None,
     baseline_br_T: float | None = None,
+    model: Any = None,
 ) -> pd.DataFrame:
     """Evaluate candidate magnets: properties at temperature, licence tests, cost, constraint margins.
 
@@ -189,6 +190,8 @@ def evaluate(
         Rule catalog (default: the shipped one).
     baseline_br_T : float, optional
         Br of the baseline at temperature, for the magnet-volume factor.
+    model : Model, optional
+        Property model from :func:`substitute.calibrate` (default: the shipped fit).
 
     Returns
     -------
@@ -239,6 +242,7 @@ def evaluate(
                 temperature_C=T,
                 permeance=req.permeance,
                 external_field_kA_per_m=req.external_field_kA_per_m,
+                model=model,
                 **kw,
             )
             for k, v in out.items():

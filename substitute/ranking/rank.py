@@ -272,6 +272,7 @@ def rank_substitutes(
     explain: int = 1000,
     catalog: Any = None,
     progress: bool | None = None,
+    model: Any = None,
 ) -> RankResult:
     """Rank substitutes for a baseline magnet under requirements and licence thresholds.
 
@@ -305,6 +306,9 @@ def rank_substitutes(
     catalog : Catalog, optional
     progress : bool, optional
         Show a progress bar (default: when the space has more than 50,000 candidates).
+    model : Model, optional
+        Property model from :func:`substitute.calibrate` (your magnets); default the shipped fit. Its name
+        is in the audit stamp.
 
     Returns
     -------
@@ -385,6 +389,7 @@ def rank_substitutes(
         prices=prices,
         origin_premium=origin_premium,
         catalog=catalog,
+        model=model,
     )
     base_br = float(base_eval["br_T"].iloc[0])
     base_eval["volume_factor"] = 1.0
@@ -407,6 +412,7 @@ def rank_substitutes(
         origin_premium=origin_premium,
         catalog=catalog,
         baseline_br_T=base_br,
+        model=model,
     )
     cand = pd.concat([levers.add_prefix("lever_"), cand], axis=1)
     cand.insert(0, "candidate", np.arange(n, dtype=np.int64))
@@ -482,7 +488,7 @@ def rank_substitutes(
     bar.close()
     timings["total_s"] = time.perf_counter() - t0
 
-    cand.attrs["audit"] = _audit(req, prices, catalog, objectives)
+    cand.attrs["audit"] = _audit(req, prices, catalog, objectives, model)
     return RankResult(
         baseline_alloy=alloy,
         baseline_levers=base_levers,
@@ -550,7 +556,7 @@ def _family_candidates(
 
 
 def _audit(
-    req: Requirements, prices: Any, catalog: Any, objectives: Sequence[str]
+    req: Requirements, prices: Any, catalog: Any, objectives: Sequence[str], model: Any = None
 ) -> dict[str, Any]:
     from substitute import data
     from substitute.compliance import load_catalog
@@ -569,4 +575,10 @@ def _audit(
         out["physics_params_hash"] = data.file_hash("models/physics_params.json")
     except DataError:  # the model file is written by `make calibrate`
         out["physics_params_hash"] = None
+    if model is not None:
+        from substitute.properties._tables import audit_stamp
+
+        stamp = audit_stamp(model.params)
+        out["property_model"] = stamp["model_name"]
+        out["property_model_calibration_hash"] = stamp["calibration_data_hash"]
     return out

@@ -1,0 +1,213 @@
+"""The evidence behind the property model, its fit, its leave-one-source-out machinery and a user's calibration."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import substitute as sb
+from substitute.properties import _tables as tb
+from substitute.properties import calibration as cal
+from substitute.properties import crossval as cv
+from substitute.properties import evidence as ev
+from substitute.properties.reference import reference_alloy
+
+
+# ---------------------------------------------------------------------------------------- evidence
+def test_apply_lever_replaces_nd_pr_by_mass():
+    base = ev.State(reference_alloy("sintered"), "sintered")
+    s = ev.apply_lever(base, "dy_bulk", 1.0, "wt%")
+    w0, w1 = base.alloy.mass_percent, s.alloy.mass_percent
+    assert w1["Dy"] == pytest.approx(1.0, abs=1e-9)
+    assert (w0["Nd"] + w0["Pr"]) - (w1["Nd"] + w1["Pr"]) == pytest.approx(1.0, abs=1e-9)
+    assert w1["Fe"] == pytest.approx(w0["Fe"], abs=1e-9)
+
+
+def test_apply_lever_gbd_switches_route_and_keeps_the_diffused_amount():
+    s = ev.apply_lever(ev.State(reference_alloy("sintered"), "sintered"), "tb_gbd", 0.5, "wt%")
+    assert s.route == "sintered_gbd"
+    assert s.params["gbd_element"] == "Tb"
+    assert s.alloy.mass_percent["Tb"] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_pairs_report_says_why_each_pair_is_or_is_not_used():
+    obs, rep = ev.paired_observations()
+    assert len(rep) == len(ev.pairs())
+    assert rep["used"].sum() == len(obs)
+    assert (rep.loc[~rep["used"], "why"].str.len() > 0).all()
+    # a pair derived from two rows uses those rows' compositions: PE-0027 swaps La for Ce
+    pe27 = next(o for o in obs if o.pair_id == "PE-0027")
+    assert pe27.changed.alloy.mass_percent.get("Ce", 0.0) == 0.0
+    assert pe27.changed.alloy.mass_percent["La"] > 0
+
+
+def test_absolute_rows_skip_excluded_and_non_2141_rows():
+    ids = {o.row_id for o in ev.absolute_observations()}
+    excluded = set(ev.magnets().dropna(subset=["excluded_reason"])["row_id"])
+    assert not ids & excluded
+    assert "CAL-3000" in ids
+    assert "CAL-4001" not in ids
+
+
+def test_coverage_lists_every_lever():
+    c = ev.coverage()
+    assert set(c["lever"]) == set(ev.pairs()["lever"])
+    assert c.loc[c["lever"] == "dy_gbd", "sources"].iloc[0] >= 5
+
+
+# ---------------------------------------------------------------------------------------------- fit
+def test_shipped_parameters_are_the_fit_of_the_shipped_evidence():
+    # refitting reproduces physics_params.json: nothing in it is hand-edited
+    params, _, f = cal.shipped_fit()
+    shipped = cal.theta_of(tb.params(), f.spec)
+    # (the optimiser stops within its tolerance: equal to 1e-3 relative)
+    assert np.allclose(f.theta, shipped, rtol=1e-3, atol=1e-5)
+    assert tb.params()["global"]["tmax_margin"] == pytest.approx(
+        params["global"]["tmax_margin"], rel=1e-3
+    )
+
+
+def test_every_fitted_parameter_has_a_source_and_sits_in_its_bounds():
+    pri = cal.read_priors()
+    assert (pri["source"].str.strip().str.len() > 3).all()
+    spec = cal.fitted_spec(pri)
+    theta = cal.theta_of(tb.params(), spec)
+    lo = np.array([s.lo for s in spec])
+    hi = np.array([s.hi for s in spec])
+    assert np.all((theta >= lo - 1e-9) & (theta <= hi + 1e-9))
+
+
+def test_outside_bounds_rows_are_named_with_a_reason():
+    out = tb.params()["outside_bounds"]
+    assert out  # e.g. the Co-rich Ga-NdFeCoB rows
+    assert all(len(v) > 20 for v in out.values())
+
+
+# ------------------------------------------------------------------------------------- crossval
+def test_robust_interval_ignores_a_few_far_misses():
+    rng = np.random.default_rng(1)
+    res = np.concatenate([rng.normal(0, 0.1, 40), [3.0, 3.5]])
+    lo, hi = cv.robust_interval(res)
+    assert -0.25 < lo < -0.1
+    assert 0.1 < hi < 0.25
+
+
+def test_baseline_excludes_the_held_out_source():
+    oof = pd.DataFrame(
+        {
+            "kind": ["absolute"] * 3,
+            "id": ["a", "b", "c"],
+            "source_id": ["s1", "s1", "s2"],
+            "group": ["sintered"] * 3,
+            "lever": [""] * 3,
+            "property": ["br_T"] * 3,
+            "measured": [1.0, 1.2, 1.4],
+            "predicted": [1.1, 1.1, 1.3],
+        }
+    )
+    b = cv._baseline(oof)
+    assert b.tolist() == pytest.approx([1.4, 1.4, 1.1])
+
+
+def test_nested_coverage_uses_other_sources_only():
+    rng = np.random.default_rng(2)
+    n = 60
+    meas = np.exp(rng.normal(0, 0.2, n)) * 1000
+    oof = pd.DataFrame(
+        {
+            "kind": "absolute",
+            "id": [f"r{i}" for i in range(n)],
+            "source_id": [f"s{i // 3}" for i in range(n)],
+            "group": "sintered",
+            "lever": "",
+            "property": "hcj_kA_per_m",
+            "measured": meas,
+            "predicted": 1000.0,
+        }
+    )
+    c = cv.nested_coverage(oof).set_index("group").loc["all"]
+    assert 0.75 <= c["coverage"] <= 1.0
+
+
+# ---------------------------------------------------------------------------------- domain / warnings
+def test_prediction_outside_the_evidence_warns_and_says_so():
+    a = sb.Alloy.parse("Nd 20, Pr 6, Co 25, B 0.95, Fe bal", basis="mass")
+    with pytest.warns(sb.ModelDomainWarning, match="outside the model's domain"):
+        df = sb.predict(a)
+    assert not df["in_domain"].iloc[0]
+    assert "co_site_fraction" in df["domain_reason"].iloc[0]
+
+
+def test_evidence_column_counts_sources_of_the_levers_used():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        plain = sb.predict(reference_alloy("sintered"))
+        dy = sb.predict(reference_alloy("sintered", replace_nd={"Dy": 1.0}))
+    assert plain["evidence"].dtype.kind == "i"
+    assert dy["evidence"].iloc[0] >= 1
+
+
+def test_above_the_binder_limit_is_flagged_not_zeroed_silently():
+    with pytest.warns(sb.ModelDomainWarning, match="binder"):
+        df = sb.predict(reference_alloy("bonded_isotropic"), "bonded_isotropic", [20, 200])
+    assert df["tmax_C"].iloc[0] <= 160.0
+    assert "binder" in df["domain_reason"].iloc[1]
+
+
+# ------------------------------------------------------------------------------------- calibrate
+MINE = pd.DataFrame(
+    {
+        "composition": [
+            "Nd 23, Pr 7.5, Dy 1, B 0.95, Co 1, Cu 0.15, Ga 0.2, Fe bal",
+            "Nd 24, Pr 8, B 0.95, Cu 0.1, Ga 0.2, Fe bal",
+            "Nd 21, Pr 7, Dy 3, B 0.95, Ga 0.2, Fe bal",
+        ],
+        "route": ["sintered"] * 3,
+        "br_T": [1.33, 1.36, 1.27],
+        "hcj_kA_per_m": [1900, 1450, 2300],
+    }
+)
+
+
+def test_calibrate_moves_predictions_towards_the_users_magnets():
+    m = sb.calibrate(MINE, name="line 3")
+    assert isinstance(m, sb.Model)
+    a = sb.Alloy.parse(MINE["composition"][0], basis="mass")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        before = sb.predict(a)["hcj_kA_per_m"].iloc[0]
+        after = sb.predict(a, model=m)
+    assert abs(after["hcj_kA_per_m"].iloc[0] - 1900) < abs(before - 1900)
+    assert after.attrs["audit"]["model_name"] == "line 3"
+    assert {p["parameter"] for p in m.report["parameters"]} == {
+        "sintered.alpha",
+        "sintered.neff",
+        "sintered.br_factor",
+    }
+
+
+def test_calibrate_rejects_bad_rows_with_one_line():
+    bad = MINE.copy()
+    bad["br_T"] = bad["br_T"].astype(object)
+    bad.loc[1, "br_T"] = "strong"
+    with pytest.raises(sb.InputError, match=r"row 2, br_T: 'strong'"):
+        sb.calibrate(bad)
+    with pytest.raises(sb.InputError, match="lack column"):
+        sb.calibrate(MINE.drop(columns=["route"]))
+    with pytest.raises(sb.InputError, match="route"):
+        sb.calibrate(MINE.assign(route="sintered_ferrite"))
+
+
+def test_predict_rejects_a_model_that_is_not_one():
+    with pytest.raises(sb.InputError, match=r"Model from substitute\.calibrate"):
+        sb.predict(reference_alloy("sintered"), model={"alpha": 1})
+
+
+def test_ranking_takes_the_model_and_stamps_its_name():
+    m = sb.calibrate(MINE, name="line 3")
+    space = sb.DesignSpace(levers={"dy_mass_percent": [0.0, 1.0, 2.0, 3.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        res = sb.rank_substitutes("N42SH", space=space, model=m, explain=0)
+    assert res.table.attrs["audit"]["property_model"] == "line 3"
