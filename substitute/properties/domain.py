@@ -75,7 +75,7 @@ _PLACED = {*tb.MAIN_PHASE_RE, "Fe", "Co", "B", "Ga", "Cu", "Al"}
 
 
 def features(batch, mp, rp) -> dict[str, np.ndarray]:
-    """Features (name → array (n,)) of NdFeB alloys for the domain check and the correction."""
+    """Features (name → array (n,)) of NdFeB alloys for the domain check and the evidence count."""
     x = mp.x
     idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
     n = len(batch)
