@@ -456,7 +456,6 @@ def predict_arrays(
     permeance=2.0,
     external_field_kA_per_m=0.0,
     *,
-    correction: bool = True,
     model=None,
     **route_params,
 ) -> dict[str, np.ndarray]:
@@ -506,7 +505,6 @@ def predict(
     permeance=2.0,
     external_field_kA_per_m=0.0,
     *,
-    correction: bool = True,
     model=None,
     **route_params,
 ) -> pd.DataFrame:
@@ -527,9 +525,6 @@ def predict(
         Permeance coefficient Pc = −B/(μ0H) of the working point [–] (vendors quote Tw at Pc ≈ 2).
     external_field_kA_per_m : float, default 0
         Opposing external (armature) field added to the self-demagnetising field [kA/m].
-    correction : bool, default True
-        Kept for compatibility; has no effect (the model is fitted on evidence, with no learned residual
-        correction since 2026-12).
     model : Model, optional
         A model from :func:`substitute.calibrate` (fitted to your measured magnets); default the shipped
         fit.
@@ -569,7 +564,6 @@ def predict(
         t_C,
         permeance,
         external_field_kA_per_m,
-        correction=correction,
         model=model,
         **route_params,
     )
