@@ -80,28 +80,59 @@ def _name(number: int, suffix: str) -> str:
     return f"N{number}{'' if suffix == 'N' else suffix}"
 
 
-def grade(name: str) -> dict[str, Any]:
-    """Property band of a sintered NdFeB grade.
+def grade(name: str, family: str | None = None) -> dict[str, Any]:
+    """Property band of a grade: a standard sintered NdFeB grade from the ladder tables, any other name
+    (SmCo, bonded, ferrite, vendor codes, GBD grades beyond the ladder) from the vendor catalogues.
 
     Parameters
     ----------
     name : str
-        Grade name, e.g. ``"N42SH"``.
+        Grade name, e.g. ``"N42SH"``, ``"YXG28H"``, ``"BNP-8"``, ``"Y30BH"``.
+    family : str, optional
+        Family of the vendor catalogues (:data:`substitute.properties.catalogues.FAMILIES`); needed only
+        for a name listed under several families. ``"sintered_ndfeb"`` or None tries the ladder first.
 
     Returns
     -------
     dict
-        ``name``, ``number``, ``suffix``, ``br_min_T``, ``br_max_T``, ``bhmax_min_kJ_per_m3``,
+        ``name``, ``family`` (``"sintered_ndfeb"``), ``route``, ``number``, ``suffix``, ``br_min_T``, ``br_max_T``, ``bhmax_min_kJ_per_m3``,
         ``bhmax_max_kJ_per_m3``, ``hcj_min_kA_per_m``, ``tw_C`` (at Pc ≈ 2) and its alias ``tmax_C``,
         ``br_T`` and ``bhmax_kJ_per_m3`` as (min, max) tuples,
         ``beta_hcj_typical_pct_per_K``, ``alpha_br_typical_pct_per_K``, ``confidence`` (per field:
-        source / memory) and ``source``.
+        source / memory) and ``source``. A name found in the vendor catalogues instead returns
+        :func:`substitute.properties.catalogues.catalogue_band` (``family``, ``route``, band, medians of
+        the coefficients and Tw, ``vendors``, ``sources``, ``basis``).
+
+    Raises
+    ------
+    InputError
+        Neither a ladder grade nor a listed name (the nearest listed names are given), or a name listed
+        under several families without ``family``.
     """
-    number, suffix = parse_grade(name)
+    from substitute.properties.catalogues import catalogue_band, nearest_names
+
+    if family not in (None, "sintered_ndfeb"):
+        return catalogue_band(name, family)
+    try:
+        number, suffix = parse_grade(name)
+    except InputError as ladder_error:
+        if not isinstance(name, str):
+            raise
+        try:
+            return catalogue_band(name, family)
+        except InputError:
+            if _NAME.match(name):
+                raise ladder_error from None  # a ladder-shaped name: the ladder's reason is the useful one
+            near = nearest_names(name, family)
+            hint = f"; nearest names in the vendor catalogues: {', '.join(near)}" if near else ""
+            msg = f"{ladder_error}; no vendor catalogue (datasets/grades/vendor_grades.csv) lists it either{hint}"
+            raise InputError(msg) from None
     b = _bands().loc[number]
     s = _suffixes().loc[suffix]
     return {
         "name": _name(number, suffix),
+        "family": "sintered_ndfeb",
+        "route": "sintered",
         "number": number,
         "suffix": suffix,
         "br_min_T": float(b["br_min_T"]),
@@ -294,6 +325,8 @@ def typical_chemistry(name: str, route: str = "sintered", return_info: bool = Fa
     from substitute.composition import Alloy
 
     band = grade(name)
+    if band["family"] != "sintered_ndfeb":
+        return _family_chemistry(band, return_info)
     row, els, info = _typical(band["name"], route)
     pct = {e: 100.0 * v for e, v in zip(els, row, strict=True) if v > 0}
     alloy = Alloy.from_mass_percent(
@@ -302,3 +335,29 @@ def typical_chemistry(name: str, route: str = "sintered", return_info: bool = Fa
         name=f"{band['name']} typical ({route}, least HRE under the substitute model)",
     )
     return (alloy, dict(info)) if return_info else alloy
+
+
+def _family_chemistry(band: dict[str, Any], return_info: bool):
+    """The representative chemistry of a non-NdFeB grade's family (properties are the family's envelope,
+    not resolved by composition)."""
+    from substitute.composition import Alloy
+    from substitute.properties.reference import reference_alloy
+    from substitute.properties.routes import FAMILY_FORMULAS
+
+    route = band["route"]
+    if route in FAMILY_FORMULAS:
+        formula, note = FAMILY_FORMULAS[route]
+        alloy = Alloy.from_formula(formula, name=f"{band['name']} ({band['family']}: {note})")
+        how = f"the family's representative formula {formula} ({note})"
+    else:
+        alloy = reference_alloy(route).with_names(
+            [f"{band['name']} ({band['family']}: route reference)"]
+        )[0]
+        how = f"the {route} reference chemistry (physics/reference_chemistries.csv)"
+    info = {
+        "grade": band["name"],
+        "family": band["family"],
+        "route": route,
+        "method": f"{how}; the grade's band comes from the vendor catalogues ({', '.join(band['vendors'])})",
+    }
+    return (alloy, info) if return_info else alloy

@@ -18,6 +18,7 @@ from substitute.errors import InputError
 from substitute.properties import _tables as tb
 
 __all__ = [
+    "FAMILY_FORMULAS",
     "FAMILY_ROUTES",
     "NDFEB_ROUTES",
     "ROUTES",
@@ -39,6 +40,15 @@ FAMILY_ROUTES: tuple[str, ...] = (
     "alnico",
 )
 ROUTES: tuple[str, ...] = NDFEB_ROUTES + FAMILY_ROUTES
+
+FAMILY_FORMULAS = {
+    "smco5": ("SmCo5", "stoichiometric SmCo5"),
+    "sm2co17": ("Sm2Co17", "stoichiometric Sm2Co17 (commercial Sm(Co,Fe,Cu,Zr)z differs)"),
+    "ferrite": ("SrFe12O19", "strontium hexaferrite"),
+    "smfen_bonded": ("Sm2Fe17N3", "Sm2Fe17N3 powder (binder not counted)"),
+}
+"""Representative composition (formula) and a note of the family routes that have one: used where a
+family magnet needs an alloy (ranking, :func:`substitute.Alloy.from_grade` of a SmCo/ferrite grade)."""
 
 ROUTE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "sintered": ("grain_size_um",),

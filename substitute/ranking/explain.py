@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from substitute.properties.routes import FAMILY_FORMULAS
 from substitute.ranking.requirements import Requirements
-from substitute.ranking.space import FAMILY_FORMULAS
 
 __all__ = [
     "STRATEGIES",

@@ -29,6 +29,7 @@ from tqdm import tqdm
 from substitute._version import __version__
 from substitute.composition import Alloy, AlloyBatch, as_batch
 from substitute.errors import DataError, InputError
+from substitute.properties.routes import FAMILY_FORMULAS
 from substitute.ranking import explain as _ex
 from substitute.ranking import space as sp
 from substitute.ranking.evaluate import (
@@ -47,7 +48,6 @@ from substitute.ranking.explain import (
 )
 from substitute.ranking.pareto import non_dominated_sort
 from substitute.ranking.requirements import Requirements
-from substitute.ranking.space import FAMILY_FORMULAS
 
 __all__ = ["OBJECTIVES", "RankResult", "rank_substitutes"]
 

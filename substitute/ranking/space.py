@@ -21,7 +21,7 @@ import pandas as pd
 from substitute.composition import Alloy, AlloyBatch
 from substitute.errors import InputError
 
-__all__ = ["FAMILY_FORMULAS", "LEVERS", "DesignSpace", "Lever", "default_space"]
+__all__ = ["LEVERS", "DesignSpace", "Lever", "default_space"]
 
 ROUTES = ("sintered", "sintered_gbd", "hot_deformed", "bonded_isotropic")
 ORIGINS = ("CN", "non-CN", "recycled")
@@ -395,9 +395,3 @@ def changed_levers(levers: pd.DataFrame, baseline: Mapping[str, Any]) -> pd.Seri
 
 
 # representative chemistries of the other magnet families (formula → composition, atomic basis)
-FAMILY_FORMULAS = {
-    "smco5": ("SmCo5", "stoichiometric SmCo5"),
-    "sm2co17": ("Sm2Co17", "stoichiometric Sm2Co17 (commercial Sm(Co,Fe,Cu,Zr)z differs)"),
-    "ferrite": ("SrFe12O19", "strontium hexaferrite"),
-    "smfen_bonded": ("Sm2Fe17N3", "Sm2Fe17N3 powder (binder not counted)"),
-}
