@@ -153,6 +153,55 @@ def read_user_table(file: str | Path, *, what: str) -> pd.DataFrame:
         raise InputError(msg) from exc
 
 
+MAX_YAML_ALIASES = 100
+"""Most alias references a user's YAML file may use (a few hundred bytes of nested aliases otherwise expand
+to gigabytes: a "billion laughs" document)."""
+
+
+def load_user_yaml(text: str) -> Any:
+    """Parse a user's YAML text safely: a key repeated in one mapping is an error (the last one would
+    otherwise win silently — ``value_usd: 4200`` then ``value_usd: 100000`` flips a verdict), and more than
+    :data:`MAX_YAML_ALIASES` alias references are refused before they expand.
+
+    Raises
+    ------
+    yaml.YAMLError
+        Not valid YAML, a duplicated key (with its line) or too many aliases.
+    """
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        aliases_seen = 0
+
+        def compose_node(self, parent, index):  # type: ignore[override]
+            if self.check_event(yaml.AliasEvent):
+                self.aliases_seen += 1
+                if self.aliases_seen > MAX_YAML_ALIASES:
+                    mark = self.peek_event().start_mark
+                    msg = f"more than {MAX_YAML_ALIASES} alias references (line {mark.line + 1}): refused"
+                    raise yaml.YAMLError(msg)
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):  # type: ignore[override]
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    hash(key)
+                except TypeError:
+                    continue  # an unhashable key is reported by the base class
+                if key in seen:
+                    msg = (
+                        f"key {key!r} appears twice in one mapping (lines {seen[key]} and "
+                        f"{key_node.start_mark.line + 1}); remove one"
+                    )
+                    raise yaml.YAMLError(msg)
+                seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
+
+    return yaml.load(text, Loader=_Loader)
+
+
 def read_user_file(
     file: str | Path,
     *,
@@ -202,7 +251,7 @@ def read_user_file(
 
         return content, key_lines(text)
     try:
-        content = yaml.safe_load(text)
+        content = load_user_yaml(text)
     except yaml.YAMLError as exc:
         msg = f"{p}: not valid YAML: {exc}"
         raise parse_error(msg) from None

@@ -14,7 +14,30 @@ from pathlib import Path
 
 from substitute.errors import InputError
 
-__all__ = ["check_writable", "write_atomic"]
+__all__ = ["check_writable", "csv_safe", "write_atomic"]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame):
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas: a cell that starts with
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading ``'`` (OWASP, CSV injection). Numeric
+    columns are unchanged; JSON outputs keep the raw values."""
+    import pandas as pd
+
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if (
+            isinstance(s.dtype, pd.CategoricalDtype)
+            or s.dtype == object
+            or pd.api.types.is_string_dtype(s)
+        ):
+            out[col] = s.astype(object).map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+            )
+    return out
 
 
 def check_writable(path: str | os.PathLike[str], what: str = "output") -> Path:

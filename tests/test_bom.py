@@ -400,3 +400,29 @@ def test_cli_assess(capsys):
     assert all(r["assumption"] == "suspended" for r in doc["rows"])
     assert main(["assess", bom, "--prices", "nowhere"]) == 2
     assert "unknown price vector 'nowhere'" in capsys.readouterr().err
+
+
+def test_duplicate_key_in_a_bom_is_an_error_not_the_last_value(tmp_path):
+    # issue 17: "value_usd: 4200" then "value_usd: 100000" silently turned a licence into below-threshold
+    p = tmp_path / "bom.yaml"
+    p.write_text(
+        "name: motor\nvalue_usd: 4200\nvalue_usd: 100000\nmade_in: non-CN\nparts: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(sb.SubstituteError, match=r"'value_usd' appears twice .*lines 2 and 3"):
+        sb.load_bom(p)
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    import time
+
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(15):
+        prev, cur = chr(97 + i), chr(98 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    p = tmp_path / "bomb.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t = time.perf_counter()
+    with pytest.raises(sb.SubstituteError, match="alias references"):
+        sb.load_bom(p)
+    assert time.perf_counter() - t < 2.0

@@ -39,3 +39,28 @@ def test_unknown_option_exit_2(capsys):
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert "substitute" in capsys.readouterr().out
+
+
+def test_csv_cells_cannot_run_as_formulas():
+    # issue 17 (OWASP CSV injection): a part or alloy name starting with = + - @ is written with a leading '
+    import pandas as pd
+
+    from substitute.outputs import csv_safe
+
+    df = pd.DataFrame(
+        {
+            "alloy": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx", "plain"],
+            "share": [-0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+        }
+    )
+    out = csv_safe(df)
+    assert out["alloy"].tolist() == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "plain",
+    ]
+    assert out["share"].tolist() == df["share"].tolist()  # numbers untouched
+    assert df["alloy"].iloc[0].startswith("=")  # the caller's frame is not changed

@@ -31,6 +31,7 @@ import pytest
 
 import substitute as sb
 from substitute.compliance import load_catalog
+from substitute.prices import price_vector
 
 N18, N57, N61, N62 = (
     "CN-MOFCOM-GAC-2025-18",
@@ -795,3 +796,27 @@ def test_cli_content_names_the_control_item(capsys):
     assert "licence_required" in out
     assert main(["content", "Al 98, Sc 2", "--basis", "mass", "--as-of", TODAY]) == 0
     assert "1C907" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ zero prices (issue 17: silent flips)
+def test_zero_price_of_a_counted_element_is_refused_not_below_threshold():
+    # 1.6 kg x 3 wt% Dy of China origin in a 4,200 USD unit is a licence case at any market price; a
+    # price vector with Dy at 0 USD/kg must not turn it into "below threshold"
+    pv = price_vector("ex_china_2025").with_prices({"Dy": 0.0})
+    part = sb.Part(
+        name="rotor",
+        alloy=sb.Alloy.parse("Nd 28, Dy 3, B 1, Fe bal", basis="mass"),
+        mass_kg=1.6,
+        made_in="non-CN",
+        origin={"Dy": "CN"},
+    )
+    unit = sb.Assembly(name="motor", value_usd=4200, parts=[part], made_in="non-CN")
+    with pytest.raises(sb.PriceError, match="Dy 0 USD/kg"):
+        sb.assess(unit, prices=pv)
+    with pytest.raises(sb.PriceError, match="falsely"):
+        sb.value_share_batch(
+            part.alloy, mass_kg=1.6, item_value_usd=4200, prices=pv, origin={"Dy": "CN"}
+        )
+    # at the floor the price is accepted
+    ok = price_vector("ex_china_2025").with_prices({"Dy": 0.1})
+    assert len(sb.assess(unit, prices=ok))

@@ -151,7 +151,8 @@ def test_cli_writes_report_and_json(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("fail_on", "code"),
-    [("compliance", 1), ("performance", 0), ("compliance,performance", 1), ("", 0)],
+    # an empty --fail-on is bad input (2), never a gate that passes everything
+    [("compliance", 1), ("performance", 0), ("compliance,performance", 1), ("", 2)],
 )
 def test_cli_exit_code_gates_on_what_fail_on_names(fail_on, code, capsys):
     assert main(["review", "--as-of", AS_OF, "--top", "1", "--fail-on", fail_on]) == code
@@ -173,6 +174,9 @@ def test_cli_json_to_stdout(capsys):
             ["--fail-on", "cost"],
             r"fail-on: unknown check\(s\) 'cost'; valid: compliance, performance",
         ),
+        # an empty gate is refused, not silently switched off (issue 17)
+        (["--fail-on", ""], r"fail-on: no check named \(got ''\)"),
+        (["--fail-on", " , "], r"fail-on: no check named"),
         (["--as-of", "25/11/2026"], "not a date"),
         (["-o", "{tmp}"], "is a directory"),
         (["-o", "{tmp}/missing/r.html"], "folder .*missing does not exist"),

@@ -77,11 +77,13 @@ def _emit(df: pd.DataFrame, fmt: str | None, **extra: Any) -> bool:
         click.echo(_record(df, **extra))
         return True
     if fmt == "csv":
+        from substitute.outputs import csv_safe
+
         out = df.copy()
         for col in ("assumptions", "warnings"):
             if col in out.columns:
                 out[col] = out[col].map(lambda a: " | ".join(a) if isinstance(a, list) else a)
-        click.echo(out.to_csv(index=False), nl=False)
+        click.echo(csv_safe(out).to_csv(index=False), nl=False)
         return True
     return False
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from substitute.cli.options import study_overrides
-from substitute.outputs import check_writable, write_atomic
+from substitute.outputs import check_writable, csv_safe, write_atomic
 
 __all__ = ["rank_cmd"]
 
@@ -51,7 +51,7 @@ def _write_outputs(
     table: pd.DataFrame, audit: dict, messages: list[str], csv: str | None, json_path: str | None
 ) -> None:
     if csv:
-        write_atomic(csv, lambda tmp: table.to_csv(tmp, index=False), what="--csv output")
+        write_atomic(csv, lambda tmp: csv_safe(table).to_csv(tmp, index=False), what="--csv output")
         click.echo(f"full ranked table ({len(table):,} rows) written to {csv}")
     if json_path:
         payload = {

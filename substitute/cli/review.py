@@ -27,7 +27,7 @@ __all__ = ["review_cmd"]
 @click.option(
     "--fail-on",
     "fail_on",
-    default="",
+    default=None,
     metavar="CHECKS",
     help="Exit 1 when the baseline fails these checks: compliance, performance (comma-separated).",
 )

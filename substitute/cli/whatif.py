@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from substitute.errors import InputError
-from substitute.outputs import check_writable, write_atomic
+from substitute.outputs import check_writable, csv_safe, write_atomic
 
 __all__ = ["whatif_cmd"]
 
@@ -29,7 +29,7 @@ def _write(df: pd.DataFrame, path: str) -> str:
         write_atomic(p, lambda tmp: df.to_parquet(tmp, index=False), what="-o/--output")
         return f"{len(df):,} rows written to {p} (audit stamp in the file's metadata)"
     if suffix == ".csv":
-        write_atomic(p, lambda tmp: df.to_csv(tmp, index=False), what="-o/--output")
+        write_atomic(p, lambda tmp: csv_safe(df).to_csv(tmp, index=False), what="-o/--output")
         side = p.with_suffix(".audit.json")
         write_atomic(
             side,

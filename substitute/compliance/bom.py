@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from substitute.compliance.evaluation import counted_prices
 from substitute.compliance.forms import Form, check_form, infer_form
 from substitute.errors import DataError, InputError
 
@@ -414,7 +415,7 @@ def counted_value(node: NodeSums, els: Sequence[str], pv: Any, which: str) -> fl
     need = [e for e in els if node.mass([e], which) > 0]
     if not need:
         return 0.0
-    p = pv.prices(need)
+    p = counted_prices(pv, need)
     return float(sum(node.mass([e], which) * pi for e, pi in zip(need, p, strict=True)))
 
 

@@ -64,6 +64,36 @@ def reaches(share: Any, threshold: float, comparator: str | None = ">=") -> Any:
     return bool(float(share) >= float(threshold) - tol)
 
 
+PRICE_FLOOR_USD_PER_KG = 0.1
+"""Lowest price accepted for a counted (controlled) element [USD/kg contained]: the cheapest controlled rare
+earth trades well above it (Y, Sm oxides: a few USD/kg in the shipped vectors), and a zero price would make
+its value share vanish — a false "below threshold"."""
+
+
+def counted_prices(pv: Any, elements: Iterable[str]) -> np.ndarray:
+    """Prices [USD/kg] of counted elements for a value share; a missing, zero or near-zero one raises.
+
+    Raises
+    ------
+    PriceError
+        An element without a price (from the price vector) or priced below :data:`PRICE_FLOOR_USD_PER_KG`.
+    """
+    from substitute.errors import PriceError
+
+    els = list(elements)
+    p = np.asarray(pv.prices(els), dtype=float) if els else np.zeros(0)
+    low = [(e, v) for e, v in zip(els, p, strict=True) if not v >= PRICE_FLOOR_USD_PER_KG]
+    if low:
+        shown = ", ".join(f"{e} {v:g}" for e, v in low)
+        msg = (
+            f"price vector {getattr(pv, 'id', '?')!r}: {shown} USD/kg for controlled element(s) counted in a "
+            f"value share; below {PRICE_FLOOR_USD_PER_KG} USD/kg the share vanishes and the verdict would read "
+            "'below threshold' falsely — give the element's market price"
+        )
+        raise PriceError(msg)
+    return p
+
+
 def worst(statuses: Iterable[str]) -> str:
     """The worst verdict of a set (:data:`VERDICT_ORDER`); ``not_controlled`` for none."""
     present = set(statuses)

@@ -11,7 +11,7 @@ import pandas as pd
 from substitute.compliance.bom import cn_share, normalise_origin
 from substitute.compliance.catalog import Catalog, load_catalog
 from substitute.compliance.content import as_alloys, forms_of, part_ii_rows
-from substitute.compliance.evaluation import reaches, value_unit
+from substitute.compliance.evaluation import counted_prices, reaches, value_unit
 from substitute.compliance.status import check_assume, parse_date, treat_status
 from substitute.errors import InputError
 from substitute.prices import price_vector
@@ -99,7 +99,8 @@ def value_share_batch(
     w = np.stack([b.get_mass_fraction(e) for e in counted], axis=1) if counted else np.zeros((n, 0))
     s = np.array([cn_share(org.get(e, org["default"]), recycled_counts_as) for e in counted])
     need = [e for e, col, si in zip(counted, w.T, s, strict=True) if si > 0 and (col > 0).any()]
-    price = np.array([pv.price(e) if e in need else 0.0 for e in counted])
+    got = dict(zip(need, counted_prices(pv, need), strict=True))
+    price = np.array([got.get(e, 0.0) for e in counted])
     v_cn = m * (w @ (s * price)) if counted else np.zeros(n)
     if item_value_usd is None:
         V = alloy_cost_per_kg(b, pv) * m

@@ -53,7 +53,10 @@ _TOKEN = re.compile(
 )
 _SEP = re.compile(r"[\s,;]+")
 _BASIS_MARK = re.compile(
-    r"\(?\s*\b(?P<mark>wt\.?\s*%|mass\s*%|weight\s*%|at\.?\s*%|atomic\s*%|mol\s*%)\s*\)?", re.I
+    # no leading \s* outside the parenthesis: a run of blanks must not be rescanned from every position
+    # (that made parsing quadratic in the length of a whitespace run)
+    r"(?:\(\s*)?\b(?P<mark>wt\.?\s*%|mass\s*%|weight\s*%|at\.?\s*%|atomic\s*%|mol\s*%)(?:\s*\))?",
+    re.I,
 )
 _BASIS_WORDS = {"mass": "mass", "atomic": "atomic", "wt": "mass", "at": "atomic"}
 
@@ -74,12 +77,20 @@ def normalise_basis(basis: str | None) -> str | None:
     return b
 
 
+def _shown(text: str, limit: int = 80) -> str:
+    """The text for an error message: quoted, cut to ``limit`` characters (a message never echoes a
+    megabyte of input, and building it stays cheap)."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def scan_percent_string(text: str) -> tuple[list[tuple[str, float | None, int]], str | None]:
-    """Split ``"Nd22.5 Pr6.5 … Fe bal"`` into (symbol, amount or None for balance, position) triples."""
+    """Split ``"Nd22.5 Pr6.5 … Fe bal"`` into (symbol, amount or None for balance, position) triples.
+
+    Linear in the length of ``text``; error messages show at most its first 80 characters."""
     marks = list(_BASIS_MARK.finditer(text))
     found = {_basis_from_mark(m.group("mark")) for m in marks}
     if len(found) > 1:
-        msg = f"{text!r} carries both a wt% and an at% marker"
+        msg = f"{_shown(text)} carries both a wt% and an at% marker"
         raise CompositionError(msg)
     mark = found.pop() if found else None
     body = _BASIS_MARK.sub(lambda m: " " * len(m.group(0)), text)
@@ -99,11 +110,11 @@ def scan_percent_string(text: str) -> tuple[list[tuple[str, float | None, int]],
             if word[:1].isalpha() and word[:1].islower():
                 cand = word[:2].capitalize()
                 hint = f" (element symbols start with a capital letter: {cand!r}?)"
-            msg = f"unexpected text {word!r} at position {pos + 1} of {text!r}{hint}"
+            msg = f"unexpected text {word!r} at position {pos + 1} of {_shown(text)}{hint}"
             raise CompositionError(msg)
         sym = m.group("sym")
-        if sym not in ("PrNd", "MM"):
-            _el.check_symbol(sym, where=f" at position {pos + 1} of {text!r}")
+        if sym not in ("PrNd", "MM") and not _el.is_element(sym):
+            _el.check_symbol(sym, where=f" at position {pos + 1} of {_shown(text)}")
         if m.group("bal") is not None:
             amount = None
         elif m.group("amt") is not None:
@@ -113,7 +124,7 @@ def scan_percent_string(text: str) -> tuple[list[tuple[str, float | None, int]],
                 raise CompositionError(msg)
         else:
             msg = (
-                f"element {sym!r} at position {pos + 1} of {text!r} has no amount; write e.g. "
+                f"element {sym!r} at position {pos + 1} of {_shown(text)} has no amount; write e.g. "
                 f"'{sym}1.0' or '{sym} bal' (for a stoichiometric formula use Alloy.from_formula)"
             )
             raise CompositionError(msg)

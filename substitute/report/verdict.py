@@ -213,10 +213,19 @@ class Review:
         return json.dumps(self.to_dict(), ensure_ascii=False, **{"indent": 1, **kwargs})
 
 
-def check_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
-    """Validate ``--fail-on`` names (a comma-separated string or an iterable)."""
+def check_fail_on(fail_on: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Validate ``--fail-on`` names (a comma-separated string or an iterable); None means not given.
+
+    An empty value that *was* given (``--fail-on ""``) is an error, not a silently disabled gate."""
+    if fail_on is None:
+        return ()
     items = fail_on.split(",") if isinstance(fail_on, str) else list(fail_on)
     names = tuple(dict.fromkeys(s.strip() for s in items if s.strip()))
+    if not names:
+        msg = (
+            f"fail-on: no check named (got {fail_on!r}); give one or more of: {', '.join(FAIL_ON)}"
+        )
+        raise InputError(msg)
     bad = [n for n in names if n not in FAIL_ON]
     if bad:
         msg = f"fail-on: unknown check(s) {', '.join(map(repr, bad))}; valid: {', '.join(FAIL_ON)}"
