@@ -199,6 +199,9 @@ def test_mass_share_is_a_labelled_alternative():
     [
         ("military", None, "presumption_of_denial"),  # No. 61 Art. 3
         ("military", "US", "prohibited"),  # No. 46/2024 clause 1
+        # issue 17: "USA" and the name read as US, never as an unknown destination (that weakened the verdict)
+        ("military", "USA", "prohibited"),
+        ("military", "United States", "prohibited"),
         ("military_end_user", "JP", "prohibited"),  # No. 1/2026
         ("semiconductor_<=14nm", None, "case_by_case"),  # No. 61 Art. 4
         ("humanitarian", None, "exempt_with_report"),  # No. 61 Art. 5
@@ -208,6 +211,12 @@ def test_mass_share_is_a_labelled_alternative():
 def test_end_use(end_use, destination, effect):
     r = row(assess(axle(), as_of=AS_OF, end_use=end_use, destination=destination), "assembly")
     assert r.end_use_effect == effect
+
+
+@pytest.mark.parametrize("bad", ["Atlantis", "U.S.", "", 42])
+def test_unknown_destination_is_refused(bad):
+    with pytest.raises(sb.InputError, match="destination"):
+        assess(axle(), as_of=AS_OF, end_use="military", destination=bad)
 
 
 def test_overlay_changes_a_verdict():

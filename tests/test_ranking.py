@@ -378,3 +378,23 @@ def test_baseline_forms():
         rank_substitutes("Nd 22, Pr 7, Dy 3, B 1, Fe bal", req(), space=small, progress=False)
     with pytest.raises(sb.InputError, match="one alloy, got a batch of 2"):
         rank_substitutes(sb.AlloyBatch.concat([BASE, BASE]), req(), space=small, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"temperature_C": "12 kOe"}, "temperature_C must be a number"),
+        ({"temperature_C": True}, "temperature_C must be a number"),
+        ({"min_br_T": float("nan")}, "min_br_T must be finite"),
+        ({"assembly_value_usd": "4200"}, "assembly_value_usd must be a number"),
+    ],
+)
+def test_requirements_refuse_what_is_not_a_number(kwargs, match):
+    # issue 17: a unit string once gave a TypeError, a bool passed as 1
+    with pytest.raises(sb.InputError, match=match):
+        sb.Requirements(**kwargs)
+
+
+def test_a_truth_value_is_not_an_amount():
+    with pytest.raises(sb.CompositionError, match="truth value"):
+        sb.Alloy.from_mass_percent({"Nd": 30, "Dy": True, "Fe": 69})

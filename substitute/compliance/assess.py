@@ -55,6 +55,7 @@ from substitute.compliance.content import check_zero_below, floor_param
 from substitute.compliance.evaluation import (
     VERDICT_ORDER,
     Unit,
+    check_destination,
     check_end_use,
     end_use_effects,
     evaluation_units,
@@ -183,6 +184,7 @@ def assess(
     for lv in want:
         check_choice(lv, ("part", "subassembly", "assembly"), "levels")
     zb = check_zero_below(zero_below)
+    destination = check_destination(destination)
     pv = price_vector(prices)
     units = [u for u in evaluation_units(cat, rules) if u.evaluation.test in _TESTS]
     ctx = _Context(d, assume, pv, share_basis, recycled_counts_as, customs_practice_floor, zb)

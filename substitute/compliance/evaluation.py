@@ -94,6 +94,39 @@ def counted_prices(pv: Any, elements: Iterable[str]) -> np.ndarray:
     return p
 
 
+_COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+"""Codes in common use that ISO 3166 spells otherwise (UK → GB; EL, the EU's code for Greece → GR)."""
+
+
+def check_destination(destination: Any) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a destination given as a code (``"US"``, ``"USA"``, ``"840"``), a
+    common alias (``"UK"``) or a country name (``"United States"``); None stays None.
+
+    Raises
+    ------
+    InputError
+        Not a country (the verdict of a destination-specific rule must never rest on an unread
+        destination: "USA" once weakened an end-use verdict by not matching "US").
+    """
+    import pycountry
+
+    if destination is None:
+        return None
+    if not isinstance(destination, str) or not destination.strip():
+        msg = f"destination must be a country code or name (e.g. 'US', 'JP', 'Germany'), got {destination!r}"
+        raise InputError(msg)
+    text = destination.strip()
+    text = _COUNTRY_ALIASES.get(text.upper(), text)
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        msg = (
+            f"destination {destination!r} is not a country: give an ISO 3166 code (US, JP, DE …) or a "
+            "country name"
+        )
+        raise InputError(msg) from None
+
+
 def worst(statuses: Iterable[str]) -> str:
     """The worst verdict of a set (:data:`VERDICT_ORDER`); ``not_controlled`` for none."""
     present = set(statuses)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from substitute import elements as _el
 from substitute.errors import CompositionError
 
@@ -192,6 +194,9 @@ def check_amounts(amounts: Mapping[str, Any], what: str) -> dict[str, float]:
         raise CompositionError(msg)
     for sym, val in amounts.items():
         _el.check_symbol(str(sym), where=f" in {what}")
+        if isinstance(val, bool | np.bool_):
+            msg = f"amount of {sym!r} in {what} is a truth value ({val!r}), not a number of percent"
+            raise CompositionError(msg)
         try:
             v = float(val)
         except (TypeError, ValueError) as exc:

@@ -136,6 +136,32 @@ class Requirements:
     made_in: str = "non-CN"
 
     def __post_init__(self) -> None:
+        def number(name: str) -> None:
+            v = getattr(self, name)
+            if v is None:
+                return
+            if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating):
+                msg = f"{name} must be a number (its unit is in the name), got {v!r}"
+                raise InputError(msg)
+            if not np.isfinite(v):
+                msg = f"{name} must be finite, got {v!r}"
+                raise InputError(msg)
+
+        for name in (
+            "temperature_C",
+            "min_br_T",
+            "min_hcj_kA_per_m",
+            "min_bhmax_kJ_per_m3",
+            "max_cost_usd_per_kg",
+            "max_cost_usd_per_part",
+            "magnet_mass_kg",
+            "part_value_usd",
+            "assembly_value_usd",
+            "permeance",
+            "external_field_kA_per_m",
+        ):
+            number(name)
+
         def positive(name: str, allow_zero: bool = False) -> None:
             v = getattr(self, name)
             if v is None:
