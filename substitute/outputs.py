@@ -14,7 +14,7 @@ from pathlib import Path
 
 from substitute.errors import InputError
 
-__all__ = ["check_writable", "csv_safe", "write_atomic"]
+__all__ = ["check_outputs", "check_writable", "csv_safe", "write_atomic"]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,6 +38,48 @@ def csv_safe(frame):
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
             )
     return out
+
+
+def check_outputs(
+    outputs: dict[str, str | os.PathLike[str] | None],
+    inputs: dict[str, str | os.PathLike[str] | None] | None = None,
+) -> None:
+    """Check a run's output files before any work: each writable (:func:`check_writable`), none equal to
+    an input file or to another output of the same run (``review study.toml -o study.toml`` would replace
+    the study with its own report), none a device, pipe or other special file.
+
+    Parameters
+    ----------
+    outputs, inputs : dict of what → path
+        ``{"report (-o)": "r.html", "--json output": "r.json"}``; None and ``"-"`` (standard output) are
+        skipped.
+
+    Raises
+    ------
+    InputError
+        One line naming both options when two paths are the same file.
+    """
+
+    def real(p: str | os.PathLike[str]) -> str:
+        return os.path.realpath(os.fspath(p))
+
+    seen: dict[str, str] = {}
+    for what, p in (inputs or {}).items():
+        if p is not None and os.fspath(p) != "-":
+            seen[real(p)] = what
+    for what, p in outputs.items():
+        if p is None or os.fspath(p) == "-":
+            continue
+        check_writable(p, what)
+        q = Path(p)
+        if q.exists() and not q.is_file():
+            msg = f"{what}: {p} is not a regular file (a device, pipe or socket); give a file name"
+            raise InputError(msg)
+        key = real(p)
+        if key in seen:
+            msg = f"{what}: {p} is also {seen[key]}; writing it would destroy that file — give another name"
+            raise InputError(msg)
+        seen[key] = what
 
 
 def check_writable(path: str | os.PathLike[str], what: str = "output") -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from substitute.cli import main
 
 
@@ -64,3 +66,34 @@ def test_csv_cells_cannot_run_as_formulas():
     ]
     assert out["share"].tolist() == df["share"].tolist()  # numbers untouched
     assert df["alloy"].iloc[0].startswith("=")  # the caller's frame is not changed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["review", "{study}", "-o", "{study}"],
+        ["review", "{study}", "-o", "{tmp}/r.html", "--json", "{tmp}/r.html"],
+        ["rank", "{study}", "--csv", "{study}"],
+        ["rank", "{study}", "--csv", "{tmp}/x.csv", "--json", "{tmp}/x.csv"],
+    ],
+)
+def test_an_output_never_replaces_an_input_or_another_output(argv, tmp_path, capsys):
+    # issue 17 (data loss): the study file was overwritten by its own report with exit 0
+    import shutil
+
+    from substitute import data
+
+    study = tmp_path / "study.toml"
+    shutil.copy(data.path("examples/default-study.toml"), study)
+    before = study.read_bytes()
+    args = [a.format(study=study, tmp=tmp_path) for a in argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "would destroy that file" in err
+    assert len(err.strip().splitlines()) == 1
+    assert study.read_bytes() == before
+
+
+def test_an_output_that_is_a_device_is_refused(capsys):
+    assert main(["rank", "--csv", "/dev/null"]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -203,10 +203,9 @@ def content_cmd(
         msg = f"--mass-kg must be > 0 kg, got {mass_kg:g}"
         raise InputError(msg)
     alloy = Alloy.parse(composition, basis=basis)
-    if record_path is not None:
-        from substitute.outputs import check_writable
+    from substitute.outputs import check_outputs
 
-        check_writable(record_path, "--record")
+    check_outputs({"--record": record_path})
     df = controlled_content(
         alloy,
         as_of=as_of,
@@ -335,11 +334,9 @@ def assess_cmd(
     """
     from substitute.compliance import assess, load_bom
     from substitute.compliance.evaluation import GATE_FAILS, worst
+    from substitute.outputs import check_outputs
 
-    if record_path is not None:
-        from substitute.outputs import check_writable
-
-        check_writable(record_path, "--record")
+    check_outputs({"--record": record_path}, {"the BOM file": bom})
     item, settings = load_bom(bom)
     df = assess(
         item,

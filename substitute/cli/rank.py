@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from substitute.cli.options import study_overrides
-from substitute.outputs import check_writable, csv_safe, write_atomic
+from substitute.outputs import check_outputs, csv_safe, write_atomic
 
 __all__ = ["rank_cmd"]
 
@@ -87,9 +87,7 @@ def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_pat
     """
     from substitute.ranking.study import load_study, run_study
 
-    for path, what in ((csv_path, "--csv output"), (json_path, "--json output")):
-        if path is not None:
-            check_writable(path, what)
+    check_outputs({"--csv output": csv_path, "--json output": json_path}, {"the study file": study})
     st = load_study(study, as_of=as_of, assume=assume, prices=prices, conservative=conservative)
     res = run_study(st, progress=progress)
     req, audit, t = st.requirements, res.table.attrs["audit"], res.table

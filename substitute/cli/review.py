@@ -72,15 +72,15 @@ def review_cmd(
     content for scripts. Exit status: 0 pass (or no check named in --fail-on failed), 1 a check named in
     --fail-on failed, 2 bad input.
     """
-    from substitute.outputs import check_writable, write_atomic
+    from substitute.outputs import check_outputs, write_atomic
     from substitute.report.verdict import check_fail_on, review
 
     checks = check_fail_on(fail_on)
-    # refuse unwritable outputs before the work starts; nothing is half-written afterwards
-    if html_path is not None:
-        check_writable(html_path, "report (-o)")
-    if json_path not in (None, "-"):
-        check_writable(json_path, "--json output")
+    # refuse unwritable outputs, and outputs that are inputs, before the work starts
+    check_outputs(
+        {"report (-o)": html_path, "--json output": json_path},
+        {"the study file": study, "the --whatif file": whatif_path},
+    )
     rv = review(
         study,
         top=top,

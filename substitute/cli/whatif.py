@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from substitute.errors import InputError
-from substitute.outputs import check_writable, csv_safe, write_atomic
+from substitute.outputs import check_outputs, csv_safe, write_atomic
 
 __all__ = ["whatif_cmd"]
 
@@ -104,8 +104,7 @@ def whatif_cmd(
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         msg = f"-o/--output: {output!r} must end in .parquet or .csv"
         raise InputError(msg)
-    if output is not None:
-        check_writable(output, "-o/--output")
+    check_outputs({"-o/--output": output}, {"the study file": study})
     st = load_whatif_study(study)
     df = run_whatif_study(
         st,
