@@ -97,3 +97,19 @@ def test_an_output_never_replaces_an_input_or_another_output(argv, tmp_path, cap
 def test_an_output_that_is_a_device_is_refused(capsys):
     assert main(["rank", "--csv", "/dev/null"]) == 2
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_crash_is_exit_3_with_one_line_and_debug_shows_it(monkeypatch, capsys):
+    # issue 17: tracebacks exited 1, the code of "licence required"
+    import substitute.cli as cli_mod
+
+    def boom(*a, **k):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(cli_mod.cli, "main", boom)
+    assert main(["show"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: ZeroDivisionError")
+    assert len(err.strip().splitlines()) == 1
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "show"])

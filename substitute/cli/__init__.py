@@ -1,7 +1,8 @@
 """The ``substitute`` command. Parsing and formatting only: every answer comes from the library.
 
-Exit codes: 0 success, 1 the question has no qualifying answer (e.g. no substitute meets the
-requirements), 2 bad input (one readable line on stderr, never a traceback).
+Exit codes: 0 success, 1 the question has no qualifying answer or a check named in ``--check`` /
+``--fail-on`` failed, 2 bad input (one readable line on stderr, never a traceback), 3 an internal error
+(one line; ``--debug`` before the command shows the traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from substitute.errors import SubstituteError
 
 __all__ = ["cli", "main"]
 
-EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,8 +88,40 @@ cli.add_command(review_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code instead of exiting (tests call ``main([...])``)."""
+    """Run the CLI; return the exit code instead of exiting (tests call ``main([...])``).
+
+    A crash is exit 3 with one line (never 1, which a CI gate reads as "licence required"); ``--debug``
+    as the first argument re-raises it with its traceback.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
+    debug = bool(args) and args[0] == "--debug"
+    if debug:
+        args = args[1:]
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if debug:
+            raise
+        where = exc.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        at = (
+            f" at {where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}"
+            if where
+            else ""
+        )
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}{at} — a bug in substitute, not in your input; "
+            "run `substitute --debug ...` for the traceback and report it",
+            err=True,
+        )
+        return EXIT_INTERNAL
+
+
+def _run(args: list[str]) -> int:
     try:
         rv = cli.main(args=args, prog_name="substitute", standalone_mode=False)
     except SubstituteError as exc:
