@@ -210,8 +210,11 @@ def test_nothing_half_written_when_rendering_fails(tmp_path, monkeypatch, capsys
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr("substitute.report.html.render_html", boom)
+    # a crash is exit 3 with one line (never 1, the code of a failed check) and leaves the old report
+    assert main(["review", "--as-of", AS_OF, "--top", "1", "-o", str(out)]) == 3
+    assert "internal error: RuntimeError: renderer crashed" in capsys.readouterr().err
     with pytest.raises(RuntimeError, match="renderer crashed"):
-        main(["review", "--as-of", AS_OF, "--top", "1", "-o", str(out)])
+        main(["--debug", "review", "--as-of", AS_OF, "--top", "1", "-o", str(out)])
     assert out.read_text(encoding="utf-8") == "previous report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["review.html"]
 
