@@ -202,6 +202,36 @@ def load_user_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+MAX_USER_FILE_BYTES = 10_000_000
+"""Largest study, BOM or overlay file read [bytes] (a real one is a few kB)."""
+
+_BOMS = {
+    b"\xff\xfe": "UTF-16 (little-endian)",
+    b"\xfe\xff": "UTF-16 (big-endian)",
+    b"\xef\xbb\xbf": "UTF-8 with BOM",
+}
+
+
+def user_text(p: Path, what: str, error: type[Exception]) -> str:
+    """The text of a user's file: at most :data:`MAX_USER_FILE_BYTES`, UTF-8 (a UTF-8 byte-order mark is
+    accepted); any other encoding is one clear error naming what was found."""
+    size = p.stat().st_size
+    if size > MAX_USER_FILE_BYTES:
+        msg = f"{what} {str(p)!r} is {size:,} bytes; the limit is {MAX_USER_FILE_BYTES:,} bytes"
+        raise error(msg)
+    raw = p.read_bytes()
+    for bom, name in _BOMS.items():
+        if raw.startswith(bom) and name.startswith("UTF-16"):
+            msg = f"{what} {str(p)!r} is encoded as {name}; save it as UTF-8"
+            raise error(msg)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        msg = f"{what} {str(p)!r} is not UTF-8 (byte 0x{raw[exc.start]:02x} on line {line}); save it as UTF-8"
+        raise error(msg) from None
+
+
 def read_user_file(
     file: str | Path,
     *,
@@ -238,12 +268,18 @@ def read_user_file(
     if not p.is_file():
         msg = f"{what} {str(p)!r} not found"
         raise missing_error(msg)
-    text = p.read_text(encoding="utf-8")
+    text = user_text(p, what, parse_error)
     if (fmt or ("toml" if p.suffix.lower() == ".toml" else "yaml")) == "toml":
         try:
             content = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             msg = f"{p}: not valid TOML: {exc}"
+            raise parse_error(msg) from None
+        except RecursionError:
+            msg = f"{p}: not read: nested too deep for a {what}"
+            raise parse_error(msg) from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            msg = f"{p}: not read: {exc}"
             raise parse_error(msg) from None
         if not with_lines:
             return content
@@ -254,6 +290,9 @@ def read_user_file(
         content = load_user_yaml(text)
     except yaml.YAMLError as exc:
         msg = f"{p}: not valid YAML: {exc}"
+        raise parse_error(msg) from None
+    except RecursionError:
+        msg = f"{p}: not read: nested too deep for a {what}"
         raise parse_error(msg) from None
     return (content, {}) if with_lines else content
 

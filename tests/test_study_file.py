@@ -680,3 +680,20 @@ def test_shipped_whatif_study_still_loads():
     st = load_whatif_study(FLEET)
     assert len(st.designs) == 3
     assert len(st.scenarios) == 24
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ("[baseline]\nname = 'x'\n".encode("utf-16"), "encoded as UTF-16"),
+        (b"[baseline]\nname = '\xe9'\n", r"not UTF-8 \(byte 0xe9 on line 2\)"),
+        (b"a = " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deep|not valid TOML"),
+        (b"a = 1" + b"0" * 5000 + b"\n", "not read|not valid TOML"),
+    ],
+)
+def test_hostile_study_files_give_one_line(content, match, tmp_path):
+    # issue 17: these gave UnicodeDecodeError, RecursionError or ValueError tracebacks
+    p = tmp_path / "study.toml"
+    p.write_bytes(content)
+    with pytest.raises(SubstituteError, match=match):
+        load_study(p)
