@@ -199,7 +199,34 @@ def load_user_yaml(text: str) -> Any:
                 seen[key] = key_node.start_mark.line + 1
             return super().construct_mapping(node, deep=deep)
 
-    return yaml.load(text, Loader=_Loader)
+    content = yaml.load(text, Loader=_Loader)
+    _check_tree(content)
+    return content
+
+
+MAX_NESTING = 64
+"""Deepest nesting of mappings and lists accepted in a user's YAML (a BOM of assemblies in assemblies)."""
+
+
+def _check_tree(obj: Any) -> None:
+    """Refuse a YAML document that contains itself (an alias to an enclosing node) or nests deeper than
+    :data:`MAX_NESTING` (iterative: no recursion limit is reached)."""
+    import yaml
+
+    stack: list[tuple[Any, int, frozenset[int]]] = [(obj, 0, frozenset())]
+    while stack:
+        node, depth, path = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        if id(node) in path:
+            msg = "the document refers to itself (an alias inside the node it names); a BOM cannot contain itself"
+            raise yaml.YAMLError(msg)
+        if depth > MAX_NESTING:
+            msg = f"nested more than {MAX_NESTING} levels deep"
+            raise yaml.YAMLError(msg)
+        inner = path | {id(node)}
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1, inner) for c in children)
 
 
 MAX_USER_FILE_BYTES = 10_000_000

@@ -435,3 +435,35 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
     with pytest.raises(sb.SubstituteError, match="alias references"):
         sb.load_bom(p)
     assert time.perf_counter() - t < 2.0
+
+
+def test_a_bom_that_contains_itself_is_bad_input(tmp_path):
+    # issue 17: an alias to an enclosing node made a RecursionError traceback
+    p = tmp_path / "self.yaml"
+    p.write_text(
+        "format: substitute-bom/1\nitem: &it\n  name: e-axle\n  value_usd: 4200\n  made_in: non-CN\n"
+        "  parts:\n    - name: inner\n      value_usd: 100\n      made_in: non-CN\n      parts: [*it]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(sb.SubstituteError, match="refers to itself"):
+        sb.load_bom(p)
+
+
+def test_a_bom_nested_hundreds_deep_is_bad_input(tmp_path):
+    lines = [
+        "format: substitute-bom/1",
+        "item:",
+        "  name: top",
+        "  value_usd: 4200",
+        "  made_in: non-CN",
+        "  parts:",
+    ]
+    ind = "  "
+    for i in range(300):
+        lines.append(ind * (2 * i + 2) + f"- name: s{i}")
+        lines.append(ind * (2 * i + 2) + "  parts:")
+    lines.append(ind * 602 + "- name: leaf")
+    p = tmp_path / "deep.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(sb.SubstituteError, match="nested"):
+        sb.load_bom(p)
