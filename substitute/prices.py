@@ -51,6 +51,8 @@ __all__ = [
 CONFIDENCE_LEVELS = ("source", "computed", "user", "low", "memory", "missing")
 _VECTORS_FILE = "prices/vectors.yaml"
 _REQUIRED_COLUMNS = ("element",)
+MAX_PRICE_FILE_BYTES = 1_000_000
+"""Largest user price CSV read [bytes] (one row per element and quote: a few kB)."""
 _ALL_COLUMNS = (
     "element",
     "form",
@@ -602,11 +604,21 @@ def price_vector(
         if not p.is_file():
             msg = f"price file {str(p)!r} not found"
             raise PriceError(msg)
+        size = p.stat().st_size
+        if size > MAX_PRICE_FILE_BYTES:
+            msg = f"price file {str(p)!r} is {size:,} bytes; a price vector is one row per element (limit {MAX_PRICE_FILE_BYTES:,} bytes)"
+            raise PriceError(msg)
         try:
             raw = pd.read_csv(p, skipinitialspace=True)
+        except pd.errors.EmptyDataError:
+            msg = f"{p}: empty; a price CSV needs a header (element, price_usd_per_kg …) and one row per element"
+            raise DataError(msg) from None
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             msg = f"{p}: not a readable CSV: {exc}"
             raise DataError(msg) from None
+        if raw.empty:
+            msg = f"{p}: a header and no rows; give one row per element with its price"
+            raise DataError(msg)
         table, quotes = _build_table(raw, str(p), prefer)
         pv = PriceVector(
             id=p.stem,

@@ -180,3 +180,25 @@ def test_bad_user_csv(tmp_path):
         P.price_vector(p3)
     with pytest.raises(PriceError, match=r"price file .*nope\.csv' not found"):
         P.price_vector(tmp_path / "nope.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("", "empty; a price CSV needs a header"),
+        ("element,price_usd_per_kg\n", "a header and no rows"),
+    ],
+)
+def test_empty_price_files_are_one_line(text, match, tmp_path):
+    # issue 17: EmptyDataError and KeyError tracebacks
+    p = tmp_path / "p.csv"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(sb.SubstituteError, match=match):
+        sb.price_vector(p)
+
+
+def test_a_huge_price_file_is_refused_before_it_is_parsed(tmp_path):
+    p = tmp_path / "big.csv"
+    p.write_text("element,price_usd_per_kg\n" + "Fe,1\n" * 300_000, encoding="utf-8")
+    with pytest.raises(sb.PriceError, match="limit"):
+        sb.price_vector(p)
