@@ -398,3 +398,23 @@ def test_requirements_refuse_what_is_not_a_number(kwargs, match):
 def test_a_truth_value_is_not_an_amount():
     with pytest.raises(sb.CompositionError, match="truth value"):
         sb.Alloy.from_mass_percent({"Nd": 30, "Dy": True, "Fe": 69})
+
+
+def test_a_tiny_step_is_refused_before_the_grid_is_built():
+    # issue 17: step 1e-9 asked for 24 GB and the kernel killed the process
+    with pytest.raises(sb.InputError, match=r"3,000,000,001 values; at most 1,000 per lever"):
+        sb.DesignSpace(levers={"dy_mass_percent": {"min": 0, "max": 3, "step": 1e-9}})
+
+
+def test_a_design_space_beyond_max_candidates_is_refused_with_its_memory_estimate():
+    space = sb.DesignSpace(
+        levers={
+            "dy_mass_percent": {"min": 0, "max": 3, "step": 0.01},
+            "tb_mass_percent": {"min": 0, "max": 3, "step": 0.01},
+            "co_mass_percent": {"min": 0, "max": 6, "step": 0.1},
+        }
+    )
+    with pytest.raises(sb.InputError, match=r"5,526,661 candidates \(about 11\.1 GB"):
+        sb.rank_substitutes("N42SH", space=space)
+    with pytest.raises(sb.InputError, match="max_candidates must be a positive integer"):
+        sb.rank_substitutes("N42SH", space=space, max_candidates=0)

@@ -273,6 +273,7 @@ def rank_substitutes(
     catalog: Any = None,
     progress: bool | None = None,
     model: Any = None,
+    max_candidates: int = 5_000_000,
 ) -> RankResult:
     """Rank substitutes for a baseline magnet under requirements and licence thresholds.
 
@@ -309,6 +310,9 @@ def rank_substitutes(
     model : Model, optional
         Property model from :func:`substitute.calibrate` (your magnets); default the shipped fit. Its name
         is in the audit stamp.
+    max_candidates : int, default 5,000,000
+        Refuse a design space larger than this before any work (about :data:`BYTES_PER_CANDIDATE` of
+        memory each, measured by ``benchmarks/bench_rank.py``); raise it when the machine has the memory.
 
     Returns
     -------
@@ -320,6 +324,7 @@ def rank_substitutes(
     req = requirements if requirements is not None else Requirements()
     alloy, base_route = _baseline_inputs(baseline, route)
     space = space if space is not None else sp.default_space(alloy, base_route)
+    check_size(space.size, max_candidates)
     b_origin = {"Dy": "CN", "Tb": "CN", "Ho": "CN", **(baseline_origin or {})}
     show = progress if progress is not None else space.size > 50_000
     bar = tqdm(total=5, desc="rank", disable=not show, leave=False)
@@ -553,6 +558,29 @@ def _family_candidates(
         ev["lever_route"] = fam
         rows.append(ev)
     return pd.concat(rows, ignore_index=True) if rows else None
+
+
+BYTES_PER_CANDIDATE = 2000
+"""Peak memory per ranked candidate [bytes] (1.9 GB for 1,019,520 candidates, benchmarks/bench_rank.py)."""
+
+
+def check_size(n: int, max_candidates: int) -> None:
+    """Refuse a design space of more than ``max_candidates`` candidates, with its memory estimate."""
+    if (
+        isinstance(max_candidates, bool)
+        or not isinstance(max_candidates, int)
+        or max_candidates < 1
+    ):
+        msg = f"max_candidates must be a positive integer, got {max_candidates!r}"
+        raise InputError(msg)
+    if n > max_candidates:
+        gb = n * BYTES_PER_CANDIDATE / 1e9
+        msg = (
+            f"the design space has {n:,} candidates (about {gb:,.1f} GB of memory to rank), more than "
+            f"max_candidates={max_candidates:,}; narrow the levers or raise max_candidates if the machine "
+            "has the memory"
+        )
+        raise InputError(msg)
 
 
 def _audit(

@@ -81,6 +81,10 @@ CATEGORICAL = {
 }
 
 
+MAX_LEVER_VALUES = 1000
+"""Most values one lever's range may expand to (checked before the grid is built)."""
+
+
 def _grid(spec: Any, name: str) -> tuple:
     """Values of a lever from a list, a scalar, or ``{"min": a, "max": b, "step": s}``."""
     if isinstance(spec, Mapping):
@@ -92,6 +96,18 @@ def _grid(spec: Any, name: str) -> tuple:
         if step <= 0 or hi < lo:
             msg = (
                 f"lever {name!r}: need max ≥ min and step > 0 (got min={lo}, max={hi}, step={step})"
+            )
+            raise InputError(msg)
+        if not all(np.isfinite(v) for v in (lo, hi, step)):
+            msg = (
+                f"lever {name!r}: min, max and step must be finite numbers (got {lo}, {hi}, {step})"
+            )
+            raise InputError(msg)
+        count = (hi - lo) / step + 1
+        if count > MAX_LEVER_VALUES:
+            msg = (
+                f"lever {name!r}: min={lo:g}, max={hi:g}, step={step:g} gives {count:,.0f} values; at most "
+                f"{MAX_LEVER_VALUES:,} per lever — use a coarser step"
             )
             raise InputError(msg)
         n = int(np.floor((hi - lo) / step + 1e-9)) + 1
