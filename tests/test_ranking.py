@@ -418,3 +418,23 @@ def test_a_design_space_beyond_max_candidates_is_refused_with_its_memory_estimat
         sb.rank_substitutes("N42SH", space=space)
     with pytest.raises(sb.InputError, match="max_candidates must be a positive integer"):
         sb.rank_substitutes("N42SH", space=space, max_candidates=0)
+
+
+@pytest.mark.parametrize(
+    ("premium", "match"),
+    [
+        ({"non-CN": -1.0}, "must be a positive multiplier"),
+        ({"non-CN": 30}, r"for \+30 % write 1\.3"),
+        ({"offshore": 1.2}, "unknown origin 'offshore'"),
+    ],
+)
+def test_origin_premiums_are_checked(premium, match):
+    # issue 17: a negative premium gave negative costs, ranked first
+    space = sb.DesignSpace(levers={"dy_mass_percent": [0.0, 1.0]})
+    with pytest.raises(sb.InputError, match=match):
+        sb.rank_substitutes("N42SH", space=space, origin_premium=premium, explain=0)
+
+
+def test_a_family_listed_twice_is_refused():
+    with pytest.raises(sb.InputError, match="families listed twice: ferrite"):
+        sb.DesignSpace(levers={}, families=("ferrite", "ferrite"))

@@ -135,11 +135,31 @@ def as_price_vector(prices: Any):
     return prices if hasattr(prices, "price") else price_vector(prices)
 
 
+def check_premium(premium: Mapping[str, float]) -> None:
+    """Origin premiums are price multipliers of non-China and recycled feedstock: finite and > 0 (a
+    negative one would make a candidate's cost negative and rank it first), with a hint when a percent
+    was typed."""
+    if not isinstance(premium, Mapping):
+        msg = f"origin_premium must be a mapping like {{'non-CN': 1.3}}, got {premium!r}"
+        raise InputError(msg)
+    for kind, v in premium.items():
+        if kind not in ("non-CN", "recycled"):
+            msg = f"origin_premium: unknown origin {kind!r}; valid: 'non-CN', 'recycled'"
+            raise InputError(msg)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v <= 0:
+            msg = f"origin_premium[{kind!r}] must be a positive multiplier (1.3 = +30 %), got {v!r}"
+            raise InputError(msg)
+        if v > 20:
+            msg = f"origin_premium[{kind!r}] = {v:g} is a multiplier above 20; for +{v:g} % write {1 + v / 100:g}"
+            raise InputError(msg)
+
+
 def _origin_premium_cost(
     batch: AlloyBatch, origin: Mapping[str, pd.Categorical], premium: Mapping[str, float], pv: Any
 ) -> np.ndarray:
     """Extra cost (USD/kg of magnet) of heavy rare earths bought non-China or recycled."""
     extra = np.zeros(len(batch))
+    check_premium(premium)
     for el, org in origin.items():
         w = batch.get_mass_fraction(el)
         if not np.any(w > 0):

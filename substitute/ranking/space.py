@@ -171,6 +171,11 @@ class DesignSpace:
                 valid = ", ".join([*LEVERS, *CATEGORICAL])
                 msg = f"unknown lever {name!r}; valid levers: {valid}"
                 raise InputError(msg)
+        fams = list(self.families)
+        dup = sorted({f for f in fams if fams.count(f) > 1})
+        if dup:
+            msg = f"families listed twice: {', '.join(dup)}; list each once"
+            raise InputError(msg)
         object.__setattr__(self, "_grids", grids)
 
     @property
