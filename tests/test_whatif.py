@@ -721,3 +721,12 @@ def test_docs_whatif_examples_run(tmp_path, monkeypatch):
         exec(compile(code, "docs/guides/procurement.md:example", "exec"), namespace)
     assert len(namespace["grid"]) == 12
     assert namespace["cp"]["bisection_rel_diff"].max() < 1e-9
+
+
+def test_a_volatility_typed_as_a_percent_is_refused_with_the_hint():
+    # issue 17: volatility 35 (meant 35 %) gave means of 3e16 USD
+    from substitute.whatif.montecarlo import check_volatility
+
+    with pytest.raises(sb.InputError, match=r"for 35 % write 0\.35"):
+        check_volatility({"Tb": 35}, None)
+    assert check_volatility({"Tb": 0.35}, None)[0] == {"Tb": 0.35}

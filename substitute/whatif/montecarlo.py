@@ -137,6 +137,11 @@ def quote_range_volatility(pv: Any, elements: Sequence[str]) -> dict[str, float]
     return out
 
 
+MAX_VOLATILITY = 3.0
+"""Largest σ of ln price accepted (a factor e³ ≈ 20 in one standard deviation); larger is a percent typed
+where a fraction belongs (35 for 0.35), which gave means of 3e16 USD."""
+
+
 def check_volatility(
     volatility: Any, distributions: Mapping[str, Any] | None
 ) -> tuple[dict[str, float], list[tuple[str, Any]]]:
@@ -158,8 +163,14 @@ def check_volatility(
             except (TypeError, ValueError):
                 msg = f"volatility[{el!r}] must be a number (σ of ln price), got {s!r}"
                 raise InputError(msg) from None
-            if not math.isfinite(x) or x < 0:
+            if isinstance(s, bool) or not math.isfinite(x) or x < 0:
                 msg = f"volatility[{el!r}] must be finite and >= 0 (σ of ln price), got {s!r}"
+                raise InputError(msg)
+            if x > MAX_VOLATILITY:
+                msg = (
+                    f"volatility[{el!r}] = {x:g} is a σ of ln price above {MAX_VOLATILITY:g} (prices spread by "
+                    f"e^{x:g}); for {x:g} % write {x / 100:g}"
+                )
                 raise InputError(msg)
             if x > 0:
                 vol[str(el)] = x
