@@ -145,15 +145,15 @@ def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_pat
     )
     click.echo(
         f"{'#':>3} {'front':>5} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} {'USD/part':>9} "
-        f"{'value share':>11}  changes vs baseline"
+        f"{'value share':>11} {'maturity':>10}  changes vs baseline"
     )
     for r in shown.itertuples(index=False):
         d = r._asdict()
         front = str(d["pareto_rank"]) if d["qualifies"] else "–"
         click.echo(
             f"{d['order']:>3} {front:>5} {d['hcj_kA_per_m']:>9.0f} {d['br_T']:>6.3f} {d['tmax_C']:>8.0f} "
-            f"{d['cost_usd_per_part']:>9.1f} {d['controlled_value_share'] * 100:>10.3f}%  "
-            f"{d['changed_levers'] or '(baseline recipe)'}"
+            f"{d['cost_usd_per_part']:>9.1f} {d['controlled_value_share'] * 100:>10.3f}% "
+            f"{d.get('maturity', '')!s:>10}  {d['changed_levers'] or '(baseline recipe)'}"
         )
     click.echo("")
     for r in shown.itertuples(index=False):

@@ -190,9 +190,15 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         "no licence under the tested rules" if not lic else "licence needed under " + ", ".join(lic)
     )
     head = "Qualifies" if d.get("qualifies") else "Does not qualify"
+    mat = d.get("maturity")
+    mat_txt = (
+        f" Maturity {mat}: {d.get('maturity_basis', '')}."
+        if mat is not None and str(mat) != "industrial"
+        else ""
+    )
     return (
         f"{head}: {what}; at {req.temperature_C:g} °C HcJ {d['hcj_kA_per_m' + s]:.0f} kA/m and "
         f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C; {lic_txt} "
         f"(controlled value share {_fmt_pct(d['controlled_value_share'])}); "
-        f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline)."
+        f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}"
     )

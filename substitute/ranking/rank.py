@@ -46,6 +46,7 @@ from substitute.ranking.explain import (
     nothing_message,
     strategy_masks,
 )
+from substitute.ranking.maturity import maturity_columns
 from substitute.ranking.pareto import non_dominated_sort
 from substitute.ranking.requirements import Requirements
 
@@ -429,6 +430,12 @@ def rank_substitutes(
         cand = pd.concat([cand, fam_rows], ignore_index=True)
     timings["evaluate_s"] = time.perf_counter() - t1
     bar.update()
+
+    # ---- lever maturity (a constraint like the others: margin_maturity ≥ 0 passes)
+    maturity_columns(cand, req.max_maturity)
+    cand["meets_requirements"] = cand["meets_requirements"].to_numpy() & (
+        cand["margin_maturity"].to_numpy() >= 0
+    )
 
     # ---- constraints and elimination report
     t2 = time.perf_counter()

@@ -114,6 +114,9 @@ class Requirements:
         Test performance limits on the pessimistic side of the prediction interval (``_lo``).
     made_in : {"non-CN", "CN", "unknown"}, default "non-CN"
         Where the magnet is made: No. 18/57 control exports *from China*; No. 61 catches foreign-made items.
+    max_maturity : {"industrial", "pilot", "laboratory"}, default "pilot"
+        Least mature lever level a substitute may use (``datasets/levers/maturity.csv``): ``"pilot"`` keeps
+        levels shown at least on a pilot line; ``"industrial"`` only what is sold today.
     """
 
     temperature_C: float = 150.0
@@ -134,6 +137,7 @@ class Requirements:
     require_below_thresholds: bool = True
     conservative: bool = True
     made_in: str = "non-CN"
+    max_maturity: str = "pilot"
 
     def __post_init__(self) -> None:
         def number(name: str) -> None:
@@ -195,6 +199,9 @@ class Requirements:
             raise InputError(msg)
         if self.assume not in ("in_force", "suspended"):
             msg = f"assume must be 'in_force' or 'suspended', got {self.assume!r}"
+            raise InputError(msg)
+        if self.max_maturity not in ("industrial", "pilot", "laboratory"):
+            msg = f"max_maturity must be 'industrial', 'pilot' or 'laboratory', got {self.max_maturity!r}"
             raise InputError(msg)
         if self.made_in not in ("CN", "non-CN", "unknown"):
             msg = f"made_in must be 'CN', 'non-CN' or 'unknown', got {self.made_in!r}"
