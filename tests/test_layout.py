@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "whatif": 5,
     "report": 6,
     "cli": 7,
+    "__main__": 8,  # python -m substitute: the command line, above everything
 }
 #: parts that must not import each other even where the layers would allow it
 SIBLINGS = [("compliance", "properties"), ("prices", "properties")]

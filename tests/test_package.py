@@ -78,3 +78,10 @@ def test_every_subpackage_is_shipped():
     }
     assert found - listed == set()
     assert "substitute.datasets" in listed
+    # every data folder (datasets/<name>/) is a listed package too, or a wheel ships without it
+    folders = {
+        "substitute.datasets." + p.name
+        for p in (ROOT / "datasets").iterdir()
+        if p.is_dir() and not p.name.startswith(("_", "."))
+    }
+    assert folders - listed == set()
