@@ -608,7 +608,7 @@ def test_unreachable_scheduler_fails_fast_with_a_clear_error():
 
 def test_missing_dask_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed → ImportError
-    with pytest.raises(InputError, match=r"pip install substitute\[dask\]"):
+    with pytest.raises(InputError, match=r"pip install substitute-magnets\[dask\]"):
         whatif([_baseline()], study=None, backend="dask")
 
 

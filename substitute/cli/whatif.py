@@ -24,7 +24,7 @@ def _write(df: pd.DataFrame, path: str) -> str:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            msg = "writing .parquet needs pyarrow: pip install substitute[dask] (or pip install pyarrow)"
+            msg = "writing .parquet needs pyarrow: pip install substitute-magnets[dask] (or pip install pyarrow)"
             raise InputError(msg) from None
         write_atomic(p, lambda tmp: df.to_parquet(tmp, index=False), what="-o/--output")
         return f"{len(df):,} rows written to {p} (audit stamp in the file's metadata)"

@@ -44,7 +44,7 @@ def _import_distributed():
     except ImportError:  # pragma: no cover - depends on the environment
         msg = (
             "backend='dask' needs Dask's distributed scheduler, which is not installed; "
-            "install it with: pip install substitute[dask]"
+            "install it with: pip install substitute-magnets[dask]"
         )
         raise InputError(msg) from None
     return distributed
