@@ -118,3 +118,22 @@ def test_worker_error_reaches_the_caller(cluster):
 
 def _one_value(rng, n):  # a broken user distribution (module level: picklable)
     return [1.0]
+
+
+def test_an_address_that_is_not_a_dask_scheduler_fails_within_the_timeout():
+    # issue 17: an HTTP server on the scheduler's address held the handshake for over 12 minutes
+    import http.server
+    import threading
+    import time
+
+    from substitute.whatif.backends import DaskBackend
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        t = time.perf_counter()
+        with pytest.raises(sb.InputError, match="could not be reached within 1 s"):
+            DaskBackend(f"tcp://127.0.0.1:{srv.server_address[1]}", connect_timeout=1.0)
+        assert time.perf_counter() - t < 10.0
+    finally:
+        srv.shutdown()

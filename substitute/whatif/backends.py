@@ -98,9 +98,7 @@ class DaskBackend:
         elif isinstance(scheduler, str):
             self.address = scheduler
             try:
-                self.client = distributed.Client(
-                    scheduler, timeout=f"{float(connect_timeout)}s", set_as_default=False
-                )
+                self.client = _connect(distributed, scheduler, float(connect_timeout))
             except (OSError, TimeoutError) as exc:
                 msg = (
                     f"scheduler {scheduler!r} could not be reached within {connect_timeout:g} s "
@@ -181,3 +179,33 @@ def make_backend(
         return DaskBackend(scheduler, connect_timeout=connect_timeout, n_workers=n_workers)
     msg = f"backend {backend!r} is not known; valid: {', '.join(BACKENDS)}"
     raise InputError(msg)
+
+
+def _connect(distributed: Any, address: str, timeout_s: float) -> Any:
+    """A ``distributed.Client`` for ``address`` within ``timeout_s`` seconds (plus 2 s of grace).
+
+    Dask's own timeout covers the TCP connection, not a peer that accepts it and never speaks the Dask
+    protocol (an HTTP server on that port held the handshake for minutes); the connection is therefore
+    made in a daemon thread with a hard deadline (a daemon thread does not hold the process at exit).
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["client"] = distributed.Client(
+                address, timeout=f"{timeout_s}s", set_as_default=False
+            )
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    t = threading.Thread(target=run, name="substitute-dask-connect", daemon=True)
+    t.start()
+    t.join(timeout_s + 2.0)
+    if t.is_alive():
+        msg = f"no Dask handshake from {address} within {timeout_s + 2.0:g} s (is it a Dask scheduler?)"
+        raise TimeoutError(msg)
+    if "error" in box:
+        raise box["error"]
+    return box["client"]
