@@ -438,3 +438,25 @@ def test_origin_premiums_are_checked(premium, match):
 def test_a_family_listed_twice_is_refused():
     with pytest.raises(sb.InputError, match="families listed twice: ferrite"):
         sb.DesignSpace(levers={}, families=("ferrite", "ferrite"))
+
+
+def test_explanations_say_how_much_evidence_stands_behind_a_candidate():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        res = sb.rank_substitutes(
+            "N42SH",
+            space=sb.DesignSpace(
+                levers={"dy_mass_percent": [0.0, 3.0], "ce_share_of_lre": [0.0, 0.6]}
+            ),
+            explain=10,
+        )
+    t = res.table
+    for r in t.itertuples():
+        if r.in_domain:
+            assert "Evidence:" in r.explanation
+        else:
+            assert "Outside the model's evidence:" in r.explanation
+    assert (~t["in_domain"]).any()  # 60 % Ce in the light rare earths is beyond the model's bounds
+    assert t["in_domain"].any()

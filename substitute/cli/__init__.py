@@ -93,8 +93,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     A crash is exit 3 with one line (never 1, which a CI gate reads as "licence required"); ``--debug``
     as the first argument re-raises it with its traceback.
     """
+    import warnings
+
+    from substitute.errors import ModelDomainWarning
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = bool(args) and args[0] == "--debug"
+    # the commands say where a prediction is beyond the evidence in their own output (explanations,
+    # in_domain columns); the Python warning would add file paths to the terminal
+    warnings.simplefilter("ignore", ModelDomainWarning)
     if debug:
         args = args[1:]
     try:

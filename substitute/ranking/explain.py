@@ -190,6 +190,17 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         "no licence under the tested rules" if not lic else "licence needed under " + ", ".join(lic)
     )
     head = "Qualifies" if d.get("qualifies") else "Does not qualify"
+    ev_txt = ""
+    if "in_domain" in d and "evidence" in d:
+        if d["in_domain"]:
+            ev_txt = (
+                f" Evidence: {int(d['evidence'])} calibration source(s) for its least-supported composition "
+                "or GBD lever at this level (grain size and thickness are not counted)."
+            )
+        elif route not in FAMILY_FORMULAS:
+            from substitute.properties.domain import reasons
+
+            ev_txt = f" Outside the model's evidence: {reasons([int(d.get('domain_mask', 0))])[0]}."
     mat = d.get("maturity")
     mat_txt = (
         f" Maturity {mat}: {d.get('maturity_basis', '')}."
@@ -200,5 +211,5 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         f"{head}: {what}; at {req.temperature_C:g} °C HcJ {d['hcj_kA_per_m' + s]:.0f} kA/m and "
         f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C; {lic_txt} "
         f"(controlled value share {_fmt_pct(d['controlled_value_share'])}); "
-        f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}"
+        f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}{ev_txt}"
     )
