@@ -71,6 +71,15 @@ def _record_option(f: Any) -> Any:
     )(f)
 
 
+def _bullets(title: str, lines, always: bool = False) -> None:
+    """Print ``title:`` and one ``  - line`` per item (nothing when empty, unless ``always``)."""
+    items = list(lines)
+    if items or always:
+        click.echo(f"\n{title}:")
+        for line in items:
+            click.echo(f"  - {line}")
+
+
 def _emit(df: pd.DataFrame, fmt: str | None, **extra: Any) -> bool:
     """Write JSON or CSV if asked; return True when done."""
     if fmt == "json":
@@ -244,13 +253,8 @@ def content_cmd(
     )
     click.echo(table.to_string(index=False))
     flagged = view[view["verdict"] != "not_controlled"]
-    if len(flagged):
-        click.echo("\nWhy:")
-        for r in dict.fromkeys(flagged["reason"]):
-            click.echo(f"  - {r}")
-    click.echo("\nAssumptions:")
-    for a in df.attrs.get("assumptions", []):
-        click.echo(f"  - {a}")
+    _bullets("Why", dict.fromkeys(flagged["reason"]))
+    _bullets("Assumptions", df.attrs.get("assumptions", []), always=True)
     return 0
 
 
@@ -377,16 +381,14 @@ def assess_cmd(
     )
     click.echo(table.to_string(index=False))
     flagged = view[view["status"] != "not_controlled"]
-    if len(flagged):
-        click.echo("\nWhy:")
-        for _, r in flagged.iterrows():
-            hyp = " [HYPOTHETICAL]" if r["hypothetical"] else ""
-            click.echo(f"  - [{r['path']}] {r['status']}{hyp}: {r['reason']}")
-    warns = df.attrs.get("warnings", [])
-    if warns:
-        click.echo("\nWarnings:")
-        for w in warns:
-            click.echo(f"  - {w}")
+    _bullets(
+        "Why",
+        (
+            f"[{r['path']}] {r['status']}{' [HYPOTHETICAL]' if r['hypothetical'] else ''}: {r['reason']}"
+            for _, r in flagged.iterrows()
+        ),
+    )
+    _bullets("Warnings", df.attrs.get("warnings", []))
     click.echo(f"\nVerdict: {verdict} (worst of {len(df)} rows)")
     if check:
         gate = "FAIL" if fails else "pass"

@@ -17,9 +17,6 @@ from substitute.errors import DataError
 MAIN_PHASE_RE: tuple[str, ...] = ("Nd", "Pr", "Dy", "Tb", "Ho", "Gd", "Ce", "La", "Y")
 """Rare earths that enter the uniaxial 2:14:1 main phase (``datasets/physics/r2fe14b_intrinsic.csv``)."""
 
-HOST_RE: tuple[str, ...] = ("Nd", "Pr")
-"""Light-RE host of the mixing rules: bowing terms are host × guest."""
-
 PHYSICS_FILES: tuple[str, ...] = (
     "physics/r2fe14b_intrinsic.csv",
     "physics/r2fe14b_mixing_series.csv",
@@ -31,18 +28,9 @@ PHYSICS_FILES: tuple[str, ...] = (
     "physics/grade_suffixes.csv",
     "physics/model_domain.csv",
 )
-CALIBRATION_FILE = "calibration/measured_magnets.csv"
 PARAMS_FILE = "models/physics_params.json"
 
 MU0 = 4e-7 * np.pi  # T·m/A
-
-
-def kuzmin_s(js_0: float, js_ref: float, t_ref: float) -> float:
-    """Kuz'min shape parameter s from Js(0), Js(T_ref) and t_ref = T_ref/Tc (closed form)."""
-    m3 = (js_ref / js_0) ** 3
-    t15 = t_ref**1.5
-    t25 = t_ref**2.5
-    return float((1.0 - t25 - m3) / (t15 - t25))
 
 
 @cache
