@@ -160,12 +160,14 @@ def test_family_route_needs_its_elements(base):
 
 
 def test_bad_permeance(base):
-    with pytest.raises(sb.InputError, match="permeance must be a positive number"):
+    with pytest.raises(
+        sb.InputError, match=r"permeance \(Pc = −B/μ0H at the working point\) must be > 0"
+    ):
         sb.predict(base, permeance=0)
 
 
 def test_bad_grain_size(base):
-    with pytest.raises(sb.InputError, match="grain_size_um must be finite"):
+    with pytest.raises(sb.InputError, match="grain_size_um must be ≥ 0.001 um"):
         sb.predict(base, grain_size_um=-1)
 
 

@@ -314,6 +314,9 @@ def _resolve_form(alloy: Any, form: str | None, family: str | None) -> Form:
 
 
 def _positive(x: Any, what: str, unit: str) -> float:
+    if isinstance(x, (bool, np.bool_)):
+        msg = f"{what} must be a number ({unit}), got {x!r} (a bool is not a number)"
+        raise InputError(msg)
     try:
         v = float(x)
     except (TypeError, ValueError):

@@ -8,12 +8,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from substitute.arrays import per_alloy
 from substitute.compliance.bom import cn_share, normalise_origin
 from substitute.compliance.catalog import Catalog, load_catalog
 from substitute.compliance.content import as_alloys, forms_of, part_ii_rows
 from substitute.compliance.evaluation import counted_prices, reaches, value_unit
 from substitute.compliance.status import check_assume, parse_date, treat_status
-from substitute.errors import InputError
 from substitute.prices import price_vector
 
 __all__ = ["BATCH_STATUSES", "value_share_batch"]
@@ -91,10 +91,7 @@ def value_share_batch(
     u = value_unit(cat, rule, limb)
     pv = price_vector(prices)
     org = normalise_origin(origin, "origin")
-    m = np.broadcast_to(np.asarray(mass_kg, dtype=float), (n,))
-    if not (np.isfinite(m).all() and (m > 0).all()):
-        msg = "mass_kg must be > 0 kg for every alloy"
-        raise InputError(msg)
+    m = per_alloy("mass_kg", mass_kg, n, "kg", lo=0.0, lo_open=True)
     counted = [e for e in u.counted if e in b.elements]
     w = np.stack([b.get_mass_fraction(e) for e in counted], axis=1) if counted else np.zeros((n, 0))
     s = np.array([cn_share(org.get(e, org["default"]), recycled_counts_as) for e in counted])
@@ -105,10 +102,7 @@ def value_share_batch(
     if item_value_usd is None:
         V = alloy_cost_per_kg(b, pv) * m
     else:
-        V = np.broadcast_to(np.asarray(item_value_usd, dtype=float), (n,))
-        if not (np.isfinite(V).all() and (V > 0).all()):
-            msg = "item_value_usd must be > 0 USD for every alloy"
-            raise InputError(msg)
+        V = per_alloy("item_value_usd", item_value_usd, n, "USD", lo=0.0, lo_open=True)
     forms, fams, _ = forms_of(b, form, family)
     part_ii = part_ii_rows(u, b, forms, fams, None)
     T = float(u.threshold.value)  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from substitute import elements as _el
+from substitute.arrays import per_alloy
 from substitute.composition.convert import atomic_to_mass, mass_to_atomic
 from substitute.composition.parse import SUM_TOL
 from substitute.errors import CompositionError, InputError
@@ -325,10 +326,10 @@ class AlloyBatch:
             msg = f"the balance element {balance!r} takes the remainder; do not give it a value"
             raise CompositionError(msg)
         syms = list(columns)
-        n = max((np.size(v) for v in columns.values()), default=1)
+        n = max((np.size(v) for v in columns.values() if np.ndim(v) > 0), default=1)
         arr = np.zeros((n, len(syms) + 1))
         for j, s in enumerate(syms):
-            arr[:, j] = np.broadcast_to(np.asarray(columns[s], dtype=float), (n,))
+            arr[:, j] = per_alloy(f"mass fraction of {s}", columns[s], n, "–")
         arr[:, -1] = 1.0 - arr[:, :-1].sum(axis=1)
         return cls(arr, [*syms, balance], names)
 

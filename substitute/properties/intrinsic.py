@@ -30,6 +30,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from substitute.arrays import number_array
 from substitute.errors import InputError
 from substitute.properties import _tables as tb
 
@@ -376,10 +377,7 @@ def anisotropy_field(
 
 
 def _temperatures_K(temperature_C) -> np.ndarray:
-    t = np.atleast_1d(np.asarray(temperature_C, dtype=float))
-    if t.ndim != 1 or t.size == 0 or not np.all(np.isfinite(t)):
-        msg = f"temperature_C must be a finite number or a 1-D list of numbers [°C], got {temperature_C!r}"
-        raise InputError(msg)
+    t = number_array("temperature_C", temperature_C, "°C")
     if np.any(t <= -273.15):
         msg = f"temperature_C must be above absolute zero (-273.15 °C), got {t.min()}"
         raise InputError(msg)

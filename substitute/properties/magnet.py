@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from substitute.arrays import per_alloy
 from substitute.errors import InputError
 from substitute.properties import _tables as tb
 from substitute.properties import domain as dom
@@ -428,13 +429,14 @@ def _family_arrays(batch, route: str, t_C: np.ndarray, pc, hext_T) -> dict:
 
 # -------------------------------------------------------------------------------------- public
 def _permeance(permeance, n: int) -> np.ndarray:
-    pc = np.asarray(permeance, dtype=float)
-    if pc.ndim == 0:
-        pc = np.full(n, float(pc))
-    if pc.shape != (n,) or not np.all(np.isfinite(pc)) or np.any(pc <= 0):
-        msg = f"permeance must be a positive number (Pc = −B/μ0H at the working point) or an array of length {n}, got {permeance!r}"
-        raise InputError(msg)
-    return pc
+    return per_alloy(
+        "permeance (Pc = −B/μ0H at the working point)",
+        permeance,
+        n,
+        "dimensionless",
+        lo=0.0,
+        lo_open=True,
+    )
 
 
 def _params(model) -> dict:
@@ -478,10 +480,13 @@ def predict_arrays(
     t_C = _temperatures_K(temperature_C)
     n = len(batch)
     pc = _permeance(permeance, n)
-    hext = np.asarray(external_field_kA_per_m, dtype=float)
-    if not np.all(np.isfinite(hext)) or np.any(hext < 0):
-        msg = f"external_field_kA_per_m must be ≥ 0 (magnitude of the opposing field) [kA/m], got {external_field_kA_per_m!r}"
-        raise InputError(msg)
+    hext = per_alloy(
+        "external_field_kA_per_m (magnitude of the opposing field)",
+        external_field_kA_per_m,
+        n,
+        "kA/m",
+        lo=0.0,
+    )
     hext_T = hext * KA
     rp = resolve_route_params(route, n, model_params=params, **route_params)
     if route in FAMILY_ROUTES:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from substitute.arrays import per_alloy
 from substitute.errors import InputError
 from substitute.properties import _tables as tb
 
@@ -119,16 +120,7 @@ def microstructure(route: str, params: dict | None = None) -> dict[str, float]:
 
 
 def _as_array(name: str, value: Any, n: int, lo: float, hi: float, unit: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        msg = f"{name} must be a number or an array of length {n} (one per alloy), got shape {arr.shape}"
-        raise InputError(msg)
-    if not np.all(np.isfinite(arr)) or np.any(arr < lo) or np.any(arr > hi):
-        msg = f"{name} must be finite and within [{lo}, {hi}] {unit}, got min {np.nanmin(arr)}, max {np.nanmax(arr)}"
-        raise InputError(msg)
-    return arr
+    return per_alloy(name, value, n, unit, lo=lo, hi=hi)
 
 
 def resolve_route_params(
