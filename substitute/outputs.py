@@ -43,21 +43,26 @@ def csv_safe(frame):
 def check_outputs(
     outputs: dict[str, str | os.PathLike[str] | None],
     inputs: dict[str, str | os.PathLike[str] | None] | None = None,
+    *,
+    force: bool = False,
 ) -> None:
     """Check a run's output files before any work: each writable (:func:`check_writable`), none equal to
     an input file or to another output of the same run (``review study.toml -o study.toml`` would replace
-    the study with its own report), none a device, pipe or other special file.
+    the study with its own report), none a device, pipe or other special file, and none a symbolic link
+    unless ``force`` (the CLI's ``--force``), which writes the file the link points to.
 
     Parameters
     ----------
     outputs, inputs : dict of what → path
         ``{"report (-o)": "r.html", "--json output": "r.json"}``; None and ``"-"`` (standard output) are
         skipped.
+    force : bool, default False
+        Accept an output path that is a symbolic link (the link is followed, never replaced).
 
     Raises
     ------
     InputError
-        One line naming both options when two paths are the same file.
+        One line naming both options when two paths are the same file, or the path that is special.
     """
 
     def real(p: str | os.PathLike[str]) -> str:
@@ -70,6 +75,12 @@ def check_outputs(
     for what, p in outputs.items():
         if p is None or os.fspath(p) == "-":
             continue
+        if os.path.islink(p) and not force:
+            msg = (
+                f"{what}: {p} is a symbolic link (to {os.readlink(p)}); outputs do not follow links — "
+                "give another name, or --force to write the file it points to"
+            )
+            raise InputError(msg)
         check_writable(p, what)
         q = Path(p)
         if q.exists() and not q.is_file():
@@ -149,6 +160,12 @@ def write_atomic(
         As for :func:`check_writable`, or the write failed (the target is left as it was).
     """
     p = check_writable(path, what)
+    if p.is_symlink():  # write the file the link points to; never replace the link by a copy
+        p = Path(os.path.realpath(p))
+        check_writable(p, what)
+    if p.exists() and not p.is_file():
+        msg = f"{what}: {p} is not a regular file (a device, pipe or socket); give a file name"
+        raise InputError(msg)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".part", dir=p.parent)
     tmp = Path(tmp_name)
     try:

@@ -113,3 +113,73 @@ def test_a_crash_is_exit_3_with_one_line_and_debug_shows_it(monkeypatch, capsys)
     assert len(err.strip().splitlines()) == 1
     with pytest.raises(ZeroDivisionError):
         main(["--debug", "show"])
+
+
+def test_an_output_that_is_a_symlink_is_refused_unless_force(tmp_path, capsys):
+    # issue 17: an output path that was a symbolic link was replaced by a regular file
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert main(["rank", "--csv", str(link)]) == 2
+    err = capsys.readouterr().err
+    assert "is a symbolic link" in err and "--force" in err
+    assert target.read_text() == "old\n" and link.is_symlink()
+    assert main(["rank", "--csv", str(link), "--force"]) == 0
+    assert link.is_symlink()  # the link is followed, not replaced
+    assert target.read_text().startswith("candidate,")
+    dev = tmp_path / "dev"
+    dev.symlink_to("/dev/null")
+    assert main(["rank", "--csv", str(dev), "--force"]) == 2  # a device stays refused
+    assert "not a regular file" in capsys.readouterr().err
+
+
+_SIGTERM_DURING_WRITE = """
+import os, signal, sys, time
+import pandas as pd
+from substitute.cli import main
+
+def to_csv(self, path, **kw):
+    with open(path, "w") as fh:
+        fh.write("partial")
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(5)
+
+pd.DataFrame.to_csv = to_csv
+sys.exit(main(["rank", "--csv", sys.argv[1]]))
+"""
+
+
+def test_sigterm_while_writing_leaves_no_partial_file(tmp_path):
+    # issue 17: SIGTERM left a hidden .part file beside the output
+    import subprocess
+    import sys
+
+    out = tmp_path / "ranked.csv"
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_DURING_WRITE, str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 143, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "terminated"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_importing_is_one_line(monkeypatch, capsys):
+    # issue 17: SIGINT during start-up printed a traceback
+    import builtins
+
+    from substitute.__main__ import run
+
+    real_import = builtins.__import__
+
+    def interrupted(name, *a, **k):
+        if name == "substitute.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert run() == 130
+    assert capsys.readouterr().err == "interrupted\n"

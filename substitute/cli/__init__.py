@@ -2,7 +2,8 @@
 
 Exit codes: 0 success, 1 the question has no qualifying answer or a check named in ``--check`` /
 ``--fail-on`` failed, 2 bad input (one readable line on stderr, never a traceback), 3 an internal error
-(one line; ``--debug`` before the command shows the traceback), 130 interrupted.
+(one line; ``--debug`` before the command shows the traceback), 130 interrupted (SIGINT), 143 terminated
+(SIGTERM). An interrupted or terminated run removes the partial output it was writing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from substitute.errors import SubstituteError
 __all__ = ["cli", "main"]
 
 EXIT_OK, EXIT_NOTHING, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so ``finally`` blocks remove partial files."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,11 +114,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.simplefilter("ignore", ModelDomainWarning)
     if debug:
         args = args[1:]
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _run(args)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
+    except Terminated:
+        click.echo("terminated", err=True)
+        return EXIT_TERMINATED
     except Exception as exc:
         if debug:
             raise
@@ -126,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             err=True,
         )
         return EXIT_INTERNAL
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args: list[str]) -> int:

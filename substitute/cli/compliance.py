@@ -14,6 +14,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from substitute.cli.options import force_option
 from substitute.errors import InputError
 
 __all__ = ["assess_cmd", "content_cmd", "rules_cmd"]
@@ -68,7 +69,7 @@ def _record_option(f: Any) -> Any:
         default=None,
         type=click.Path(dir_okay=False),
         help="Write the complete record (audit, assumptions, every row) as JSON to this file.",
-    )(f)
+    )(force_option(f))
 
 
 def _bullets(title: str, lines, always: bool = False) -> None:
@@ -159,7 +160,7 @@ def _rule_label(df: pd.DataFrame) -> pd.Series:
 @click.option(
     "--customs-floor",
     is_flag=True,
-    help="Apply the UNOFFICIAL 0.1 wt%% Dy+Tb customs-practice floor (No. 18; not a legal threshold).",
+    help="Apply the UNOFFICIAL 0.1 wt% Dy+Tb customs-practice floor (No. 18; not a legal threshold).",
 )
 @click.option(
     "--overlay",
@@ -199,6 +200,7 @@ def content_cmd(
     family: str | None,
     show_all: bool,
     record_path: str | None,
+    force: bool,
     fmt: str | None,
 ) -> int:
     """Controlled content of one alloy as a material, per rule set and element, on a date.
@@ -214,7 +216,7 @@ def content_cmd(
     alloy = Alloy.parse(composition, basis=basis)
     from substitute.outputs import check_outputs
 
-    check_outputs({"--record": record_path})
+    check_outputs({"--record": record_path}, force=force)
     df = controlled_content(
         alloy,
         as_of=as_of,
@@ -328,6 +330,7 @@ def assess_cmd(
     check: bool,
     accept_unknown: bool,
     record_path: str | None,
+    force: bool,
     fmt: str | None,
 ) -> int:
     """Assess a BOM file (YAML, format substitute-bom/1) at every level against the rule catalog.
@@ -340,7 +343,7 @@ def assess_cmd(
     from substitute.compliance.evaluation import GATE_FAILS, worst
     from substitute.outputs import check_outputs
 
-    check_outputs({"--record": record_path}, {"the BOM file": bom})
+    check_outputs({"--record": record_path}, {"the BOM file": bom}, force=force)
     item, settings = load_bom(bom)
     df = assess(
         item,

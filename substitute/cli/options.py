@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-__all__ = ["study_overrides"]
+__all__ = ["force_option", "study_overrides"]
 
 _OVERRIDES = (
     click.option(
@@ -38,3 +38,10 @@ def study_overrides(f: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_OVERRIDES):
         f = option(f)
     return f
+
+
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Write through an output path that is a symbolic link (refused otherwise; devices always are).",
+)

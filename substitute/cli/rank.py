@@ -8,7 +8,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from substitute.cli.options import study_overrides
+from substitute.cli.options import force_option, study_overrides
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
 __all__ = ["rank_cmd"]
@@ -78,7 +78,10 @@ def _write_outputs(
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
-def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_path, progress) -> int:
+@force_option
+def rank_cmd(
+    study, top, as_of, assume, prices, conservative, csv_path, json_path, progress, force
+) -> int:
     """Rank lower-Dy/Tb substitutes for the magnet of a STUDY file (TOML).
 
     With no STUDY, runs the shipped default study: an N42SH-class sintered EV-traction magnet at 150 °C,
@@ -87,7 +90,11 @@ def rank_cmd(study, top, as_of, assume, prices, conservative, csv_path, json_pat
     """
     from substitute.ranking.study import load_study, run_study
 
-    check_outputs({"--csv output": csv_path, "--json output": json_path}, {"the study file": study})
+    check_outputs(
+        {"--csv output": csv_path, "--json output": json_path},
+        {"the study file": study},
+        force=force,
+    )
     st = load_study(study, as_of=as_of, assume=assume, prices=prices, conservative=conservative)
     res = run_study(st, progress=progress)
     req, audit, t = st.requirements, res.table.attrs["audit"], res.table

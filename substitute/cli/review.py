@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from substitute.cli.options import study_overrides
+from substitute.cli.options import force_option, study_overrides
 
 __all__ = ["review_cmd"]
 
@@ -52,6 +52,7 @@ __all__ = ["review_cmd"]
     show_default=True,
     help="Substitutes shown beside the baseline.",
 )
+@force_option
 def review_cmd(
     study,
     html_path,
@@ -64,6 +65,7 @@ def review_cmd(
     prices,
     conservative,
     top,
+    force,
 ) -> int:
     """Review the baseline magnet of a STUDY file (TOML): verdict, report, exit code for gating.
 
@@ -80,6 +82,7 @@ def review_cmd(
     check_outputs(
         {"report (-o)": html_path, "--json output": json_path},
         {"the study file": study, "the --whatif file": whatif_path},
+        force=force,
     )
     rv = review(
         study,

@@ -9,6 +9,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from substitute.cli.options import force_option
 from substitute.errors import InputError
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
@@ -85,8 +86,9 @@ def _status_short(s: str) -> str:
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
+@force_option
 def whatif_cmd(
-    study, backend, scheduler, draws, seed, block_size, substitutes, output, progress
+    study, backend, scheduler, draws, seed, block_size, substitutes, output, progress, force
 ) -> int:
     """Run a what-if STUDY file (TOML): designs × price/rule/origin/volume scenarios × price draws.
 
@@ -104,7 +106,7 @@ def whatif_cmd(
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         msg = f"-o/--output: {output!r} must end in .parquet or .csv"
         raise InputError(msg)
-    check_outputs({"-o/--output": output}, {"the study file": study})
+    check_outputs({"-o/--output": output}, {"the study file": study}, force=force)
     st = load_whatif_study(study)
     df = run_whatif_study(
         st,
