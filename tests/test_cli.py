@@ -123,8 +123,10 @@ def test_an_output_that_is_a_symlink_is_refused_unless_force(tmp_path, capsys):
     link.symlink_to(target)
     assert main(["rank", "--csv", str(link)]) == 2
     err = capsys.readouterr().err
-    assert "is a symbolic link" in err and "--force" in err
-    assert target.read_text() == "old\n" and link.is_symlink()
+    assert "is a symbolic link" in err
+    assert "--force" in err
+    assert target.read_text() == "old\n"
+    assert link.is_symlink()
     assert main(["rank", "--csv", str(link), "--force"]) == 0
     assert link.is_symlink()  # the link is followed, not replaced
     assert target.read_text().startswith("candidate,")

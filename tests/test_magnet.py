@@ -167,7 +167,7 @@ def test_bad_permeance(base):
 
 
 def test_bad_grain_size(base):
-    with pytest.raises(sb.InputError, match="grain_size_um must be ≥ 0.001 um"):
+    with pytest.raises(sb.InputError, match=r"grain_size_um must be ≥ 0\.001 um"):
         sb.predict(base, grain_size_um=-1)
 
 
