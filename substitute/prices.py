@@ -174,6 +174,13 @@ class PriceVector:
     def __post_init__(self) -> None:
         t = self.table.set_index("element", drop=False)
         object.__setattr__(self, "table", t)
+        # element → finite price, for the per-part lookups of a BOM (a pandas .loc per part is ~0.4 ms)
+        usable = {
+            str(e): float(v)
+            for e, v in zip(t.index, t["price_usd_per_kg"].to_numpy(dtype=float), strict=True)
+            if np.isfinite(v)
+        }
+        object.__setattr__(self, "_usable", usable)
 
     # ---- access
     @property
@@ -188,9 +195,7 @@ class PriceVector:
 
     def has_price(self, element: str) -> bool:
         """Whether the vector has a usable (finite) price for ``element``."""
-        return element in self.table.index and bool(
-            np.isfinite(self.table.at[element, "price_usd_per_kg"])
-        )
+        return element in self._usable  # type: ignore[attr-defined]
 
     def price(self, element: str) -> float:
         """USD per kg of contained ``element``.
@@ -207,15 +212,13 @@ class PriceVector:
         missing = [e for e in elements if not self.has_price(e)]
         if missing:
             raise PriceError(self._missing_message(missing))
-        return self.table.loc[list(elements), "price_usd_per_kg"].to_numpy(dtype=float)
+        usable = self._usable  # type: ignore[attr-defined]
+        return np.array([usable[e] for e in elements], dtype=float)
 
     def prices_or_nan(self, elements: Sequence[str]) -> np.ndarray:
         """Prices for several elements with NaN where missing (caller decides whether that matters)."""
-        out = np.full(len(elements), np.nan)
-        for i, e in enumerate(elements):
-            if self.has_price(e):
-                out[i] = float(self.table.at[e, "price_usd_per_kg"])
-        return out
+        usable = self._usable  # type: ignore[attr-defined]
+        return np.array([usable.get(e, np.nan) for e in elements], dtype=float)
 
     def confidence(self, element: str) -> str:
         """Confidence label of an element's price (``"missing"`` if there is no row)."""

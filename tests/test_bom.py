@@ -467,3 +467,25 @@ def test_a_bom_nested_hundreds_deep_is_bad_input(tmp_path):
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(sb.SubstituteError, match="nested"):
         sb.load_bom(p)
+
+
+def test_an_alias_bomb_under_the_alias_limit_is_refused_quickly(tmp_path):
+    # 80 aliases nested eight deep stand for 10^9 values: the tree check walked every one of them (a hang)
+    import time
+
+    lines = ["format: substitute-bom/1", "x0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for i in range(1, 9):
+        lines.append(f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    p = tmp_path / "bomb.yaml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t = time.perf_counter()
+    with pytest.raises(sb.SubstituteError, match="more than 1,000,000 values once its aliases"):
+        sb.load_bom(p)
+    assert time.perf_counter() - t < 2.0
+
+
+def test_shared_nodes_are_fine_below_the_limits(tmp_path):
+    from substitute.data import load_user_yaml
+
+    doc = load_user_yaml("a: &a {x: 1}\nb: [*a, *a, *a]\n")
+    assert doc["b"][2] == {"x": 1}
