@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test lint bench calibrate validation docs browser clean
+.PHONY: venv demo test lint bench fuzz calibrate validation docs browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: $(STAMP) lint browser validation docs
 
 bench: $(STAMP)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Every parser of user input against >= 10,000 generated and mutated inputs (tests/fuzzing.py); the suite
+# runs a short derandomised pass (tests/test_fuzz.py). FUZZ_EXAMPLES=N to change the count.
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(STAMP)
+	$(BIN)/python scripts/fuzz.py --examples $(FUZZ_EXAMPLES)
 
 calibrate: $(STAMP)
 	$(BIN)/python scripts/calibrate.py

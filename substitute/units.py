@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import tokenize
 from functools import cache
 
 import pint
@@ -69,6 +70,11 @@ _ALIASES = {
 }
 
 
+#: characters a unit may contain (letters, µ, °, superscripts, products, quotients, powers); anything else
+#: never reaches pint's expression parser
+_UNIT_CHARS = re.compile(r"[A-Za-zµμΩ°²³·*/^ .0-9()%-]+")
+
+
 def _unit_text(unit: str) -> str:
     for k, v in _ALIASES.items():
         unit = unit.replace(k, v)
@@ -94,12 +100,20 @@ def parse_quantity(text: str) -> pint.Quantity:
     if not unit:
         msg = f"{text!r} has no unit; write e.g. '{value:g} kA/m' or '{value:g} kOe'"
         raise UnitError(msg)
+    if len(unit) > 40 or not _UNIT_CHARS.fullmatch(unit):
+        msg = f"unknown unit {unit!r} in {text!r}; write e.g. 'kA/m', 'kOe', 'T', 'kJ/m^3', 'MGOe', '°C'"
+        raise UnitError(msg)
     try:
         return _registry().Quantity(value, unit)
     except (
         pint.errors.UndefinedUnitError,
         pint.errors.DefinitionSyntaxError,
+        tokenize.TokenError,
+        SyntaxError,
         AssertionError,
+        ArithmeticError,
+        LookupError,
+        AttributeError,
         ValueError,
         TypeError,
     ) as exc:

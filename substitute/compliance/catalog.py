@@ -42,7 +42,9 @@ CATALOG_FILE = "rules/catalog.yaml"
 
 # --------------------------------------------------------------------------------------------- overlays
 def _is_id_list(x: Any) -> bool:
-    return isinstance(x, list) and all(isinstance(i, dict) and "id" in i for i in x)
+    return isinstance(x, list) and all(
+        isinstance(i, dict) and isinstance(i.get("id"), str | int | float) for i in x
+    )
 
 
 def _merge(base: Any, over: Any, where: str) -> Any:
@@ -356,7 +358,7 @@ def _build(
         raise RuleSetError(msg)
     by_id: dict[str, tuple[dict, str]] = {}
     for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not entry.get("id"):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not entry["id"]:
             msg = f"{where}: rule set #{i + 1}: field 'id': required (a non-empty string)"
             raise RuleSetError(msg)
         if entry["id"] in by_id:
@@ -368,7 +370,11 @@ def _build(
         o_entries, name = _overlay_rule_sets(overlay, owhere)
         names.append(name or owhere)
         for i, entry in enumerate(o_entries):
-            if not isinstance(entry, dict) or not entry.get("id"):
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get("id"), str)
+                or not entry["id"]
+            ):
                 msg = f"{owhere}: rule set #{i + 1}: field 'id': required (a non-empty string)"
                 raise RuleSetError(msg)
             entry = dict(entry)

@@ -48,6 +48,25 @@ ROUTE_OF_FAMILY: dict[str, str] = {
 """Property-model route of each family."""
 
 
+MAX_GRADE_NAME = 40
+"""Longest grade name accepted (catalogue names are at most 16 characters)."""
+
+
+def check_grade_text(name: Any) -> str:
+    """A grade name stripped of surrounding space; refuse non-strings, empty and over-long text."""
+    if not isinstance(name, str):
+        msg = f"grade name must be a string like 'N42SH', got {type(name).__name__}"
+        raise InputError(msg)
+    if not name.strip():
+        msg = "grade name is empty; give a name like 'N42SH'"
+        raise InputError(msg)
+    name = name.strip()
+    if len(name) > MAX_GRADE_NAME:
+        msg = f"grade name {name[:20]!r}... is {len(name)} characters long; grade names have at most {MAX_GRADE_NAME}"
+        raise InputError(msg)
+    return name
+
+
 def normalise(name: Any) -> str:
     """Upper case without spaces, hyphens, underscores or slashes: ``"BNP-8"`` → ``"BNP8"``."""
     return re.sub(r"[\s\-_/]+", "", str(name)).upper()
@@ -135,9 +154,7 @@ def catalogue_band(name: str, family: str | None = None) -> dict[str, Any]:
         The name is not listed (the nearest listed names are given), or it is listed under several
         families and ``family`` was not given.
     """
-    if not isinstance(name, str) or not name.strip():
-        msg = f"grade name must be a non-empty string, got {name!r}"
-        raise InputError(msg)
+    name = check_grade_text(name)
     t = _table()
     if family is not None:
         t = t[t["family"] == _family(family)]

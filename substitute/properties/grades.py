@@ -19,7 +19,8 @@ from substitute.errors import InputError
 
 __all__ = ["classify", "grade", "parse_grade", "typical_chemistry"]
 
-_NAME = re.compile(r"^\s*N?\s*-?\s*(\d{2})\s*-?\s*(M|H|SH|UH|EH|AH|TH)?\s*$", re.IGNORECASE)
+# matched on the stripped name; one separator class between the parts, so matching is linear
+_NAME = re.compile(r"^N?[\s-]*(\d{2})[\s-]*(M|H|SH|UH|EH|AH|TH)?$", re.IGNORECASE)
 
 
 @cache
@@ -50,9 +51,9 @@ def parse_grade(name: str) -> tuple[int, str]:
     InputError
         Not a grade name, unknown number, or a number above the highest made for the suffix.
     """
-    if not isinstance(name, str):
-        msg = f"grade name must be a string like 'N42SH', got {type(name).__name__}"
-        raise InputError(msg)
+    from substitute.properties.catalogues import check_grade_text
+
+    name = check_grade_text(name)
     m = _NAME.match(name)
     if not m:
         msg = (
@@ -109,15 +110,14 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
         Neither a ladder grade nor a listed name (the nearest listed names are given), or a name listed
         under several families without ``family``.
     """
-    from substitute.properties.catalogues import catalogue_band, nearest_names
+    from substitute.properties.catalogues import catalogue_band, check_grade_text, nearest_names
 
     if family not in (None, "sintered_ndfeb"):
         return catalogue_band(name, family)
+    name = check_grade_text(name)
     try:
         number, suffix = parse_grade(name)
     except InputError as ladder_error:
-        if not isinstance(name, str):
-            raise
         try:
             return catalogue_band(name, family)
         except InputError:

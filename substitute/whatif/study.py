@@ -30,7 +30,7 @@ import pandas as pd
 
 from substitute.errors import DataError, InputError, SubstituteError
 from substitute.locate import Where
-from substitute.userfiles import check_keys, relocate
+from substitute.userfiles import check_keys, relocate, type_name
 from substitute.whatif.designs import Design
 from substitute.whatif.scenarios import Scenario, scenario_grid
 
@@ -109,6 +109,22 @@ def _located(
         raise relocate(exc, w, spec, prefix=w.head()) from exc
 
 
+def _table(raw: Mapping[str, Any], key: str, w: Where) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        msg = f"{w.head(key)}: expected a table [{key}], got {type_name(value)}"
+        raise InputError(msg)
+    return value
+
+
+def _tables(raw: Mapping[str, Any], key: str, w: Where) -> list[Mapping[str, Any]]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        msg = f"{w.head(key)}: expected tables [[{key}]], got {type_name(value)}"
+        raise InputError(msg)
+    return value
+
+
 def load_whatif_study(path: str | Path) -> WhatifStudy:
     """Read a what-if study file.
 
@@ -143,13 +159,13 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
     w = Where(where, lines)
     root = p.parent
     check_keys(raw, _TOP, w, what="table")
-    run = dict(raw.get("whatif", {}))
+    run = dict(_table(raw, "whatif", w))
     check_keys(run, _RUN, w.at("whatif"))
     named = raw.get("overlays", {})
     if not isinstance(named, Mapping):
         msg = f"{w.at('overlays').head()}: expected tables [overlays.<name>]"
         raise InputError(msg)
-    designs_raw = raw.get("designs")
+    designs_raw = _tables(raw, "designs", w)
     if not designs_raw:
         msg = f"{where}: no [[designs]]; give at least one design"
         raise InputError(msg)
@@ -157,13 +173,13 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
         _located(Design.from_mapping, d, w.at("designs", i)) for i, d in enumerate(designs_raw)
     ]
     wb = w.at("base")
-    base = _resolve_overlays(raw.get("base", {}), named, root, wb.head())
+    base = _resolve_overlays(_table(raw, "base", w), named, root, wb.head())
     if "name" in base:
         msg = f"{wb.head('name')}: 'name' is not used (scenario names come from axis labels)"
         raise InputError(msg)
     _located(Scenario.from_mapping, {**base, "name": "base"}, wb)
     scenarios: list[Scenario] = []
-    axes = raw.get("axes", {})
+    axes = _table(raw, "axes", w)
     if axes:
         axes = {
             a: [
@@ -177,7 +193,7 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
             for a, levels in axes.items()
         }
         scenarios.extend(scenario_grid(axes, base=base))
-    for i, s in enumerate(raw.get("scenarios", [])):
+    for i, s in enumerate(_tables(raw, "scenarios", w)):
         ws = w.at("scenarios", i)
         spec = _resolve_overlays(s, named, root, ws.head())
         merged = dict(base)
@@ -196,6 +212,9 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
         scenarios = [_located(Scenario.from_mapping, {**base, "name": "base"}, wb)]
     opts: dict[str, Any] = {}
     rs = run.get("ranking_study", "default")
+    if not isinstance(rs, str):
+        msg = f'{w.at("whatif").head("ranking_study")}: ranking_study: expected "default", "none" or a study file path, got {rs!r}'
+        raise InputError(msg)
     opts["study"] = (
         None if rs in ("none", "") else (rs if rs == "default" else _resolve_path(rs, root))
     )

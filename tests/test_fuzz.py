@@ -1,0 +1,99 @@
+"""Fuzzing of every parser of user input inside the suite (issue 17): a short, derandomised run per
+parser (``SUBSTITUTE_FUZZ_EXAMPLES`` inputs each, default 1,500: about 60 s); ``make fuzz`` runs ≥ 10,000 per parser.
+Property (tests/fuzzing.py): a valid result or a SubstituteError, within the parser's time bound."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from fuzzing import Workdir, run_one, targets
+from hypothesis import HealthCheck, Phase, given, settings
+
+TARGETS = targets()
+EXAMPLES = int(os.environ.get("SUBSTITUTE_FUZZ_EXAMPLES", "1500"))
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
+def test_parser_gives_a_result_or_one_substitute_error(target, tmp_path):
+    work = Workdir(tmp_path)
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(target.strategy)
+    def prop(value):
+        failure = run_one(target, value, work)
+        assert failure is None, f"{failure.kind}: {failure.detail}"
+
+    prop()
+    assert sum(target.tally.values()) >= EXAMPLES // 2  # the strategy produced inputs
+
+
+# ------------------------------------------------------------- regressions found by the fuzzer (issue 17)
+def test_grade_name_of_spaces_is_refused_at_once():
+    import time
+
+    import substitute as sb
+
+    t = time.perf_counter()
+    for text in (" " * 3000, "x" * 50 + " " * 3000):
+        with pytest.raises(sb.InputError, match="grade name"):
+            sb.grade(text)
+    assert sb.grade(" " * 3000 + "N42")["name"] == "N42"
+    assert time.perf_counter() - t < 2.0  # the regex backtracked for 104 s on 3,000 spaces
+    assert sb.grade(" n 42 sh ")["name"] == "N42SH"
+
+
+def test_unit_text_that_breaks_the_expression_parser_is_a_unit_error():
+    import substitute as sb
+    from substitute import units
+
+    with pytest.raises(sb.UnitError, match="unknown unit"):
+        units.to_si("-1.58)\U000499c7§\xa0*;653 s", "temperature")  # TokenError before
+
+
+def test_overlay_with_a_list_as_id_is_a_rule_set_error(tmp_path):
+    import substitute as sb
+
+    p = tmp_path / "ov.yaml"
+    p.write_text("rule_sets:\n- id: CN-MOFCOM-2025-61\n  limbs:\n  - id: []\n", encoding="utf-8")
+    with pytest.raises(sb.SubstituteError):
+        sb.load_catalog(overlays=[p])
+    p.write_text("rule_sets:\n- id: {a: 1}\n", encoding="utf-8")
+    with pytest.raises(sb.RuleSetError, match="field 'id': required"):
+        sb.load_catalog(overlays=[p])
+
+
+_DESIGN = """[[designs]]
+name = "a"
+composition = "Nd 30, B 1, Fe bal"
+basis = "mass"
+magnet_mass_kg = 1.6
+assembly_value_usd = 4200.0
+annual_volume_units_per_year = 1000
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('designs = 5\n[whatif]\nname = "x"\n', r"expected tables \[\[designs\]\], got an integer"),
+        ('whatif = 3\n[[designs]]\nname = "a"\n', r"expected a table \[whatif\], got an integer"),
+        ('base = "x"\n' + _DESIGN, r"expected a table \[base\]"),
+        ("[whatif]\nranking_study = 1.5\n" + _DESIGN, "ranking_study"),
+    ],
+)
+def test_whatif_tables_of_the_wrong_type_are_named(tmp_path, text, message):
+    import substitute as sb
+    from substitute.whatif import load_whatif_study
+
+    p = tmp_path / "w.toml"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(sb.InputError, match=message):
+        load_whatif_study(p)
