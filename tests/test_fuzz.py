@@ -5,6 +5,7 @@ Property (tests/fuzzing.py): a valid result or a SubstituteError, within the par
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from fuzzing import Workdir, run_one, targets
@@ -97,3 +98,28 @@ def test_whatif_tables_of_the_wrong_type_are_named(tmp_path, text, message):
     p.write_text(text, encoding="utf-8")
     with pytest.raises(sb.InputError, match=message):
         load_whatif_study(p)
+
+
+def test_empty_objectives_and_text_draws_are_bad_input(tmp_path, capsys):
+    # issue 17: both were tracebacks (exit 3 after the internal-error guard)
+    from substitute import data
+    from substitute.cli import main
+
+    study = data.path("examples/default-study.toml").read_text(encoding="utf-8")
+    p = tmp_path / "s.toml"
+    p.write_text(
+        study.replace('objectives = ["value_share"', "objectives = [] #"), encoding="utf-8"
+    )
+    assert main(["rank", str(p)]) == 2
+    assert "objectives: empty" in capsys.readouterr().err
+    fleet = (Path(__file__).parents[1] / "notebooks" / "fleet-whatif.toml").read_text(
+        encoding="utf-8"
+    )
+    w = tmp_path / "w.toml"
+    w.write_text(fleet.replace("draws = 2000", 'draws = "many"'), encoding="utf-8")
+    assert main(["whatif", str(w)]) == 2
+    assert "draws: expected an integer, got 'many'" in capsys.readouterr().err
+    import substitute as sb
+
+    with pytest.raises(sb.InputError, match="objectives is empty"):
+        sb.rank_substitutes("N42SH", objectives=[])

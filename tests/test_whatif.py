@@ -572,7 +572,7 @@ def test_whatif_bad_input_messages():
         whatif([d], scheduler="tcp://127.0.0.1:1", study=None)
     with pytest.raises(InputError, match="block_size must be a positive integer"):
         whatif([d], block_size=0, study=None)
-    with pytest.raises(InputError, match="percentiles must lie in"):
+    with pytest.raises(InputError, match="percentiles must be ≤ 100 %"):
         whatif([d], draws=5, volatility=VOL, percentiles=(5, 150), study=None)
     with pytest.raises(InputError, match="a RankResult holds levers"):
         whatif(

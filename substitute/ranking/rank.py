@@ -227,12 +227,28 @@ class RankResult:
 
 
 # ----------------------------------------------------------------------------------------- ranking
+def check_objectives(objectives: Any) -> tuple[str, ...]:
+    """The ranking objectives as a tuple: a non-empty list of distinct names of :data:`OBJECTIVES`."""
+    valid = ", ".join(OBJECTIVES)
+    if isinstance(objectives, str) or not isinstance(objectives, Sequence):
+        msg = f"objectives must be a list of names ({valid}), got {objectives!r}"
+        raise InputError(msg)
+    if not objectives:
+        msg = f"objectives is empty; give at least one of {valid}"
+        raise InputError(msg)
+    for name in objectives:
+        if not isinstance(name, str) or name not in OBJECTIVES:
+            msg = f"unknown objective {name!r}; valid: {valid}"
+            raise InputError(msg)
+    if len(set(objectives)) < len(objectives):
+        msg = f"objectives lists a name twice: {list(objectives)}"
+        raise InputError(msg)
+    return tuple(objectives)
+
+
 def _objective_matrix(df: pd.DataFrame, objectives: Sequence[str]) -> np.ndarray:
     cols = []
     for name in objectives:
-        if name not in OBJECTIVES:
-            msg = f"unknown objective {name!r}; valid: {', '.join(OBJECTIVES)}"
-            raise InputError(msg)
         col, sense = OBJECTIVES[name]
         cols.append(sense * df[col].to_numpy(dtype=float))
     return np.column_stack(cols)
@@ -323,6 +339,7 @@ def rank_substitutes(
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     req = requirements if requirements is not None else Requirements()
+    objectives = check_objectives(objectives)
     alloy, base_route = _baseline_inputs(baseline, route)
     space = space if space is not None else sp.default_space(alloy, base_route)
     check_size(space.size, max_candidates)

@@ -218,6 +218,9 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
         check_choice(org, ORIGIN_CATS, where.at("baseline"), "origin", el)
     for i, name in enumerate(st.get("objectives", ())):
         check_choice(name, OBJECTIVES, where.at("study"), "objectives", i)
+    if "objectives" in st and not st["objectives"]:
+        msg = f"{where.at('study')('objectives')}: empty; give at least one of {', '.join(OBJECTIVES)}"
+        raise InputError(msg)
     baseline = _baseline(bl, route, where.at("baseline"))
 
     req_spec = _table(raw, "requirements", where)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from substitute.arrays import number_array
 from substitute.compliance.evaluation import REL_TOL
 from substitute.errors import InputError, PriceError
 from substitute.whatif import montecarlo as mc
@@ -176,9 +178,16 @@ class Plan:
         return self.n_designs * self.n_scenarios * max(self.draws, 1)
 
 
+def _is_count(x: Any) -> bool:
+    """An integer (or an integral float such as 2000.0), not a bool, text or NaN."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return False
+    return math.isfinite(float(x)) and int(x) == x
+
+
 def make_plan(n_designs: int, n_scenarios: int, draws: int, block_size: int) -> Plan:
     """Cut the grid into blocks of at most ``block_size`` evaluations (design × scenario × draw)."""
-    if int(block_size) != block_size or block_size < 1:
+    if not _is_count(block_size) or block_size < 1:
         msg = f"block_size must be a positive integer (evaluations per block), got {block_size!r}"
         raise InputError(msg)
     block_size = int(block_size)
@@ -375,7 +384,7 @@ def prepare(
     ctrl_idx = np.array([el_idx[e] for e in elements if e in ctrl], dtype=np.int64)
 
     # ---- Monte Carlo settings
-    if int(draws) != draws or draws < 0:
+    if not _is_count(draws) or draws < 0:
         msg = f"draws must be a non-negative integer, got {draws!r}"
         raise InputError(msg)
     draws = int(draws)
@@ -400,13 +409,10 @@ def prepare(
     vary[us_idx[us_idx >= 0]] = True
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
-    if int(seed) != seed or seed < 0:
+    if not _is_count(seed) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InputError(msg)
-    q = [float(x) for x in percentiles]
-    if any(not (0 <= x <= 100) for x in q):
-        msg = f"percentiles must lie in [0, 100], got {list(percentiles)}"
-        raise InputError(msg)
+    q = number_array("percentiles", percentiles, "%", lo=0.0, hi=100.0).tolist()
     sig_max = max(vol.values(), default=0.0)
     half_width = 8.0 * sig_max if not user else max(8.0 * sig_max, math.log(1000.0))
     primary = next(

@@ -30,28 +30,30 @@ import pandas as pd
 
 from substitute.errors import DataError, InputError, SubstituteError
 from substitute.locate import Where
-from substitute.userfiles import check_keys, relocate, type_name
+from substitute.userfiles import check_keys, check_value, relocate, type_name
 from substitute.whatif.designs import Design
 from substitute.whatif.scenarios import Scenario, scenario_grid
 
 __all__ = ["WhatifStudy", "load_whatif_study", "run_whatif_study"]
 
 _TOP = {"whatif", "base", "designs", "overlays", "axes", "scenarios"}
-_RUN = {
-    "name",
-    "description",
-    "ranking_study",
-    "substitutes",
-    "draws",
-    "seed",
-    "volatility",
-    "percentiles",
-    "recycled_counts_as",
-    "backend",
-    "scheduler",
-    "block_size",
-    "rules",
+#: [whatif] keys and the types their values must have (checked with the file's line before any work)
+_RUN_TYPES: dict[str, Any] = {
+    "name": str,
+    "description": str,
+    "ranking_study": str,
+    "substitutes": bool,
+    "draws": int,
+    "seed": int,
+    "volatility": dict[str, float] | float | str,
+    "percentiles": list[float],
+    "recycled_counts_as": str,
+    "backend": str,
+    "scheduler": str,
+    "block_size": int,
+    "rules": list[str] | str,
 }
+_RUN = set(_RUN_TYPES)
 
 
 @dataclass
@@ -161,6 +163,7 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
     check_keys(raw, _TOP, w, what="table")
     run = dict(_table(raw, "whatif", w))
     check_keys(run, _RUN, w.at("whatif"))
+    run = {k: check_value(v, _RUN_TYPES[k], w.at("whatif"), k) for k, v in run.items()}
     named = raw.get("overlays", {})
     if not isinstance(named, Mapping):
         msg = f"{w.at('overlays').head()}: expected tables [overlays.<name>]"
