@@ -185,3 +185,17 @@ def test_ctrl_c_while_importing_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(builtins, "__import__", interrupted)
     assert run() == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_help_and_version_do_not_import_pandas():
+    # issue 15: --help took 1.8 s because every command module imported pandas at import time
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom substitute.cli import main\n"
+        "assert main(['--help']) == 0 and main(['--version']) == 0\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'pydantic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

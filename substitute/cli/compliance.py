@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from substitute.cli.options import force_option
 from substitute.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["assess_cmd", "content_cmd", "rules_cmd"]
 
@@ -240,6 +242,8 @@ def content_cmd(
             "No element of this alloy is listed by an export-control rule set (use --all for lists)."
         )
         return 0
+    import pandas as pd
+
     table = pd.DataFrame(
         {
             "rule": _rule_label(view),
@@ -365,6 +369,8 @@ def assess_cmd(
         return code
     click.echo(_audit_line(df))
     view = df if show_all else df[df["test"] != "information_only"]
+    import pandas as pd
+
     table = pd.DataFrame(
         {
             "level": view["level"],
@@ -434,6 +440,8 @@ def rules_cmd(as_of: str, assume: str, overlays: tuple[str, ...], fmt: str | Non
     if _emit(df, fmt):
         return 0
     click.echo(_audit_line(df))
+    import pandas as pd
+
     table = pd.DataFrame(
         {
             "rule_id": df["rule_id"],

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import pandas as pd
 
 from substitute.cli.options import force_option, study_overrides
 from substitute.outputs import check_outputs, csv_safe, write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["rank_cmd"]
 
@@ -58,7 +61,7 @@ def _write_outputs(
             "audit": audit,
             "messages": messages,
             "candidates": json.loads(
-                table.replace({np.inf: None, -np.inf: None}).to_json(orient="records")
+                table.replace({math.inf: None, -math.inf: None}).to_json(orient="records")
             ),
         }
         write_atomic(json_path, json.dumps(payload, indent=1, default=str), what="--json output")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import numpy as np
-import pandas as pd
 
 from substitute.cli.options import force_option
 from substitute.errors import InputError
 from substitute.outputs import check_outputs, csv_safe, write_atomic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["whatif_cmd"]
 
@@ -174,7 +177,7 @@ def whatif_cmd(
         ]
         for r in sub.itertuples(index=False):
             cost = r.cheapest_substitute_cost_usd_per_unit
-            cost_txt = f"{cost:.2f} USD/unit" if np.isfinite(cost) else "–"
+            cost_txt = f"{cost:.2f} USD/unit" if math.isfinite(cost) else "–"
             click.echo(f"  {r.scenario}: {r.cheapest_substitute} — {cost_txt}")
     if output:
         click.echo("")
