@@ -199,3 +199,23 @@ def test_help_and_version_do_not_import_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"), [(["rank"], 0), (["review", "--fail-on", "compliance"], 1), (["rules"], 0)]
+)
+def test_a_closed_pipe_never_changes_the_exit_code(argv, code):
+    # issue 15: `substitute review | head` turned a passing review into exit 1
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "substitute", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader has gone before the first line (like `| head -0`)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == code, err
+    assert "Broken pipe" not in err
+    assert "Exception ignored" not in err

@@ -8,9 +8,11 @@ Exit codes: 0 success, 1 the question has no qualifying answer or a check named 
 
 from __future__ import annotations
 
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -29,6 +31,45 @@ class Terminated(BaseException):
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
+
+
+class _PipeSafe:
+    """Standard output that survives a closed pipe (``substitute review | head``): once the reader has
+    gone, the rest of the output is dropped and the command still finishes, so its exit code is the
+    verdict's, never a broken-pipe error's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._closed_pipe = False
+
+    def _drop(self) -> None:
+        self._closed_pipe = True
+        try:  # later flushes (also at interpreter exit) go to /dev/null instead of raising again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text: str) -> int:
+        if self._closed_pipe:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._drop()
+            return len(text)
+
+    def flush(self) -> None:
+        if self._closed_pipe:
+            return
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._drop()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    stdout = sys.stdout
+    sys.stdout = _PipeSafe(stdout)  # type: ignore[assignment]
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -146,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     finally:
+        try:
+            sys.stdout.flush()
+        finally:
+            sys.stdout = stdout
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
