@@ -11,10 +11,19 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from substitute.errors import InputError
 
-__all__ = ["check_outputs", "check_writable", "csv_safe", "write_atomic"]
+__all__ = [
+    "check_outputs",
+    "check_writable",
+    "csv_safe",
+    "json_document",
+    "json_safe",
+    "records",
+    "write_atomic",
+]
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -186,3 +195,58 @@ def write_atomic(
         tmp.unlink(missing_ok=True)
         raise
     return p
+
+
+# ------------------------------------------------------------------------------------------ JSON
+def json_safe(v: Any) -> Any:
+    """A JSON-safe built-in for NumPy/pandas scalars, dates and containers: NaN, inf, ``pd.NA`` and
+    ``NaT`` become None (JSON null); other objects their text."""
+    import datetime as dt
+    import math
+
+    if isinstance(v, dict):
+        return {str(k): json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [json_safe(x) for x in v]
+    if hasattr(v, "item") and hasattr(v, "dtype") and getattr(v, "ndim", 1) == 0:
+        v = v.item()  # a NumPy scalar
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if type(v).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    return str(v)
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """A DataFrame as a list of JSON-safe row objects."""
+    return [{str(k): json_safe(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def json_document(
+    command: str,
+    *,
+    audit: dict[str, Any],
+    assumptions: Any = (),
+    warnings: Any = (),
+    **content: Any,
+) -> str:
+    """The one shape of every JSON output of the command line.
+
+    ``{"format": "substitute-<command>/1", "audit": {...}, "assumptions": [...], "warnings": [...],
+    ...}`` followed by the command's own content (``rows`` for its main table, a list of row objects);
+    NaN and inf are null, dates ISO text.
+    """
+    import json
+
+    doc = {
+        "format": f"substitute-{command}/1",
+        "audit": json_safe(audit),
+        "assumptions": json_safe(list(assumptions)),
+        "warnings": json_safe(list(warnings)),
+        **{k: json_safe(v) for k, v in content.items()},
+    }
+    return json.dumps(doc, indent=1, ensure_ascii=False)

@@ -403,8 +403,9 @@ def test_cli_assess(capsys):
     assert "licence_required" in out
     assert main(["assess", bom, "--check"]) == 1  # CI gate: a licence is required
     capsys.readouterr()
-    assert main(["assess", bom, "--json", "--assume", "suspended"]) == 0
+    assert main(["assess", bom, "--json", "-", "--assume", "suspended"]) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert doc["format"] == "substitute-assess/1"
     assert doc["audit"]["assume"] == "suspended"
     assert all(r["assumption"] == "suspended" for r in doc["rows"])
     assert main(["assess", bom, "--prices", "nowhere"]) == 2

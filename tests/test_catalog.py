@@ -371,7 +371,7 @@ def test_cli_rules_lists_status(capsys):
 def test_cli_rules_json_and_bad_date(capsys):
     import json
 
-    assert main(["rules", "--as-of", "2025-04-03", "--json"]) == 0
+    assert main(["rules", "--as-of", "2025-04-03", "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
     row = next(r for r in doc["rows"] if r["rule_id"] == N18)
     assert row["status"] == "not_yet_published"

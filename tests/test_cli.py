@@ -219,3 +219,34 @@ def test_a_closed_pipe_never_changes_the_exit_code(argv, code):
     assert proc.wait(timeout=120) == code, err
     assert "Broken pipe" not in err
     assert "Exception ignored" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rules"],
+        ["content", "Nd 25, Dy 4, B 1, Fe bal", "--basis", "mass"],
+        ["assess", "{bom}"],
+        ["rank", "--top", "1", "--no-progress"],
+        ["review", "--top", "1"],
+    ],
+)
+def test_one_json_convention(argv, tmp_path, capsys):
+    # issue 15: --json was a flag on some commands and a file on others, with different shapes
+    import json
+
+    from substitute import data
+
+    args = [a.format(bom=data.path("examples/e-axle-bom.yaml")) for a in argv]
+    main([*args, "--json", "-"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)  # only the JSON on standard output; the text went to stderr
+    assert doc["format"] == f"substitute-{argv[0]}/1"
+    assert {"audit", "assumptions", "warnings"} <= set(doc)
+    assert captured.err.strip()
+    path = tmp_path / "out.json"
+    main([*args, "--json", str(path)])
+    assert json.loads(path.read_text(encoding="utf-8"))["format"] == doc["format"]
+    if argv[0] != "review":  # review writes HTML (-o) and JSON, no CSV
+        assert main([*args, "--json", "-", "--csv", "-"]) == 2
+        assert "only one output can go to standard output" in capsys.readouterr().err

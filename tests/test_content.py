@@ -212,6 +212,7 @@ def test_cli_content_csv_and_bad_input(capsys):
                 "--as-of",
                 "2026-11-22",
                 "--csv",
+                "-",
             ]
         )
         == 0

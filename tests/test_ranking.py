@@ -292,7 +292,8 @@ def test_cli_rank_default_prints_verdict_and_top(capsys, tmp_path):
         assert col in table.columns
     payload = json.loads(out_json.read_text(encoding="utf-8"))
     assert payload["audit"]["as_of"] == AS_OF
-    assert len(payload["candidates"]) == len(table)
+    assert payload["format"] == "substitute-rank/1"
+    assert len(payload["rows"]) == len(table)
 
 
 def test_cli_rank_nothing_qualifies_exit_1(tmp_path, capsys):

@@ -7,13 +7,12 @@ subclasses, which ``substitute.cli.main`` turns into one line on stderr and exit
 
 from __future__ import annotations
 
-import json
 import math
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from substitute.cli.options import force_option
+from substitute.cli.options import output_options, readable_text
 from substitute.errors import InputError
 
 if TYPE_CHECKING:
@@ -24,54 +23,66 @@ __all__ = ["assess_cmd", "content_cmd", "rules_cmd"]
 _ASSUME = click.Choice(["in_force", "suspended"])
 
 
-def _output_options(f: Any) -> Any:
-    f = click.option(
-        "--csv", "fmt", flag_value="csv", help="Write the full table as CSV to stdout."
-    )(f)
-    f = click.option(
-        "--json", "fmt", flag_value="json", help="Write the full table as JSON to stdout."
-    )(f)
-    return f
+def _record(df: pd.DataFrame, command: str, **extra: Any) -> str:
+    """The complete record of a run as JSON (:func:`substitute.outputs.json_document`): audit record,
+    assumptions, warnings and every row."""
+    from substitute.outputs import json_document, records
 
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-        return None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if hasattr(v, "item") and not isinstance(v, list | tuple | dict | str):
-        return _jsonable(v.item())
-    return v
-
-
-def _record(df: pd.DataFrame, **extra: Any) -> str:
-    """The complete record of a run as JSON: audit record, assumptions, warnings and every row."""
-    rows = [{k: _jsonable(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
-    doc = {
-        "audit": df.attrs.get("audit", {}),
+    return json_document(
+        command,
+        audit=df.attrs.get("audit", {}),
+        assumptions=df.attrs.get("assumptions", []),
+        warnings=df.attrs.get("warnings", []),
         **extra,
-        "assumptions": df.attrs.get("assumptions", []),
-        "warnings": df.attrs.get("warnings", []),
-        "rows": rows,
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
-
-
-def _write_record(df: pd.DataFrame, path: str | None, **extra: Any) -> None:
-    if path is None:
-        return
-    from substitute.outputs import write_atomic
-
-    write_atomic(path, _record(df, **extra) + "\n", what="--record")
-    click.echo(f"record written to {path}", err=True)
+        rows=records(df),
+    )
 
 
 def _record_option(f: Any) -> Any:
+    """``--record FILE``: the older name of ``--json FILE`` (kept; hidden from the help)."""
     return click.option(
-        "--record",
-        "record_path",
-        default=None,
-        type=click.Path(dir_okay=False),
-        help="Write the complete record (audit, assumptions, every row) as JSON to this file.",
-    )(force_option(f))
+        "--record", "record_path", default=None, hidden=True, type=click.Path(dir_okay=False)
+    )(f)
+
+
+def _json_path(json_path: str | None, record_path: str | None) -> str | None:
+    if record_path is not None and json_path is not None:
+        msg = "--record is the older name of --json FILE; give one of them"
+        raise InputError(msg)
+    return json_path if record_path is None else record_path
+
+
+def _csv_text(df: pd.DataFrame) -> str:
+    from substitute.outputs import csv_safe
+
+    out = df.copy()
+    for col in ("assumptions", "warnings"):
+        if col in out.columns:
+            out[col] = out[col].map(lambda a: " | ".join(a) if isinstance(a, list) else a)
+    return str(csv_safe(out).to_csv(index=False))
+
+
+def _write_data(
+    df: pd.DataFrame,
+    command: str,
+    json_path: str | None,
+    csv_path: str | None,
+    data: Any,
+    **extra: Any,
+) -> None:
+    """Write the ``--json``/``--csv`` outputs: a file (whole or not at all) or ``-`` (the data stream)."""
+    from substitute.outputs import write_atomic
+
+    for path, what, make in (
+        (json_path, "--json output", lambda: _record(df, command, **extra) + "\n"),
+        (csv_path, "--csv output", lambda: _csv_text(df)),
+    ):
+        if path == "-":
+            data.write(make())
+            data.flush()
+        elif path is not None:
+            write_atomic(path, make(), what=what)
+            click.echo(f"{what} written to {path}", err=True)
 
 
 def _bullets(title: str, lines, always: bool = False) -> None:
@@ -81,23 +92,6 @@ def _bullets(title: str, lines, always: bool = False) -> None:
         click.echo(f"\n{title}:")
         for line in items:
             click.echo(f"  - {line}")
-
-
-def _emit(df: pd.DataFrame, fmt: str | None, **extra: Any) -> bool:
-    """Write JSON or CSV if asked; return True when done."""
-    if fmt == "json":
-        click.echo(_record(df, **extra))
-        return True
-    if fmt == "csv":
-        from substitute.outputs import csv_safe
-
-        out = df.copy()
-        for col in ("assumptions", "warnings"):
-            if col in out.columns:
-                out[col] = out[col].map(lambda a: " | ".join(a) if isinstance(a, list) else a)
-        click.echo(csv_safe(out).to_csv(index=False), nl=False)
-        return True
-    return False
 
 
 def _audit_line(df: pd.DataFrame) -> str:
@@ -189,7 +183,7 @@ def _rule_label(df: pd.DataFrame) -> pd.Series:
     "--all", "show_all", is_flag=True, help="Also show absent elements and criticality lists."
 )
 @_record_option
-@_output_options
+@output_options
 def content_cmd(
     composition: str,
     basis: str | None,
@@ -202,8 +196,9 @@ def content_cmd(
     family: str | None,
     show_all: bool,
     record_path: str | None,
+    json_path: str | None,
+    csv_path: str | None,
     force: bool,
-    fmt: str | None,
 ) -> int:
     """Controlled content of one alloy as a material, per rule set and element, on a date.
 
@@ -218,7 +213,8 @@ def content_cmd(
     alloy = Alloy.parse(composition, basis=basis)
     from substitute.outputs import check_outputs
 
-    check_outputs({"--record": record_path}, force=force)
+    json_path = _json_path(json_path, record_path)
+    check_outputs({"--json output": json_path, "--csv output": csv_path}, force=force)
     df = controlled_content(
         alloy,
         as_of=as_of,
@@ -231,37 +227,40 @@ def content_cmd(
     )
     if mass_kg is not None:
         df.insert(df.columns.get_loc("mass_fraction") + 1, "mass_kg", df["mass_fraction"] * mass_kg)
-    _write_record(df, record_path, composition=alloy.to_string())
-    if _emit(df, fmt, composition=alloy.to_string()):
-        return 0
-    click.echo(f"{alloy.to_string()}")
-    click.echo(_audit_line(df))
-    view = df if show_all else df[(df["mass_fraction"] > 0) & (df["verdict"] != "information_only")]
-    if view.empty:
-        click.echo(
-            "No element of this alloy is listed by an export-control rule set (use --all for lists)."
+    with readable_text(json_path, csv_path) as data:
+        _write_data(df, "content", json_path, csv_path, data, composition=alloy.to_string())
+        click.echo(f"{alloy.to_string()}")
+        click.echo(_audit_line(df))
+        view = (
+            df
+            if show_all
+            else df[(df["mass_fraction"] > 0) & (df["verdict"] != "information_only")]
         )
-        return 0
-    import pandas as pd
+        if view.empty:
+            click.echo(
+                "No element of this alloy is listed by an export-control rule set (use --all for lists)."
+            )
+            return 0
+        import pandas as pd
 
-    table = pd.DataFrame(
-        {
-            "rule": _rule_label(view),
-            "element": view["element"],
-            "wt%": (view["mass_fraction"] * 100).round(4),
-            **({"mass_g": (view["mass_kg"] * 1000).round(3)} if mass_kg is not None else {}),
-            "form": _form_label(view),
-            "item": view["control_code"].astype(str).replace("", "-"),
-            "rule_status": view["status"],
-            "treated_as": view["treated_as"],
-            "verdict": view["verdict"],
-        }
-    )
-    click.echo(table.to_string(index=False))
-    flagged = view[view["verdict"] != "not_controlled"]
-    _bullets("Why", dict.fromkeys(flagged["reason"]))
-    _bullets("Assumptions", df.attrs.get("assumptions", []), always=True)
-    return 0
+        table = pd.DataFrame(
+            {
+                "rule": _rule_label(view),
+                "element": view["element"],
+                "wt%": (view["mass_fraction"] * 100).round(4),
+                **({"mass_g": (view["mass_kg"] * 1000).round(3)} if mass_kg is not None else {}),
+                "form": _form_label(view),
+                "item": view["control_code"].astype(str).replace("", "-"),
+                "rule_status": view["status"],
+                "treated_as": view["treated_as"],
+                "verdict": view["verdict"],
+            }
+        )
+        click.echo(table.to_string(index=False))
+        flagged = view[view["verdict"] != "not_controlled"]
+        _bullets("Why", dict.fromkeys(flagged["reason"]))
+        _bullets("Assumptions", df.attrs.get("assumptions", []), always=True)
+        return 0
 
 
 # --------------------------------------------------------------------------------------------- assess
@@ -319,7 +318,7 @@ def content_cmd(
     help="With --check, let rows of unknown_status pass (they fail the gate without it).",
 )
 @_record_option
-@_output_options
+@output_options
 def assess_cmd(
     bom: str,
     as_of: str | None,
@@ -334,8 +333,9 @@ def assess_cmd(
     check: bool,
     accept_unknown: bool,
     record_path: str | None,
+    json_path: str | None,
+    csv_path: str | None,
     force: bool,
-    fmt: str | None,
 ) -> int:
     """Assess a BOM file (YAML, format substitute-bom/1) at every level against the rule catalog.
 
@@ -347,7 +347,10 @@ def assess_cmd(
     from substitute.compliance.evaluation import GATE_FAILS, worst
     from substitute.outputs import check_outputs
 
-    check_outputs({"--record": record_path}, {"the BOM file": bom}, force=force)
+    json_path = _json_path(json_path, record_path)
+    check_outputs(
+        {"--json output": json_path, "--csv output": csv_path}, {"the BOM file": bom}, force=force
+    )
     item, settings = load_bom(bom)
     df = assess(
         item,
@@ -364,55 +367,54 @@ def assess_cmd(
     verdict = worst(df["status"])
     fails = verdict in GATE_FAILS or (verdict == "unknown_status" and not accept_unknown)
     code = 1 if (check and fails) else 0
-    _write_record(df, record_path, verdict=verdict)
-    if _emit(df, fmt, verdict=verdict):
-        return code
-    click.echo(_audit_line(df))
-    view = df if show_all else df[df["test"] != "information_only"]
-    import pandas as pd
+    with readable_text(json_path, csv_path) as data:
+        _write_data(df, "assess", json_path, csv_path, data, verdict=verdict)
+        click.echo(_audit_line(df))
+        view = df if show_all else df[df["test"] != "information_only"]
+        import pandas as pd
 
-    table = pd.DataFrame(
-        {
-            "level": view["level"],
-            "item": view["item"],
-            "rule": _rule_label(view),
-            "elements": view["elements"],
-            "share_%": (view["value_share"] if not mass_basis else view["mass_share"])
-            .mul(100)
-            .round(4),
-            "margin": view["margin"].round(3),
-            "item_code": view["control_code"].astype(str).replace("", "-"),
-            "status": view["status"],
-            "rule_status": view["rule_status"],
-            "treated_as": view["treated_as"],
-            "end_use": view["end_use_effect"],
-        }
-    )
-    click.echo(table.to_string(index=False))
-    flagged = view[view["status"] != "not_controlled"]
-    _bullets(
-        "Why",
-        (
-            f"[{r['path']}] {r['status']}{' [HYPOTHETICAL]' if r['hypothetical'] else ''}: {r['reason']}"
-            for _, r in flagged.iterrows()
-        ),
-    )
-    _bullets("Warnings", df.attrs.get("warnings", []))
-    click.echo(f"\nVerdict: {verdict} (worst of {len(df)} rows)")
-    if check:
-        gate = "FAIL" if fails else "pass"
-        why = ""
-        if verdict == "unknown_status":
-            why = (
-                " — a rule of unknown status would require a licence; --accept-unknown lets it pass"
-                if fails
-                else " — unknown status accepted (--accept-unknown)"
-            )
-        click.echo(f"Gate (--check): {gate}{why}")
-    click.echo("\nAssumptions:")
-    for a in df.attrs.get("assumptions", []):
-        click.echo(f"  - {a}")
-    return code
+        table = pd.DataFrame(
+            {
+                "level": view["level"],
+                "item": view["item"],
+                "rule": _rule_label(view),
+                "elements": view["elements"],
+                "share_%": (view["value_share"] if not mass_basis else view["mass_share"])
+                .mul(100)
+                .round(4),
+                "margin": view["margin"].round(3),
+                "item_code": view["control_code"].astype(str).replace("", "-"),
+                "status": view["status"],
+                "rule_status": view["rule_status"],
+                "treated_as": view["treated_as"],
+                "end_use": view["end_use_effect"],
+            }
+        )
+        click.echo(table.to_string(index=False))
+        flagged = view[view["status"] != "not_controlled"]
+        _bullets(
+            "Why",
+            (
+                f"[{r['path']}] {r['status']}{' [HYPOTHETICAL]' if r['hypothetical'] else ''}: {r['reason']}"
+                for _, r in flagged.iterrows()
+            ),
+        )
+        _bullets("Warnings", df.attrs.get("warnings", []))
+        click.echo(f"\nVerdict: {verdict} (worst of {len(df)} rows)")
+        if check:
+            gate = "FAIL" if fails else "pass"
+            why = ""
+            if verdict == "unknown_status":
+                why = (
+                    " — a rule of unknown status would require a licence; --accept-unknown lets it pass"
+                    if fails
+                    else " — unknown status accepted (--accept-unknown)"
+                )
+            click.echo(f"Gate (--check): {gate}{why}")
+        click.echo("\nAssumptions:")
+        for a in df.attrs.get("assumptions", []):
+            click.echo(f"  - {a}")
+        return code
 
 
 # --------------------------------------------------------------------------------------------- rules
@@ -432,34 +434,44 @@ def assess_cmd(
     type=click.Path(dir_okay=False),
     help="Rule overlay YAML (repeatable).",
 )
-@_output_options
-def rules_cmd(as_of: str, assume: str, overlays: tuple[str, ...], fmt: str | None) -> int:
+@output_options
+def rules_cmd(
+    as_of: str,
+    assume: str,
+    overlays: tuple[str, ...],
+    json_path: str | None,
+    csv_path: str | None,
+    force: bool,
+) -> int:
     """List the rule sets (and limbs/clauses) with their status on a date."""
+    from substitute.outputs import check_outputs
+
+    check_outputs({"--json output": json_path, "--csv output": csv_path}, force=force)
     cat = _catalog(overlays)
     df = cat.status_table(as_of, assume=assume)
-    if _emit(df, fmt):
+    with readable_text(json_path, csv_path) as data:
+        _write_data(df, "rules", json_path, csv_path, data)
+        click.echo(_audit_line(df))
+        import pandas as pd
+
+        table = pd.DataFrame(
+            {
+                "rule_id": df["rule_id"],
+                "limb": df["limb"],
+                "name": df["short_name"],
+                "kind": df["kind"],
+                "status": df["status"],
+                "treated_as": df["treated_as"],
+                "effective": df["effective"],
+                "suspended": (df["suspended_from"] + ".." + df["suspended_until"]).where(
+                    df["suspended_from"] != "", ""
+                ),
+                "unverified": df["unverified_fields"],
+            }
+        )
+        click.echo(table.to_string(index=False))
+        from substitute.compliance.record import known_and_unknown
+        from substitute.compliance.status import parse_date
+
+        click.echo("\n" + known_and_unknown(cat, parse_date(as_of), assume))
         return 0
-    click.echo(_audit_line(df))
-    import pandas as pd
-
-    table = pd.DataFrame(
-        {
-            "rule_id": df["rule_id"],
-            "limb": df["limb"],
-            "name": df["short_name"],
-            "kind": df["kind"],
-            "status": df["status"],
-            "treated_as": df["treated_as"],
-            "effective": df["effective"],
-            "suspended": (df["suspended_from"] + ".." + df["suspended_until"]).where(
-                df["suspended_from"] != "", ""
-            ),
-            "unverified": df["unverified_fields"],
-        }
-    )
-    click.echo(table.to_string(index=False))
-    from substitute.compliance.record import known_and_unknown
-    from substitute.compliance.status import parse_date
-
-    click.echo("\n" + known_and_unknown(cat, parse_date(as_of), assume))
-    return 0

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 import click
 
-__all__ = ["force_option", "study_overrides"]
+__all__ = ["force_option", "output_options", "readable_text", "study_overrides"]
 
 _OVERRIDES = (
     click.option(
@@ -45,3 +47,46 @@ force_option = click.option(
     is_flag=True,
     help="Write through an output path that is a symbolic link (refused otherwise; devices always are).",
 )
+
+
+def output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--json FILE``, ``--csv FILE`` (``-`` for standard output) and ``--force``: the one output
+    convention of every command (``json_path``, ``csv_path``, ``force`` parameters)."""
+    f = force_option(f)
+    f = click.option(
+        "--csv",
+        "csv_path",
+        default=None,
+        metavar="FILE",
+        help="Write the full table as CSV to FILE ('-' for standard output).",
+    )(f)
+    return click.option(
+        "--json",
+        "json_path",
+        default=None,
+        metavar="FILE",
+        help="Write the full record (format, audit, assumptions, warnings, rows) as JSON to FILE "
+        "('-' for standard output; the readable text then goes to standard error).",
+    )(f)
+
+
+@contextmanager
+def readable_text(*data_paths: str | None) -> Iterator[TextIO]:
+    """While the command prints: when a data output goes to standard output (``-``), the readable text
+    goes to standard error so the data stays parseable. Yields the stream for the data.
+
+    Raises
+    ------
+    click.UsageError
+        Two data outputs both given as ``-``.
+    """
+    if sum(p == "-" for p in data_paths) > 1:
+        msg = "only one output can go to standard output ('-'); give the others a file name"
+        raise click.UsageError(msg)
+    data = sys.stdout
+    if "-" in data_paths:
+        sys.stdout = sys.stderr
+    try:
+        yield data
+    finally:
+        sys.stdout = data

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import math
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from substitute.cli.options import force_option, study_overrides
+from substitute.cli.options import output_options, readable_text, study_overrides
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
 if TYPE_CHECKING:
@@ -51,21 +50,36 @@ def _cond_lines(row: pd.Series, req) -> list[str]:
 
 
 def _write_outputs(
-    table: pd.DataFrame, audit: dict, messages: list[str], csv: str | None, json_path: str | None
+    table: pd.DataFrame,
+    audit: dict,
+    messages: list[str],
+    csv_path: str | None,
+    json_path: str | None,
+    data: Any,
 ) -> None:
-    if csv:
-        write_atomic(csv, lambda tmp: csv_safe(table).to_csv(tmp, index=False), what="--csv output")
-        click.echo(f"full ranked table ({len(table):,} rows) written to {csv}")
-    if json_path:
-        payload = {
-            "audit": audit,
-            "messages": messages,
-            "candidates": json.loads(
-                table.replace({math.inf: None, -math.inf: None}).to_json(orient="records")
-            ),
-        }
-        write_atomic(json_path, json.dumps(payload, indent=1, default=str), what="--json output")
-        click.echo(f"full ranked table ({len(table):,} rows) written to {json_path}")
+    """The ``--csv``/``--json`` outputs: a file (whole or not at all) or ``-`` (the data stream)."""
+    from substitute.outputs import json_document, records
+
+    def write_csv(target: Any) -> None:
+        csv_safe(table).to_csv(target, index=False)
+
+    def write_json(target: Any) -> None:
+        doc = json_document("rank", audit=audit, warnings=messages, rows=records(table))
+        if isinstance(target, str | Path):
+            Path(target).write_text(doc + "\n", encoding="utf-8")
+        else:
+            target.write(doc + "\n")
+
+    for path, what, write in (
+        (csv_path, "--csv output", write_csv),
+        (json_path, "--json output", write_json),
+    ):
+        if path == "-":
+            write(data)
+            data.flush()
+        elif path is not None:
+            write_atomic(path, write, what=what)
+            click.echo(f"{what}: full ranked table ({len(table):,} rows) written to {path}")
 
 
 @click.command("rank")
@@ -74,14 +88,10 @@ def _write_outputs(
     "--top", type=click.IntRange(min=1), default=None, help="How many substitutes to print."
 )
 @study_overrides
-@click.option("--csv", "csv_path", default=None, help="Write the full ranked table as CSV.")
-@click.option(
-    "--json", "json_path", default=None, help="Write the full ranked table and audit as JSON."
-)
+@output_options
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
-@force_option
 def rank_cmd(
     study, top, as_of, assume, prices, conservative, csv_path, json_path, progress, force
 ) -> int:
@@ -100,6 +110,11 @@ def rank_cmd(
     )
     st = load_study(study, as_of=as_of, assume=assume, prices=prices, conservative=conservative)
     res = run_study(st, progress=progress)
+    with readable_text(json_path, csv_path) as data:
+        return _print_ranking(st, res, top, csv_path, json_path, data)
+
+
+def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data) -> int:
     req, audit, t = st.requirements, res.table.attrs["audit"], res.table
     n_top = top or st.top
     side = "low side of the prediction interval" if req.conservative else "central predictions"
@@ -184,5 +199,5 @@ def rank_cmd(
                 f"{r.hcj_kA_per_m:>9.0f} {r.br_T:>6.3f} {r.tmax_C:>8.0f} {r.cost_usd_per_part:>9.1f} "
                 f"{r.cost_vs_baseline:>+8.0%} {r.controlled_value_share * 100:>10.3f}%"
             )
-    _write_outputs(t, audit, res.messages, csv_path, json_path)
+    _write_outputs(t, audit, res.messages, csv_path, json_path, data)
     return 0 if q else 1

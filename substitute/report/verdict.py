@@ -24,7 +24,6 @@ what-if summary) belong together; the drawing is in :mod:`~substitute.report.plo
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
@@ -33,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from substitute.errors import InputError
@@ -177,11 +175,14 @@ class Review:
     def to_dict(self) -> dict[str, Any]:
         """Everything in the review as JSON-safe built-in types (what ``--json`` writes)."""
 
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+        from substitute.outputs import json_safe, records
 
         t = self.result.table
         return {
+            "format": "substitute-review/1",
+            "audit": json_safe(self.audit),
+            "assumptions": list(self.assumptions),
+            "warnings": list(self.result.messages),
             "headline": self.headline,
             "verdict": {
                 "performance_ok": self.performance_ok,
@@ -201,8 +202,6 @@ class Review:
                 "messages": list(self.result.messages),
                 "timings_s": {k: round(float(v), 4) for k, v in self.result.timings.items()},
             },
-            "assumptions": list(self.assumptions),
-            "audit": {k: _plain(v) for k, v in self.audit.items()},
             "whatif": None
             if self.whatif is None
             else {"summary": records(self.whatif_summary), "rows": records(self.whatif)},
@@ -231,25 +230,6 @@ def check_fail_on(fail_on: str | Iterable[str] | None) -> tuple[str, ...]:
         msg = f"fail-on: unknown check(s) {', '.join(map(repr, bad))}; valid: {', '.join(FAIL_ON)}"
         raise InputError(msg)
     return names
-
-
-def _plain(v: Any) -> Any:
-    """A JSON-safe built-in for numpy/pandas scalars, dates and containers (NaN/inf → None)."""
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if v is None or isinstance(v, bool | int | str):
-        return v
-    if v is pd.NA or v is pd.NaT:
-        return None
-    return str(v)
 
 
 # ------------------------------------------------------------------------------------------ verdicts
