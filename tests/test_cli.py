@@ -250,3 +250,23 @@ def test_one_json_convention(argv, tmp_path, capsys):
     if argv[0] != "review":  # review writes HTML (-o) and JSON, no CSV
         assert main([*args, "--json", "-", "--csv", "-"]) == 2
         assert "only one output can go to standard output" in capsys.readouterr().err
+
+
+def test_predict_command(capsys, tmp_path):
+    # issue 15: a quick property prediction from the command line
+    import json
+
+    comp = "Nd 21.75, Pr 7.25, Dy 3.0, Co 1.0, Cu 0.15, Ga 0.25, Al 0.2, B 0.95, Fe bal"
+    assert main(["predict", comp, "--basis", "mass", "--temperature", "20,150"]) == 0
+    out = capsys.readouterr().out
+    assert "HcJ kA/m" in out
+    assert len([line for line in out.splitlines() if line.strip().startswith(("20 ", "150 "))]) == 2
+    assert main(["predict", "N42SH", "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["format"] == "substitute-predict/1"
+    assert doc["rows"][0]["temperature_C"] == 20.0
+    assert "typical chemistry of grade N42SH" in doc["assumptions"]
+    assert main(["predict", comp, "--basis", "mass", "--temperature", "hot"]) == 2
+    assert "--temperature: 'hot' is not a number" in capsys.readouterr().err
+    assert main(["predict", comp, "--basis", "mass", "--route", "sintered_gbd"]) == 2
+    assert "needs gbd_element" in capsys.readouterr().err

@@ -125,6 +125,10 @@ cli.add_command(content_cmd)
 cli.add_command(assess_cmd)
 cli.add_command(rules_cmd)
 
+from substitute.cli.predict import predict_cmd  # noqa: E402
+
+cli.add_command(predict_cmd)
+
 from substitute.cli.rank import rank_cmd  # noqa: E402
 
 cli.add_command(rank_cmd)

@@ -1,0 +1,179 @@
+"""``substitute predict``: magnet properties of one composition (or grade) at one or more temperatures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from substitute.cli.options import output_options, readable_text
+from substitute.errors import InputError
+
+__all__ = ["predict_cmd"]
+
+
+def _temperatures(text: str) -> list[float]:
+    out = []
+    for part in text.split(","):
+        try:
+            out.append(float(part))
+        except ValueError:
+            msg = (
+                f"--temperature: {part.strip()!r} is not a number of °C; give e.g. 20 or "
+                "'20,100,150' (comma-separated)"
+            )
+            raise InputError(msg) from None
+    return out
+
+
+def _band(row: Any, col: str, fmt: str) -> str:
+    return f"{row[col]:{fmt}} [{row[col + '_lo']:{fmt}}–{row[col + '_hi']:{fmt}}]"
+
+
+@click.command("predict")
+@click.argument("composition")
+@click.option(
+    "--basis",
+    type=click.Choice(["mass", "atomic"]),
+    default=None,
+    help="Basis of the percent amounts: mass (wt%) or atomic (at%); needed unless the text says.",
+)
+@click.option(
+    "--route",
+    default="sintered",
+    show_default=True,
+    help="sintered, sintered_gbd, hot_deformed, bonded_isotropic, or a family route "
+    "(smco5, sm2co17, ferrite, smfen_bonded, …).",
+)
+@click.option(
+    "--temperature",
+    "temperature",
+    default="20",
+    show_default=True,
+    metavar="°C[,°C…]",
+    help="Temperature(s) in °C, comma-separated, e.g. 20,100,150.",
+)
+@click.option(
+    "--permeance",
+    type=float,
+    default=2.0,
+    show_default=True,
+    help="Permeance coefficient Pc of the working point.",
+)
+@click.option("--grain-size-um", type=float, default=None, help="Mean grain size, μm.")
+@click.option(
+    "--gbd-element",
+    type=click.Choice(["Tb", "Dy"]),
+    default=None,
+    help="Diffused element (route sintered_gbd).",
+)
+@click.option(
+    "--gbd-mass-percent",
+    type=float,
+    default=None,
+    help="Diffused amount, wt% of the magnet (route sintered_gbd).",
+)
+@click.option(
+    "--thickness-mm",
+    type=float,
+    default=None,
+    help="Magnet thickness along the diffusion direction, mm (route sintered_gbd).",
+)
+@output_options
+def predict_cmd(
+    composition: str,
+    basis: str | None,
+    route: str,
+    temperature: str,
+    permeance: float,
+    grain_size_um: float | None,
+    gbd_element: str | None,
+    gbd_mass_percent: float | None,
+    thickness_mm: float | None,
+    json_path: str | None,
+    csv_path: str | None,
+    force: bool,
+) -> int:
+    """Predict Br, HcJ, HcB, (BH)max, Tmax and temperature coefficients of one magnet, with intervals.
+
+    COMPOSITION is a percent string ("Nd 22, Pr 7, Dy 3, B 1, Fe bal" with --basis mass) or a grade name
+    ("N42SH": the grade's typical chemistry). For sintered_gbd, the composition includes the diffused
+    element. Values in brackets are the model's prediction interval; a row outside the evidence says so.
+    """
+    import warnings
+
+    from substitute.composition import Alloy, looks_like_grade
+    from substitute.errors import ModelDomainWarning
+    from substitute.outputs import check_outputs, json_document, records
+    from substitute.properties.magnet import predict
+
+    check_outputs({"--json output": json_path, "--csv output": csv_path}, force=force)
+    temps = _temperatures(temperature)
+    if basis is None and looks_like_grade(composition):
+        alloy = Alloy.from_grade(composition.strip(), route=route)
+        origin = f"typical chemistry of grade {composition.strip()}"
+    else:
+        alloy = Alloy.parse(composition, basis=basis)
+        origin = "as given"
+    route_params = {
+        k: v
+        for k, v in {
+            "grain_size_um": grain_size_um,
+            "gbd_element": gbd_element,
+            "gbd_mass_percent": gbd_mass_percent,
+            "thickness_mm": thickness_mm,
+        }.items()
+        if v is not None
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelDomainWarning)  # the table says it per row
+        df = predict(alloy, route=route, temperature_C=temps, permeance=permeance, **route_params)
+    notes = list(df.attrs.get("notes", []))
+    with readable_text(json_path, csv_path) as data:
+        click.echo(f"{alloy.to_string()}  ({origin}; route {route}; Pc {permeance:g})")
+        click.echo(
+            f"{'T °C':>6} {'Br T':>20} {'HcJ kA/m':>20} {'HcB kA/m':>16} {'(BH)max kJ/m³':>18} "
+            f"{'Tmax °C':>8}  evidence"
+        )
+        for _, r in df.iterrows():
+            where = (
+                f"{r['evidence']} sources" if r["in_domain"] else f"OUTSIDE: {r['domain_reason']}"
+            )
+            click.echo(
+                f"{r['temperature_C']:>6.0f} {_band(r, 'br_T', '.3f'):>20} "
+                f"{_band(r, 'hcj_kA_per_m', '.0f'):>20} {r['hcb_kA_per_m']:>16.0f} "
+                f"{r['bhmax_kJ_per_m3']:>18.0f} {r['tmax_C']:>8.0f}  {where}"
+            )
+        first = df.iloc[0]
+        click.echo(
+            f"α(Br) 20–100 °C {first['alpha_br_20_100_pct_per_K']:.3f} %/K; "
+            f"β(HcJ) 20–100 °C {first['beta_hcj_20_100_pct_per_K']:.3f} %/K; "
+            f"Tc {first['tc_C']:.0f} °C"
+        )
+        for note in notes:
+            click.echo(f"  - {note}")
+        audit = df.attrs.get("audit", {})
+        for path, what, make in (
+            (
+                json_path,
+                "--json output",
+                lambda: json_document(
+                    "predict",
+                    audit=audit,
+                    assumptions=[origin, *notes],
+                    composition=alloy.to_string(),
+                    route=route,
+                    rows=records(df),
+                ),
+            ),
+            (csv_path, "--csv output", lambda: str(df.to_csv(index=False))),
+        ):
+            if path == "-":
+                data.write(make() + "\n")
+                data.flush()
+            elif path is not None:
+                from substitute.outputs import write_atomic
+
+                write_atomic(path, make(), what=what)
+                click.echo(f"{what} written to {path}")
+    return 0
