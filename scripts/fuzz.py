@@ -63,6 +63,7 @@ def main() -> int:
                 continue
             slowest = [0.0]
             mine: list = []
+            target.warm_up(work)
             prop = _property(target, work, mine, slowest, args.examples)
             if args.seed is not None:
                 prop = seed(args.seed)(prop)

@@ -447,7 +447,16 @@ class Target:
     call: Callable[..., Any]
     bound_s: float
     needs_workdir: bool = False
+    warm: Any = None  # a valid input, run once before counting (one-time table loads are not timed)
     tally: dict[str, int] = field(default_factory=lambda: {"accepted": 0, "refused": 0})
+
+    def warm_up(self, work: Workdir | None) -> None:
+        """Run the valid input once; the tally is not changed."""
+        if self.warm is None:
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.call(work, self.warm) if self.needs_workdir else self.call(self.warm)
 
 
 def targets() -> list[Target]:
@@ -457,7 +466,13 @@ def targets() -> list[Target]:
     kinds = st.sampled_from(["field", "flux_density", "energy_density", "temperature", "mass", "x"])
     listed = sorted(set(data.read_csv("grades/vendor_grades.csv")["grade"].astype(str)))
     return [
-        Target("composition string", st.tuples(COMPOSITIONS, basis), _parse_composition, 1.0),
+        Target(
+            "composition string",
+            st.tuples(COMPOSITIONS, basis),
+            _parse_composition,
+            1.0,
+            warm=("Nd 30, B 1, Fe bal wt%", None),
+        ),
         Target("composition frame", composition_frame(), _from_frame, 1.0),
         Target(
             "formula",
@@ -479,15 +494,19 @@ def targets() -> list[Target]:
             ),
             _grade,
             1.0,
+            warm=("N42SH", None),
         ),
-        Target("date", DATES, _date, 1.0),
-        Target("unit string", st.tuples(UNIT_STRINGS, kinds), _units, 1.0),
+        Target("date", DATES, _date, 1.0, warm="2026-11-10"),
+        Target(
+            "unit string", st.tuples(UNIT_STRINGS, kinds), _units, 1.0, warm=("12 kOe", "field")
+        ),
         Target(
             "study document",
             _bytes(document(_shipped("examples/default-study.toml"), tomllib.loads, to_toml)),
             _study,
             5.0,
             needs_workdir=True,
+            warm=_shipped("examples/default-study.toml").encode(),
         ),
         Target(
             "what-if document",
@@ -495,6 +514,7 @@ def targets() -> list[Target]:
             _whatif,
             5.0,
             needs_workdir=True,
+            warm=_whatif_text().encode(),
         ),
         Target(
             "BOM document",
@@ -502,6 +522,7 @@ def targets() -> list[Target]:
             _bom,
             5.0,
             needs_workdir=True,
+            warm=_shipped("examples/e-axle-bom.yaml").encode(),
         ),
         Target(
             "overlay document",
@@ -509,6 +530,7 @@ def targets() -> list[Target]:
             _overlay,
             5.0,
             needs_workdir=True,
+            warm=OVERLAY.encode(),
         ),
         Target(
             "price document",
@@ -516,6 +538,7 @@ def targets() -> list[Target]:
             _prices,
             5.0,
             needs_workdir=True,
+            warm=_shipped("prices/ex_china_2025.csv").encode(),
         ),
     ]
 

@@ -18,6 +18,7 @@ EXAMPLES = int(os.environ.get("SUBSTITUTE_FUZZ_EXAMPLES", "1500"))
 @pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
 def test_parser_gives_a_result_or_one_substitute_error(target, tmp_path):
     work = Workdir(tmp_path)
+    target.warm_up(work)
 
     @settings(
         max_examples=EXAMPLES,
@@ -123,3 +124,23 @@ def test_empty_objectives_and_text_draws_are_bad_input(tmp_path, capsys):
 
     with pytest.raises(sb.InputError, match="objectives is empty"):
         sb.rank_substitutes("N42SH", objectives=[])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[base]\nprices = ""\n[axes]\nprices = [{label = "x", prices = {Dy = 100.0}}]\n',
+        '[axes]\nrules = [{label = "x", overlays = 5}]\n',
+    ],
+)
+def test_whatif_axes_of_another_type_load_or_are_named(tmp_path, text):
+    # found by make fuzz: dict("") and list(5) escaped as ValueError/TypeError
+    import substitute as sb
+    from substitute.whatif import load_whatif_study
+
+    p = tmp_path / "w.toml"
+    p.write_text(_DESIGN + text, encoding="utf-8")
+    try:
+        load_whatif_study(p)  # an axis mapping replaces a base value that is not a mapping
+    except sb.SubstituteError as exc:
+        assert "overlay 5 is neither a name" in str(exc)

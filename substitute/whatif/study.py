@@ -82,7 +82,7 @@ def _resolve_overlays(
         out["prices"] = _resolve_path(out["prices"], root)
     if "overlays" in out:
         ovl = out["overlays"]
-        ovl = [ovl] if isinstance(ovl, str | Mapping) else list(ovl)
+        ovl = list(ovl) if isinstance(ovl, list | tuple) else [ovl]
         res = []
         for o in ovl:
             if isinstance(o, str) and o in named:
