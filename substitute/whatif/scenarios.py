@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from substitute.errors import InputError, PriceError
 
@@ -237,7 +237,11 @@ class Scenario:
     def rule_key(self) -> str:
         """A string identifying the rule setting (as_of, assume, overlays) for caching."""
         return json.dumps(
-            [self.as_of.isoformat(), self.assume, [_overlay_key(o) for o in self.overlays]],
+            [
+                cast(dt.date, self.as_of).isoformat(),
+                self.assume,
+                [_overlay_key(o) for o in self.overlays],
+            ],
             sort_keys=True,
         )
 
@@ -277,7 +281,7 @@ class Scenario:
             "price_multipliers": dict(self.price_multipliers),
             "price_overrides": dict(self.price_overrides),
             "price_date": self.price_date,
-            "as_of": self.as_of.isoformat(),
+            "as_of": cast(dt.date, self.as_of).isoformat(),
             "assume": self.assume,
             "overlays": [_overlay_label(o) for o in self.overlays],
             "origin": json.loads(json.dumps(self.origin, default=str)),
@@ -492,7 +496,8 @@ def scenario_grid(
                         *(v if isinstance(v, list | tuple) else [v]),
                     ]
                 elif k in _MAPPING_FIELDS and isinstance(v, Mapping):
-                    spec[k] = {**dict(spec.get(k) or {}), **dict(v)}
+                    prior = spec.get(k)
+                    spec[k] = {**(dict(prior) if isinstance(prior, Mapping) else {}), **dict(v)}
                 else:
                     spec[k] = v
         label = separator.join(str(level["label"]) for level in combo)
