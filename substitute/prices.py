@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -268,7 +268,7 @@ class PriceVector:
                 "price_hi_usd_per_kg",
                 "form_price_usd_per_kg",
             ):
-                t.loc[e, c] = t.loc[e, c] * float(m)
+                t.loc[e, c] = cast(float, t.loc[e, c]) * float(m)
             desc.append(f"{e}×{m:g}")
         return PriceVector(
             id=name or f"{self.id}[{', '.join(desc)}]",
@@ -288,7 +288,7 @@ class PriceVector:
         """A new vector with some prices set (USD/kg contained element), confidence ``"user"``."""
         t = self.table.copy()
         for e, p in _check_user_prices(prices).items():
-            row = {
+            row: dict[str, str | float] = {
                 "element": e,
                 "price_usd_per_kg": p,
                 "price_lo_usd_per_kg": p,
@@ -675,7 +675,7 @@ def alloy_cost_per_kg(batch: Any, prices: Any = "ex_china_2025") -> np.ndarray:
     b = as_batch(batch)
     pv = price_vector(prices)
     w = b.mass_array
-    present = (w > 0).any(axis=0)
+    present = np.asarray((w > 0).any(axis=0))
     els = [e for e, keep in zip(b.elements, present, strict=True) if keep]
     p = pv.prices(els)
     return w[:, present] @ p

@@ -44,7 +44,9 @@ KINDS: dict[str, str] = {
 
 @cache
 def _registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry = pint.UnitRegistry(
+        on_redefinition="ignore", autoconvert_offset_to_baseunit=True
+    )
     # CGS magnetic units by their SI values (magnet-industry convention), replacing pint's Gaussian ones.
     ureg.define("oersted = 1000 / (4 * pi) * ampere / meter = Oe")
     ureg.define("gauss = 1e-4 * tesla = G = Gs")

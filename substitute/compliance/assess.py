@@ -660,9 +660,8 @@ def _export_verdict(
         )
     if present or nd.present(u.listed):
         held = present or nd.present(u.listed)
-        forms = sorted(
-            {c for it in u.rule.items if it.element in held for c in it.covers} or {"(none)"}
-        )
+        covered: set[str] = {c for it in u.rule.items if it.element in held for c in it.covers}
+        forms = sorted(covered or {"(none)"})
         return (
             "not_controlled",
             f"{u.label} lists {', '.join(held)} only as {', '.join(forms)}; {name!r} is a "

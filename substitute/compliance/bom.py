@@ -279,7 +279,7 @@ class Assembly:
                     f"{other:g} kg; give one of mass_kg or other_mass_kg"
                 )
                 raise InputError(msg)
-            self.mass_kg = total
+            self.mass_kg: float = total
             self.other_mass_kg = total - kids_mass
         else:
             self.other_mass_kg = other if other_mass_kg is not None else 0.0

@@ -211,7 +211,7 @@ class Catalog:
         wins = tuple(
             w
             for w in self.windows(rule_id, limb)
-            if self[w.by].dates.published is None or self[w.by].dates.published <= d
+            if (pub := self[w.by].dates.published) is None or pub <= d
         )
         return status_evidence(rs, d, limb, wins)
 

@@ -354,8 +354,8 @@ def controlled_content(
     else:
         out["alloy"] = np.asarray(names, dtype=object)[alloy_codes]
     out["alloy_index"] = alloy_codes.astype(np.int64)
-    for k in ("rule_id", "short_name", "limb", "rule_kind", "element"):
-        out[k] = col_const(k)
+    for col in ("rule_id", "short_name", "limb", "rule_kind", "element"):
+        out[col] = col_const(col)
     out["mass_fraction"] = col_vary("mass_fraction").astype(float)
     out["form"] = (
         _categorical(combo_code[alloy_codes], [f for f, _ in combos], small) if combos else []
@@ -428,7 +428,7 @@ def _listed_items(
     """Verdict, reason, scope and control-code codes of element ``e`` under an any-content rule, per row:
     the items of ``e`` that cover each row's form decide (one small table per form combination)."""
     items = [it for it in u.rule.items if it.element == e and it.covers]
-    listed_as = sorted({c for it in items for c in it.covers}) or ["(no item)"]
+    listed_as: list[str] = sorted({c for it in items for c in it.covers}) or ["(no item)"]
     k = len(combos)
     v_tab = np.zeros(k, np.int16)
     r_tab = np.zeros(k, np.int32)
@@ -486,7 +486,7 @@ class _Codes:
 
 
 def _categorical(codes: np.ndarray, categories: list[str], as_object: bool) -> Any:
-    cat = pd.Categorical.from_codes(codes, categories=categories)
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
     return np.asarray(cat, dtype=object) if as_object else cat
 
 

@@ -18,6 +18,7 @@ that a user can override it (``Part(form=..., family=...)`` or ``form:``/``famil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,7 +192,7 @@ def infer_form(alloy: AlloyBatch) -> Form:
     return Form(str(f[0]), str(fam[0]), True, str(why[0]))
 
 
-def covers(coverage: tuple[str, ...] | list[str], form: str, family: str) -> bool:
+def covers(coverage: Sequence[str], form: str, family: str) -> bool:
     """Whether an item covering ``coverage`` (catalog ``covers``) includes a part of ``form``/``family``.
 
     ``magnet:any`` covers every magnet family; ``magnet:<family>`` one family; other entries are forms.

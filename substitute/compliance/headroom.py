@@ -121,7 +121,12 @@ def headroom(
         msg = f"headroom at {top.name!r} needs its value_usd (a part's value would change with its content)"
         raise InputError(msg)
     pv = price_vector(prices)
-    T = float(threshold) if threshold is not None else float(u.threshold.value)  # type: ignore[union-attr]
+    if threshold is not None:
+        T = float(threshold)
+    else:  # the schema requires a value on a value-share threshold
+        assert u.threshold is not None
+        assert u.threshold.value is not None
+        T = float(u.threshold.value)
     if not (np.isfinite(T) and T > 0):
         msg = f"threshold must be > 0, got {threshold!r}"
         raise InputError(msg)
@@ -235,7 +240,12 @@ def crossing_price(
         msg = f"element {element!r} is not counted by {u.label} (Part I elements: {', '.join(u.counted)})"
         raise InputError(msg)
     pv = price_vector(prices)
-    T = float(threshold) if threshold is not None else float(u.threshold.value)  # type: ignore[union-attr]
+    if threshold is not None:
+        T = float(threshold)
+    else:  # the schema requires a value on a value-share threshold
+        assert u.threshold is not None
+        assert u.threshold.value is not None
+        T = float(u.threshold.value)
     p0 = pv.price(element)
     rows = []
     for level, path, node in walk(item):

@@ -237,6 +237,7 @@ def status_evidence(
     d = parse_date(as_of)
     lb = find_limb(rs, limb)
     pub = rs.dates.published
+    eff: dt.date | None
     if lb is not None and lb.effective is not None:
         eff = lb.effective
     elif lb is not None and rs.dates.effective_by_limb and lb.id in rs.dates.effective_by_limb:

@@ -105,22 +105,27 @@ def value_share_batch(
         V = per_alloy("item_value_usd", item_value_usd, n, "USD", lo=0.0, lo_open=True)
     forms, fams, _ = forms_of(b, form, family)
     part_ii = part_ii_rows(u, b, forms, fams, None)
-    T = float(u.threshold.value)  # type: ignore[union-attr]
+    # the schema requires a value on a value-share threshold
+    assert u.threshold is not None
+    assert u.threshold.value is not None
+    T = float(u.threshold.value)
     share = v_cn / V
     comp = u.threshold.comparator if u.threshold else ">="
     caught = reaches(share, T, comp)
     # categorical columns (no per-row string objects): codes into BATCH_STATUSES
     code = np.where(part_ii, np.where(caught, 0, 1), 2).astype(np.int8)
-    if_in_force = pd.Categorical.from_codes(code, categories=list(BATCH_STATUSES))
+    if_in_force = pd.Categorical.from_codes(code, categories=pd.Index(list(BATCH_STATUSES)))
     raw = u.raw_status(d)
     treated = treat_status(raw, assume)
     if treated != "in_force":
         unknown = raw == "status_unknown"
         code = np.where(unknown & (code == 0), 3, 2).astype(np.int8)
-    status = pd.Categorical.from_codes(code, categories=list(BATCH_STATUSES))
+    status = pd.Categorical.from_codes(code, categories=pd.Index(list(BATCH_STATUSES)))
     names = list(b.names)
     alloy = (
-        pd.Categorical.from_codes(np.arange(n), categories=names) if len(set(names)) == n else names
+        pd.Categorical.from_codes(np.arange(n), categories=pd.Index(names))
+        if len(set(names)) == n
+        else names
     )
     df = pd.DataFrame(
         {
@@ -143,5 +148,5 @@ def value_share_batch(
     return df
 
 
-def _const(value: str, n: int) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=[value])
+def _const(value: str, n: int) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(np.zeros(n, np.int8), categories=pd.Index([value]))

@@ -163,6 +163,7 @@ class Alloy(AlloyBatch):
             msg = f"basis={basis!r} contradicts the {mark} marker in {text.strip()!r}"
             raise CompositionError(msg)
         b = b or mark
+        assert b is not None  # a basis or a wt%/at% marker, checked above
         if not tokens:
             msg = f"no element found in {text!r}"
             raise CompositionError(msg)
@@ -293,7 +294,7 @@ class Alloy(AlloyBatch):
             name or composition.reduced_formula,
         )
 
-    def to_pymatgen(self) -> Composition:
+    def to_pymatgen(self) -> Composition:  # type: ignore[override]  # one alloy, one Composition
         """pymatgen ``Composition`` whose amounts are the atomic fractions of this alloy."""
         from pymatgen.core import Composition
 

@@ -25,7 +25,7 @@ import copy
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -134,12 +134,13 @@ def intrinsic_static() -> dict[str, Any]:
     bow_tc = dict.fromkeys(tb.MAIN_PHASE_RE, 0.0)
     report = []
     for (host, guest), g in series.groupby(["host", "guest"]):
+        guest = str(guest)
         g = g.dropna(subset=["tc_K"]).sort_values("x_guest")
         if g.empty or g["x_guest"].iloc[0] != 0.0:
             continue
         t0 = float(g["tc_K"].iloc[0])
         end = g[g["x_guest"] == 1.0]
-        t1 = float(end["tc_K"].iloc[0]) if len(end) else float(tab.loc[guest, "tc_K"])
+        t1 = float(end["tc_K"].iloc[0]) if len(end) else float(cast(float, tab.loc[guest, "tc_K"]))
         inner = g[(g["x_guest"] > 0) & (g["x_guest"] < 1)]
         x = inner["x_guest"].to_numpy(float)
         d = inner["tc_K"].to_numpy(float) - ((1 - x) * t0 + x * t1)
@@ -456,11 +457,11 @@ class Observations:
                 ("d_ln_br", self.d_br),
                 ("d_beta", self.d_beta),
             ):
-                s = SIGMA[key] * np.where(self.assumed, 2.5, 1.0)
+                sd = SIGMA[key] * np.where(self.assumed, 2.5, 1.0)
                 pred = np.nan_to_num(pp[key], nan=0.0)
                 ok = np.isfinite(meas)
                 full = ok & ~self.sign_only
-                r = np.where(full, (pred - np.nan_to_num(meas)) / s, 0.0)
+                r = np.where(full, (pred - np.nan_to_num(meas)) / sd, 0.0)
                 # sign-only pairs: penalise only a prediction of the wrong sign
                 sgn = np.sign(np.nan_to_num(meas))
                 wrong = ok & self.sign_only & (sgn != 0)
@@ -478,6 +479,7 @@ def _series_table() -> dict[str, np.ndarray]:
     xs, ys = [], []
     idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
     for (host, guest), g in s.groupby(["host", "guest"]):
+        host, guest = str(host), str(guest)
         h0 = g[g["x_guest"] == 0.0]
         if h0.empty:
             continue

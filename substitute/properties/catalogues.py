@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -82,7 +82,7 @@ def _table() -> pd.DataFrame:
     for a in ali.itertuples():
         std = g[g["key"] == normalise(a.standard_grade)]
         for r in std.itertuples(index=False):
-            d = r._asdict()
+            d = cast(Any, r)._asdict()  # a namedtuple; the stub types only its fields
             d["key"] = normalise(a.vendor_grade)
             d["notes"] = f"alias of {a.standard_grade} printed by {a.vendor} ({a.source_url})"
             rows.append(d)

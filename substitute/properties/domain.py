@@ -19,6 +19,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 
 from substitute.properties import _tables as tb
 
@@ -253,7 +254,7 @@ def _reason_text(mask: int) -> str:
     return "; ".join(parts)
 
 
-def reasons(masks: np.ndarray) -> np.ndarray:
+def reasons(masks: npt.ArrayLike) -> np.ndarray:
     """Human-readable reason per row from domain bit masks ('' when in the domain)."""
     masks = np.asarray(masks, dtype=np.int64)
     uniq, inv = np.unique(masks, return_inverse=True)

@@ -440,6 +440,7 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
         if not why and base is None:
             why = f"route {r['route']!r} not represented"
         if not why:
+            assert base is not None  # set whenever `why` is empty
             state0, generic = base
             unit = str(r["amount_unit"])
             a0, a1 = _num(r["amount_base"]), _num(r["amount_changed"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -67,11 +67,11 @@ def parse_grade(name: str) -> tuple[int, str]:
     if number not in _bands().index:
         msg = f"grade {name!r}: energy number {number} is not in the grade table; valid numbers: {', '.join(map(str, _bands().index))}"
         raise InputError(msg)
-    top = int(_suffixes().loc[suffix, "highest_number"])
+    top = int(cast(int, _suffixes().loc[suffix, "highest_number"]))
     if number > top:
         msg = (
             f"grade {name!r}: no commercial {suffix} grade above {top} in the grade table "
-            f"(confidence: {_suffixes().loc[suffix, 'highest_number_confidence']})"
+            f"(confidence: {_suffixes().loc[suffix, 'highest_number_confidence']!s})"
         )
         raise InputError(msg)
     return number, suffix
@@ -127,8 +127,8 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
             hint = f"; nearest names in the vendor catalogues: {', '.join(near)}" if near else ""
             msg = f"{ladder_error}; no vendor catalogue (datasets/grades/vendor_grades.csv) lists it either{hint}"
             raise InputError(msg) from None
-    b = _bands().loc[number]
-    s = _suffixes().loc[suffix]
+    b = cast(pd.Series, _bands().loc[number])
+    s = cast(pd.Series, _suffixes().loc[suffix])
     return {
         "name": _name(number, suffix),
         "family": "sintered_ndfeb",
@@ -210,7 +210,7 @@ def classify(properties: pd.DataFrame) -> pd.Series:
     res = _classify_arrays(br, hcj, bh)
     if "temperature_C" in properties.columns:
         at20 = np.isclose(properties["temperature_C"].to_numpy(float), 20.0)
-        res = np.where(at20, res, None)
+        res = np.where(at20, res, np.array(None, dtype=object))
     return pd.Series(res, index=properties.index, name="grade", dtype=object)
 
 

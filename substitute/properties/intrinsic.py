@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -195,7 +196,7 @@ def end_members() -> EndMembers:
         k: [] for k in ("a", "b", "gamma", "s", "tc_K", "k1_295", "js_295")
     }
     for r in tb.MAIN_PHASE_RE:
-        row = tab.loc[r]
+        row = cast(pd.Series, tab.loc[r])
         j0, j295, tc = float(row.js_4K_T), float(row.js_295K_T), float(row.tc_K)
         ha = float(row.mu0ha_295K_T)
         if row.re_moment == "antiparallel":

@@ -61,7 +61,7 @@ def _gbd(
 ) -> pd.Series:
     """A GBD magnet: ``amount`` wt% of ``element`` added to ``base`` (the final composition holds it)."""
     base = reference_alloy("sintered") if base is None else base
-    w = {k: v * (1 - amount / 100) for k, v in base.mass_percent.items()}
+    w: dict[str, float] = {str(k): v * (1 - amount / 100) for k, v in base.mass_percent.items()}
     w[element] = w.get(element, 0.0) + amount
     return _p(
         Alloy.from_mass_percent(w),

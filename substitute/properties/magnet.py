@@ -21,7 +21,9 @@ magnet's binder limit, where Tmax is also capped) the intervals widen, ``in_doma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -141,11 +143,11 @@ class _Prepared:
     p: float  # K1 temperature exponent
     q_br: tuple[float, float] = (-0.05, 0.05)  # log-offsets of the 90 % interval
     q_hcj: tuple[float, float] = (-0.3, 0.3)
-    domain_mask: np.ndarray = field(default=None)  # type: ignore[assignment]
-    evidence: np.ndarray = field(default=None)  # type: ignore[assignment]
+    domain_mask: np.ndarray | None = None  # set by _prepare_ndfeb(domain=True)
+    evidence: np.ndarray | None = None
     notes: tuple[str, ...] = ()
     tmax_margin: float = 1.0
-    params: dict = field(default=None)  # type: ignore[assignment]
+    params: dict | None = None
 
 
 def _prepare_ndfeb(batch, rp: RouteParams, params: dict, domain: bool = True) -> _Prepared:
@@ -182,6 +184,7 @@ def _prepare_ndfeb(batch, rp: RouteParams, params: dict, domain: bool = True) ->
 def _require_diffused_hre(batch, rp: RouteParams) -> None:
     """The alloy of a GBD magnet is the final one: it must hold at least the diffused Tb/Dy."""
     el = rp.gbd_element
+    assert rp.gbd_mass_percent is not None  # resolve_route_params requires it for sintered_gbd
     have = batch.get_mass_fraction(el)
     short = np.flatnonzero(have + 1e-9 < rp.gbd_mass_percent / 100.0)
     if short.size:
@@ -194,7 +197,7 @@ def _require_diffused_hre(batch, rp: RouteParams) -> None:
         raise InputError(msg)
 
 
-def _state(prep: _Prepared, T_K: np.ndarray, which: str = "all", alpha_scale=1.0):
+def _state(prep: _Prepared, T_K: np.ndarray | float, which: str = "all", alpha_scale=1.0):
     """Physics at temperature(s) T_K (broadcastable with the alloys): Br, μ0HcJ, μ0Hk [T].
 
     ``which="parts"`` returns Br, α_eff·μ0HA and Neff·Js of the HcJ region instead (the two terms of the
@@ -223,10 +226,12 @@ def _binder_limit_K(route: str) -> float:
     ``physics/magnet_families.csv``); infinite for dense routes."""
     if not route.startswith("bonded"):
         return np.inf
-    return float(tb.families().loc[route, "tw_C"]) + 273.15
+    return float(cast(float, tb.families().loc[route, "tw_C"])) + 273.15
 
 
-def _tmax(prep: _Prepared, pc: np.ndarray, hext_T: np.ndarray) -> np.ndarray:
+def _tmax(
+    prep: _Prepared, pc: np.ndarray, hext_T: np.ndarray
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     """Highest temperature [K] with Hk ≥ k(|H_w| + H_ext) (bisection, vectorised); NaN if none ≥ −40 °C."""
     denom = pc + prep.micro.mu_rec
     k = prep.tmax_margin
@@ -265,6 +270,9 @@ def _col(v, n: int):
 
 def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) -> dict:
     n = prep.n
+    # set by _prepare_ndfeb (domain=True)
+    assert prep.domain_mask is not None
+    assert prep.params is not None
     T = t_C[None, :] + 273.15  # (1, nt)
     P = {k: _col(v, n) for k, v in vars(prep).items()}
     P["mi"] = MainPhaseIntrinsics(**{k: _col(v, n) for k, v in vars(prep.mi).items()})
@@ -350,7 +358,7 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
 
 # ------------------------------------------------------------------------------ family envelopes
 def _family_arrays(batch, route: str, t_C: np.ndarray, pc, hext_T) -> dict:
-    fam = tb.families().loc[route]
+    fam = cast(pd.Series, tb.families().loc[route])
     need = str(fam["defining_elements"]).split()
     present = {e: batch.get_mass_fraction(e) > 0 for e in need}
     if route == "ferrite":
@@ -495,11 +503,12 @@ def predict_arrays(
     else:
         prep = _prepare_ndfeb(batch, rp, params)
         out = _ndfeb_arrays(prep, t_C, pc, hext_T, params["uncertainty"]["widen_out_of_domain"])
+        assert prep.evidence is not None  # set by _prepare_ndfeb (domain=True)
         out["evidence"] = np.broadcast_to(prep.evidence[:, None], (n, t_C.size))
     mask = out.pop("_mask")
     out["domain_mask"] = mask
     out["in_domain"] = (mask & ~np.int64(dom.BIT["envelope_model"])) == 0
-    out["_notes"] = rp.notes  # type: ignore[assignment]
+    out["_notes"] = rp.notes
     return out
 
 
@@ -584,15 +593,15 @@ def predict(
     df.insert(
         0,
         "alloy",
-        pd.Categorical.from_codes(
-            np.repeat(np.arange(n), nt), _unique_names(batch.names), validate=False
+        pd.Categorical.from_codes(  # type: ignore[arg-type]  # stub omits ExtensionArray column values
+            np.repeat(np.arange(n), nt), pd.Index(_unique_names(batch.names)), validate=False
         ),
     )
     df.insert(
         1,
         "route",
-        pd.Categorical.from_codes(
-            np.zeros(n * nt, dtype=np.int8), [check_route(route)], validate=False
+        pd.Categorical.from_codes(  # type: ignore[arg-type]  # stub omits ExtensionArray column values
+            np.zeros(n * nt, dtype=np.int8), pd.Index([check_route(route)]), validate=False
         ),
     )
     df["in_domain"] = arr["in_domain"].reshape(-1)
@@ -663,7 +672,7 @@ def demag_curve(
     row = predict(alloy, route, [temperature_C], **route_params).iloc[0]
     br, hcj = row["br_T"], row["hcj_kA_per_m"] * KA
     if route in FAMILY_ROUTES:
-        fam = tb.families().loc[check_route(route)]
+        fam = cast(pd.Series, tb.families().loc[check_route(route)])
         mu, sq = float(fam["mu_rec"]), float(fam["squareness"])
     else:
         ms = microstructure(check_route(route))

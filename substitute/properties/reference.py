@@ -5,12 +5,16 @@ validation checks start from these chemistries."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from substitute import data
 from substitute.composition import Alloy
 from substitute.errors import CompositionError, DataError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["REFERENCE_FILE", "reference_alloy"]
 
@@ -34,7 +38,7 @@ def _reference(name: str) -> Alloy:
             f"valid names: {', '.join(map(str, table.index))}"
         )
         raise DataError(msg)
-    ref = table.loc[name]
+    ref = cast("pd.Series", table.loc[name])
     if ref["composition_basis"] == "formula":
         return Alloy.from_formula(ref["composition"])
     return Alloy.parse(ref["composition"], basis=ref["composition_basis"])

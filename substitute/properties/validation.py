@@ -670,7 +670,7 @@ def check_15_route_ceilings(n: int = 200, seed: int = 7) -> Check:
         r: float(_one(_family(r), route=r)["bhmax_kJ_per_m3_hi"])
         for r in ("sm2co17", "smco5", "ferrite")
     }
-    v = {
+    v: dict[str, Any] = {
         "sintered_br_max_T": float(s["br_T"].max()),
         "sintered_bhmax_max_kJ_per_m3": float(s["bhmax_kJ_per_m3"].max()),
         "bonded_br_max_T": float(bo["br_T"].max()),

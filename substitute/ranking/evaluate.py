@@ -274,7 +274,7 @@ def evaluate(
                     prop[k] = np.zeros(n, dtype=arr.dtype)
                 prop[k][idx] = arr
     df = pd.DataFrame(prop)
-    df.insert(0, "route", routes)
+    df.insert(0, "route", routes)  # type: ignore[arg-type]  # stub omits ExtensionArray column values
 
     # ---- origins (categorical codes over ORIGIN_CATS; elements not given are "unknown")
     org_cols: dict[str, pd.Categorical] = {
@@ -311,8 +311,8 @@ def evaluate(
     flags_in_force = None
     combo_els = ("Dy", "Tb", "Ho", "Sm")
     okey = np.zeros(n, dtype=np.int64)
-    for k, e in enumerate(combo_els):
-        okey += org_cols.get(e, unknown).codes.astype(np.int64) * len(ORIGIN_CATS) ** k
+    for pos, e in enumerate(combo_els):
+        okey += org_cols.get(e, unknown).codes.astype(np.int64) * len(ORIGIN_CATS) ** pos
     uniq_keys, inv = np.unique(okey, return_inverse=True)
     groups = {
         tuple(
@@ -392,7 +392,7 @@ def evaluate(
                         w = np.stack([sub.get_mass_fraction(e) for e in counted], axis=1)
                         s = w @ cn
                         thr = c.threshold if c.threshold is not None else 0.001
-                        part_ii = (w > 0).any(axis=1)
+                        part_ii = np.asarray((w > 0).any(axis=1))
                         treated = _treated(cat, c, req)
                     share[idx] = s
                     thr_used = thr
@@ -437,7 +437,7 @@ def take(batch: AlloyBatch, idx: np.ndarray) -> AlloyBatch:
     return batch.take(idx)
 
 
-def _densities(routes: np.ndarray) -> np.ndarray:
+def _densities(routes: pd.Categorical[Any] | np.ndarray) -> np.ndarray:
     """Magnet density (g/cm³) per candidate route, from ``physics/magnet_families.csv``."""
     from substitute import data
 

@@ -4,7 +4,7 @@ nothing qualified (the elimination table), and the substitution strategy each ca
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -166,7 +166,7 @@ def _fmt_pct(x: float) -> str:
 
 
 def explain(r: Any, base: pd.Series, req: Requirements) -> str:
-    d = r.to_dict() if isinstance(r, pd.Series) else r._asdict()
+    d = cast(dict[str, Any], r.to_dict() if isinstance(r, pd.Series) else r._asdict())
     side = "lower bound" if req.conservative else "central"
     s = "_lo" if req.conservative else ""
     route = str(d.get("route", ""))

@@ -10,8 +10,10 @@ production, and the ranking shows the limiting lever and its source.
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from substitute import data
@@ -48,14 +50,14 @@ def maturity_table() -> pd.DataFrame:
         msg = f"{MATURITY_FILE} row {bad.index[0] + 2}: maturity {bad['maturity'].iloc[0]!r} not in {LEVELS}"
         raise DataError(msg)
     if t["source"].isna().any():
-        msg = f"{MATURITY_FILE} row {int(t['source'].isna().idxmax()) + 2}: no source"
+        msg = f"{MATURITY_FILE} row {int(cast(int, t['source'].isna().idxmax())) + 2}: no source"
         raise DataError(msg)
     t["route"] = t["route"].fillna("")
     t["label"] = [
         (
             f"route {r.route}"
             if r.lever == "route"
-            else f"{r.lever} {r.lo:g}–{r.hi:g}" + (f" ({r.route})" if r.route else "")
+            else f"{r.lever} {r.lo:g}–{r.hi:g}" + (f" ({r.route!s})" if r.route else "")
         )
         + f" — {r.source}"
         for r in t.itertuples()
@@ -63,7 +65,7 @@ def maturity_table() -> pd.DataFrame:
     return t
 
 
-def maturity(candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def maturity(candidates: pd.DataFrame) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int16]]:
     """Maturity of each candidate from its ``lever_*`` columns and ``route``.
 
     Returns
@@ -104,10 +106,10 @@ def maturity_columns(candidates: pd.DataFrame, max_maturity: str) -> None:
     (steps below ``max_maturity``: ≥ 0 passes) to the candidate table, in place."""
     t = maturity_table()
     code, basis = maturity(candidates)
-    candidates["maturity"] = pd.Categorical.from_codes(code, categories=list(LEVELS))
+    candidates["maturity"] = pd.Categorical.from_codes(code, categories=pd.Index(list(LEVELS)))
     labels = ["no lever of datasets/levers/maturity.csv beyond industrial", *t["label"]]
     candidates["maturity_basis"] = pd.Categorical.from_codes(
-        basis.astype(np.int32) + 1, categories=labels
+        basis.astype(np.int32) + 1, categories=pd.Index(labels)
     )
     candidates["margin_maturity"] = (LEVELS.index(check_maturity(max_maturity)) - code).astype(
         float

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from substitute._version import __version__
 from substitute.composition import Alloy, AlloyBatch, as_batch
@@ -491,7 +491,7 @@ def rank_substitutes(
     t3 = time.perf_counter()
     n_expl = min(len(cand), max(int(explain), 1))
     head = cand.iloc[:n_expl]
-    base_levers = dict(sp.baseline_levers(alloy))
+    base_levers: dict[str, Any] = dict(sp.baseline_levers(alloy))
     base_levers.update(
         {
             "route": base_route,

@@ -30,7 +30,7 @@ import numbers
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, SupportsInt, cast
 
 import numpy as np
 
@@ -182,7 +182,7 @@ def _is_count(x: Any) -> bool:
     """An integer (or an integral float such as 2000.0), not a bool, text or NaN."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return False
-    return math.isfinite(float(x)) and int(x) == x
+    return math.isfinite(float(x)) and int(cast(SupportsInt, x)) == x
 
 
 def make_plan(n_designs: int, n_scenarios: int, draws: int, block_size: int) -> Plan:
@@ -262,7 +262,7 @@ def prepare(
         raise InputError(msg)
     batch = AlloyBatch.concat([d.magnet for d in designs])
     batch = AlloyBatch(batch.mass_array, batch.elements, [d.name for d in designs])
-    present = (batch.mass_array > 0).any(axis=0)
+    present = np.asarray((batch.mass_array > 0).any(axis=0))
     elements = tuple(e for e, p in zip(batch.elements, present, strict=True) if p)
     E = len(elements)
     W = np.ascontiguousarray(batch.mass_array[:, present])
@@ -327,7 +327,7 @@ def prepare(
                     load_catalog(overlays=list(s.overlays)) if s.overlays else load_catalog()
                 )
             settings[key] = len(rs_list)
-            rs_list.append((s.as_of.isoformat(), s.assume, s.overlays))
+            rs_list.append((cast(dt.date, s.as_of).isoformat(), s.assume, s.overlays))
             cats.append(cache[okey])
         rule_index[i] = settings[key]
     R = len(rs_list)
@@ -408,7 +408,7 @@ def prepare(
     vary[ln_idx[ln_idx >= 0]] = True
     vary[us_idx[us_idx >= 0]] = True
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+        seed = int(cast(int, np.random.SeedSequence().entropy) % (2**63))
     if not _is_count(seed) or seed < 0:
         msg = f"seed must be a non-negative integer, got {seed!r}"
         raise InputError(msg)
@@ -771,7 +771,7 @@ def execute(
     prep: Prepared, plan: Plan, backend: Any, *, progress: bool | None = None
 ) -> tuple[Aggregate, float]:
     """Run every block of the plan on the backend, reducing results in block order."""
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     show = progress if progress is not None else len(plan.blocks) >= 50
     agg = Aggregate(prep, plan)

@@ -18,10 +18,11 @@ Every crossing price is checked by bisection on the engine itself (``crossing_pr
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -260,7 +261,7 @@ def sensitivity(
                             "direction": f"{s.assume} → {other}",
                             "verdict_now": status,
                             "verdict_beyond": st2,
-                            "note": f"{c.rule} is status_unknown on {s.as_of.isoformat()}",
+                            "note": f"{c.rule} is status_unknown on {cast(dt.date, s.as_of).isoformat()}",
                             "crossing_price_bisection_usd_per_kg": np.nan,
                             "bisection_rel_diff": np.nan,
                         }
