@@ -1,10 +1,12 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     formats: ipynb,py:percent
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -18,7 +20,8 @@
 # permeance coefficient of 2. The questions: what does it do at temperature, does it need a licence today,
 # and which lower-Dy/Tb recipe keeps the performance, stays under the thresholds and costs least?
 #
-# Run with `jupytext --to notebook` or execute directly; the test suite runs it top to bottom.
+# Open `notebooks/01-rd-substitutes.ipynb` in `.venv/bin/jupyter lab` (after `make demo`); it is paired
+# with this `.py` file by jupytext, so an edit to either updates both. The test suite runs it top to bottom.
 
 # %%
 import matplotlib.pyplot as plt

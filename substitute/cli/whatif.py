@@ -127,7 +127,9 @@ def whatif_cmd(
     click.echo(
         f"{len(st.designs)} designs × {len(st.scenarios)} scenarios × {max(k, 1)} "
         f"{'draws' if k else 'central prices'} = {a['evaluations']:,} evaluations on {a['backend']} "
-        f"in {a['timings_s']['blocks']:.2f} s"
+        f"in {a['timings_s']['total']:.1f} s ({a['rankings_run']} rankings for the cheapest "
+        f"substitute {a['timings_s']['performance_and_substitutes']:.1f} s, price evaluations "
+        f"{a['timings_s']['blocks']:.2f} s)"
         + (f" (seed {a['seed']}; {a['quantiles'].split(' (')[0]} quantiles)" if k else "")
     )
     click.echo(

@@ -136,10 +136,23 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------- substitutes
-def _cheapest(study: Any, prep: eng.Prepared) -> tuple[list[dict[str, Any]], int]:
-    """The cheapest compliant substitute per scenario: one ranking per distinct (prices, rules)."""
+def _cheapest(
+    study: Any, prep: eng.Prepared, progress: bool | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The cheapest compliant substitute per scenario: one ranking per distinct (prices, rules), reused
+    by every scenario with the same ranking input; a progress bar when there are more than three."""
+    from tqdm.auto import tqdm
+
     from substitute.ranking import space as sp
     from substitute.ranking.rank import rank_substitutes
+
+    n_keys = len({(s.price_key(), s.rule_key()) for s in prep.scenarios})
+    bar = tqdm(
+        total=n_keys,
+        desc="rankings for the cheapest substitute",
+        disable=not (progress if progress is not None else n_keys > 3),
+        leave=False,
+    )
 
     cache: dict[tuple[str, str], dict[str, Any]] = {}
     out = []
@@ -188,7 +201,9 @@ def _cheapest(study: Any, prep: eng.Prepared) -> tuple[list[dict[str, Any]], int
                     / float(req.magnet_mass_kg),
                     "value_share": float(r["controlled_value_share"]),
                 }
+            bar.update()
         out.append(cache[key])
+    bar.close()
     return out, len(cache)
 
 
@@ -459,7 +474,9 @@ def whatif(
     try:
         t1 = time.perf_counter()
         perf = _performance(ds, st, prep.price_vectors[0]) if st is not None else None
-        subs, n_rank = _cheapest(st, prep) if (st is not None and substitutes) else (None, 0)
+        subs, n_rank = (
+            _cheapest(st, prep, progress) if (st is not None and substitutes) else (None, 0)
+        )
         t2 = time.perf_counter()
         agg, t_blocks = eng.execute(prep, plan, be, progress=progress)
         desc = be.describe()
@@ -514,6 +531,7 @@ def whatif(
             "prepare": round(t1 - t0, 4),
             "performance_and_substitutes": round(t2 - t1, 4),
             "blocks": round(t_blocks, 4),
+            "total": round(time.perf_counter() - t0, 4),
         },
     }
     df.attrs["fleet_quantiles"] = fleet_q
