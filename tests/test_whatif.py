@@ -686,7 +686,7 @@ def test_cli_writes_csv_with_audit_and_exit_codes(tmp_path, capsys):
     assert len(df) == 72
     assert "p_value_share_ge_threshold" in df
     assert (tmp_path / "r.audit.json").is_file()
-    assert main(["whatif", str(FLEET), "-o", str(tmp_path / "r.xlsx")]) == 2
+    assert main(["whatif", str(FLEET), "-o", str(tmp_path / "r.ods")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: -o/--output")
     assert len(err.strip().splitlines()) == 1
@@ -730,3 +730,37 @@ def test_a_volatility_typed_as_a_percent_is_refused_with_the_hint():
     with pytest.raises(sb.InputError, match=r"for 35 % write 0\.35"):
         check_volatility({"Tb": 35}, None)
     assert check_volatility({"Tb": 0.35}, None)[0] == {"Tb": 0.35}
+
+
+def test_whatif_cli_pivot_xlsx_and_json(tmp_path, capsys):
+    # issue 15: a designs × scenarios pivot instead of 72 lines, honest timing, xlsx, one JSON shape
+    import json
+    from pathlib import Path
+
+    from substitute.cli import main
+    from substitute.whatif import load_whatif_study, run_whatif_study, summary_pivot
+
+    study = Path(__file__).resolve().parents[1] / "notebooks" / "fleet-whatif.toml"
+    xlsx = tmp_path / "r.xlsx"
+    assert main(["whatif", str(study), "--no-progress", "--draws", "50", "-o", str(xlsx)]) == 0
+    out = capsys.readouterr().out
+    assert "DESIGNS × SCENARIOS" in out
+    assert "  D3 = HRE-free" in out
+    assert " L " in out  # a licence verdict in the pivot
+    assert "rankings for the cheapest substitute" in out
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert set(sheets) == {"results", "summary", "fleet", "audit"}
+    assert len(sheets["results"]) == 72
+    assert len(sheets["summary"]) == 24
+    assert main(["whatif", str(study), "--no-progress", "--draws", "50", "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["format"] == "substitute-whatif/1"
+    assert len(doc["rows"]) == 72
+    assert len(doc["summary"]) == 24
+    pv = summary_pivot(run_whatif_study(load_whatif_study(study), draws=0, progress=False))
+    assert pv.shape == (24, 9)
+    assert pv.columns.get_level_values(1).tolist()[:3] == [
+        "cost_usd_per_unit",
+        "licence_required",
+        "value_share_fraction",
+    ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from substitute.cli.options import force_option
+from substitute.cli.options import force_option, readable_text
 from substitute.errors import InputError
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
@@ -48,8 +48,58 @@ def _write(df: pd.DataFrame, path: str) -> str:
             what="-o/--output audit stamp",
         )
         return f"{len(df):,} rows written to {p} (audit stamp in {side})"
-    msg = f"-o/--output: {str(p)!r} must end in .parquet or .csv"
+    if suffix == ".xlsx":
+        write_atomic(p, lambda tmp: _write_xlsx(df, tmp), what="-o/--output")
+        return f"{len(df):,} rows written to {p} (sheets results, summary, fleet, audit)"
+    msg = f"-o/--output: {str(p)!r} must end in .parquet, .csv or .xlsx"
     raise InputError(msg)
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    """An Excel workbook: every row (cells that could run as formulas neutralised), the designs ×
+    scenarios summary, the fleet per scenario and the audit stamp."""
+    import pandas as pd
+
+    from substitute.whatif import fleet_rollup, summary_pivot
+
+    pv = summary_pivot(df)
+    pv.columns = [f"{d} | {c}" for d, c in pv.columns]
+    audit = df.attrs.get("audit", {})
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        csv_safe(df).to_excel(xl, sheet_name="results", index=False)
+        csv_safe(pv.reset_index()).to_excel(xl, sheet_name="summary", index=False)
+        csv_safe(fleet_rollup(df)).to_excel(xl, sheet_name="fleet", index=False)
+        rows = [
+            (k, json.dumps(v, default=str) if isinstance(v, dict | list) else str(v))
+            for k, v in audit.items()
+        ]
+        csv_safe(pd.DataFrame(rows, columns=["key", "value"])).to_excel(
+            xl, sheet_name="audit", index=False
+        )
+
+
+def _print_pivot(df: pd.DataFrame) -> None:
+    """Designs × scenarios: cost per unit and the licence verdict, one line per scenario."""
+    from substitute.whatif import summary_pivot
+
+    pv = summary_pivot(df)
+    designs = list(dict.fromkeys(d for d, _ in pv.columns))
+    click.echo(
+        "DESIGNS × SCENARIOS: USD per unit (central prices); L = licence required under the scenario's "
+        "rules, · = none needed"
+    )
+    for i, d in enumerate(designs, start=1):
+        click.echo(f"  D{i} = {d}")
+    click.echo("".join(f"{'D' + str(i):>12}" for i in range(1, len(designs) + 1)) + "  scenario")
+    shown = pv.head(_MAX_ROWS)
+    for scenario, row in shown.iterrows():
+        cells = "".join(
+            f"{float(row[(d, 'cost_usd_per_unit')]):>10.2f} {'L' if row[(d, 'licence_required')] else '·'}"
+            for d in designs
+        )
+        click.echo(f"{cells}  {scenario}")
+    if len(pv) > _MAX_ROWS:
+        click.echo(f"  … {len(pv) - _MAX_ROWS:,} more scenarios in the output file (-o)")
 
 
 def _status_short(s: str) -> str:
@@ -84,14 +134,35 @@ def _status_short(s: str) -> str:
     help="Rank the cheapest compliant substitute per scenario (default: as the study says).",
 )
 @click.option(
-    "-o", "--output", default=None, help="Write the full table: results.parquet or results.csv."
+    "-o",
+    "--output",
+    default=None,
+    help="Write the full table: results.parquet, results.csv or results.xlsx (with summary sheets).",
 )
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
+@click.option(
+    "--json",
+    "json_path",
+    default=None,
+    metavar="FILE",
+    help="Write the record (format, audit, assumptions, warnings, rows, summary, fleet) as JSON to "
+    "FILE ('-' for standard output; the readable text then goes to standard error).",
+)
 @force_option
 def whatif_cmd(
-    study, backend, scheduler, draws, seed, block_size, substitutes, output, progress, force
+    study,
+    backend,
+    scheduler,
+    draws,
+    seed,
+    block_size,
+    substitutes,
+    output,
+    progress,
+    json_path,
+    force,
 ) -> int:
     """Run a what-if STUDY file (TOML): designs × price/rule/origin/volume scenarios × price draws.
 
@@ -99,17 +170,19 @@ def whatif_cmd(
     column. Example: substitute whatif notebooks/fleet-whatif.toml -o results.parquet.
     Exit status: 0 done, 2 bad input.
     """
-    from substitute.whatif import fleet_rollup, load_whatif_study, run_whatif_study
+    from substitute.whatif import load_whatif_study, run_whatif_study
 
     if scheduler is not None and backend not in (None, "dask"):
         msg = "--scheduler needs --backend dask"
         raise InputError(msg)
     if scheduler is not None:
         backend = "dask"
-    if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
-        msg = f"-o/--output: {output!r} must end in .parquet or .csv"
+    if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv", ".xlsx"):
+        msg = f"-o/--output: {output!r} must end in .parquet, .csv or .xlsx"
         raise InputError(msg)
-    check_outputs({"-o/--output": output}, {"the study file": study}, force=force)
+    check_outputs(
+        {"-o/--output": output, "--json output": json_path}, {"the study file": study}, force=force
+    )
     st = load_whatif_study(study)
     df = run_whatif_study(
         st,
@@ -121,6 +194,41 @@ def whatif_cmd(
         substitutes=substitutes,
         progress=progress,
     )
+    with readable_text(json_path) as data:
+        _print_whatif(st, df, output)
+        if json_path is not None:
+            _write_json(df, json_path, data)
+    return 0
+
+
+def _write_json(df: pd.DataFrame, path: str, data: Any) -> None:
+    from substitute.outputs import json_document, records
+    from substitute.whatif import fleet_rollup, summary_pivot
+
+    pv = summary_pivot(df)
+    summary = [
+        {"scenario": scen, **{f"{d} | {c}": row[(d, c)] for d, c in pv.columns}}
+        for scen, row in pv.iterrows()
+    ]
+    doc = json_document(
+        "whatif",
+        audit=df.attrs.get("audit", {}),
+        rows=records(df),
+        summary=summary,
+        fleet=records(fleet_rollup(df)),
+        fleet_quantiles=df.attrs.get("fleet_quantiles", {}),
+    )
+    if path == "-":
+        data.write(doc + "\n")
+        data.flush()
+    else:
+        write_atomic(path, doc + "\n", what="--json output")
+        click.echo(f"--json output written to {path}")
+
+
+def _print_whatif(st: Any, df: pd.DataFrame, output: str | None) -> None:
+    from substitute.whatif import fleet_rollup
+
     a = df.attrs["audit"]
     k = a["draws"]
     click.echo(f"substitute whatif — {st.name}")
@@ -152,36 +260,27 @@ def whatif_cmd(
             f"{d['designs_needing_licence']:>3}/{d['designs']:<4}  {d['scenario']}"
         )
     click.echo("")
-    shown = df.head(_MAX_ROWS)
-    click.echo(
-        "DESIGNS × SCENARIOS"
-        + (f" (first {_MAX_ROWS} of {len(df):,})" if len(df) > _MAX_ROWS else "")
-    )
-    has_p = "p_value_share_ge_threshold" in df
-    has_vs = "value_share" in df
-    click.echo(
-        f"{'USD/unit':>9} {'value share':>11} {'verdict':>8} {'P(≥thr)':>8} {'perf':>9}  design | scenario"
-    )
-    for r in shown.itertuples(index=False):
-        d = r._asdict()
-        vs = f"{d['value_share'] * 100:>10.3f}%" if has_vs else f"{'–':>11}"
-        verdict = "LICENCE" if d["licence_required"] else "free"
-        p = f"{d['p_value_share_ge_threshold']:>8.2f}" if has_p else f"{'–':>8}"
-        perf = str(d.get("performance_verdict", "–"))
-        click.echo(
-            f"{d['cost_usd_per_unit']:>9.2f} {vs} {verdict:>8} {p} {perf:>9}  {d['design']} | {d['scenario']}"
-        )
+    _print_pivot(df)
     if "cheapest_substitute" in df:
         click.echo("")
-        click.echo("CHEAPEST COMPLIANT SUBSTITUTE PER SCENARIO (central prices)")
-        sub = df.drop_duplicates("scenario")[
-            ["scenario", "cheapest_substitute", "cheapest_substitute_cost_usd_per_unit"]
-        ]
-        for r in sub.itertuples(index=False):
-            cost = r.cheapest_substitute_cost_usd_per_unit
+        click.echo(
+            "CHEAPEST COMPLIANT SUBSTITUTE (central prices; one ranking per distinct price/rule setting)"
+        )
+        sub = df.drop_duplicates("scenario")
+        groups = sub.groupby(
+            ["cheapest_substitute", "cheapest_substitute_cost_usd_per_unit"],
+            observed=True,
+            sort=False,
+            dropna=False,
+        )["scenario"].agg(list)
+        for (text, cost), scenarios in groups.items():
             cost_txt = f"{cost:.2f} USD/unit" if math.isfinite(cost) else "–"
-            click.echo(f"  {r.scenario}: {r.cheapest_substitute} — {cost_txt}")
+            where = (
+                scenarios[0]
+                if len(scenarios) == 1
+                else f"{len(scenarios)} scenarios, e.g. {scenarios[0]}"
+            )
+            click.echo(f"  {text} — {cost_txt}  [{where}]")
     if output:
         click.echo("")
         click.echo(_write(df, output))
-    return 0

@@ -7,7 +7,7 @@ results. See ``docs/guides/procurement.md`` and ``docs/scale.md``.
 
 from __future__ import annotations
 
-from substitute.whatif.core import fleet_rollup, whatif
+from substitute.whatif.core import fleet_rollup, summary_pivot, whatif
 from substitute.whatif.designs import Design, designs_from_ranking
 from substitute.whatif.scenarios import Scenario, scenario_grid
 from substitute.whatif.sensitivity import crossing_prices, sensitivity
@@ -20,6 +20,7 @@ __all__ = [
     "crossing_prices",
     "designs_from_ranking",
     "fleet_rollup",
+    "summary_pivot",
     "load_whatif_study",
     "run_whatif_study",
     "scenario_grid",

@@ -538,6 +538,44 @@ def whatif(
     return df
 
 
+# --------------------------------------------------------------------------------------------- summary
+def summary_pivot(df: pd.DataFrame) -> pd.DataFrame:
+    """Designs × scenarios at a glance: one row per scenario, per design its cost and licence verdict.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`whatif` result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``scenario`` (in run order); columns a two-level index (design, ``cost_usd_per_unit`` |
+        ``licence_required`` | ``value_share_fraction``), designs in run order. ``licence_required`` is
+        the verdict under the scenario's rules (a rule treated as suspended needs no licence, whatever the
+        share); ``value_share_fraction`` is the No. 61 share (a fraction) that decides it when in force.
+    """
+    if not isinstance(df, pd.DataFrame) or not {"design", "scenario"} <= set(df.columns):
+        msg = "summary_pivot: expected a DataFrame returned by whatif()"
+        raise InputError(msg)
+    cols = {"cost_usd_per_unit": "cost_usd_per_unit", "licence_required": "licence_required"}
+    if "value_share" in df:
+        cols["value_share"] = "value_share_fraction"
+    wide = df.pivot_table(
+        index="scenario", columns="design", values=list(cols), aggfunc="first", observed=True
+    ).rename(columns=cols, level=0)
+    designs = list(dict.fromkeys(df["design"].astype(str)))
+    scenarios = list(dict.fromkeys(df["scenario"].astype(str)))
+    wide = wide.swaplevel(0, 1, axis=1)
+    order = [(d, c) for d in designs for c in cols.values() if (d, c) in wide.columns]
+    wide = wide.reindex(index=scenarios, columns=pd.MultiIndex.from_tuples(order))
+    wide.index.name = "scenario"
+    if "licence_required" in cols.values():
+        for d in designs:
+            wide[(d, "licence_required")] = wide[(d, "licence_required")].astype(bool)
+    return wide
+
+
 # --------------------------------------------------------------------------------------------- fleet
 def fleet_rollup(df: pd.DataFrame) -> pd.DataFrame:
     """Fleet totals per scenario: the sum over designs of annual cost, exposure and controlled mass.
