@@ -217,28 +217,37 @@ df.drop_duplicates(["axis_tb_price", "axis_dy_price", "axis_rules"])[
 ].head(6)
 
 # %% [markdown]
-# ## 6. A picture
+# ## 6. Pictures
 #
-# Left: annual fleet cost (5–95 % band and median) against the Tb shock, Dy ×1, Chinese Dy. Right: each
-# design's No. 61 value share against the Tb price multiplier, with the 0.1 % threshold.
+# `sb.plot` draws the what-if results (the same charts are in the review report given `--whatif`):
+# the cost of each design over the scenarios, coloured by licence verdict; the price move that would flip
+# each verdict; the fleet's licence exposure and annual cost per scenario.
+
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-sel = fleet[
-    fleet["scenario"].str.contains(r"Dy ×1 \| 2026-12-01") & fleet["scenario"].str.endswith("China")
-]
+def show(ax):
+    """The figure as a PNG shown inline, written nowhere."""
+    buf = io.BytesIO()
+    ax.figure.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(ax.figure)
+    return Image(buf.getvalue())
+
+
+show(sb.plot.whatif_costs(df))
+
+# %%
+show(sb.plot.crossing_prices(cp))
+
+# %%
+show(sb.plot.fleet_exposure(fleet))
+
+# %% [markdown]
+# The value share of each design against the Tb price multiplier (Dy ×1, Chinese Dy, rules back), with
+# the 0.1 % threshold:
+
+# %%
+fig, ax2 = plt.subplots(figsize=(6, 3.5))
 x = np.array([1, 2, 4])
-ax1.fill_between(
-    x,
-    sel["cost_usd_per_year_p05"] / 1e6,
-    sel["cost_usd_per_year_p95"] / 1e6,
-    alpha=0.3,
-    label="5–95 %",
-)
-ax1.plot(x, sel["cost_usd_per_year_p50"] / 1e6, "o-", label="median")
-ax1.set_xlabel("Tb price multiplier")
-ax1.set_ylabel("fleet magnet cost, million USD per year")
-ax1.legend()
 for name, g in back[back["axis_dy_price"] == "Dy ×1"].groupby("design", observed=True):
     ax2.plot(x, g["value_share"] * 100, "o-", label=str(name).split(":")[0])
 ax2.axhline(0.1, color="k", ls="--", lw=1, label="No. 61 threshold 0.1 %")
@@ -247,11 +256,7 @@ ax2.set_ylim(0, 10)
 ax2.set_xlabel("Tb price multiplier")
 ax2.set_ylabel("value share of the e-axle, %")
 ax2.legend(fontsize=7)
-fig.tight_layout()
-buf = io.BytesIO()  # shown inline, written nowhere
-fig.savefig(buf, format="png", dpi=90)
-plt.close(fig)
-Image(buf.getvalue())
+show(ax2)
 
 # %% [markdown]
 # ## 7. Larger sweeps

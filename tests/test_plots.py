@@ -246,3 +246,53 @@ def test_to_svg_is_inline_svg_and_closes_pyplot_figure():
     assert not plt.fignum_exists(num)
     with pytest.raises(InputError, match="needs a matplotlib Axes or Figure"):
         sbplot.to_svg("not a figure")
+
+
+# ------------------------------------------------------------------------------- what-if charts (issue 15)
+@pytest.fixture(scope="module")
+def whatif_run():
+    from pathlib import Path
+
+    from substitute.whatif import load_whatif_study, run_whatif_study
+
+    study = load_whatif_study(
+        Path(__file__).resolve().parents[1] / "notebooks" / "fleet-whatif.toml"
+    )
+    return study, run_whatif_study(study, draws=200, substitutes=False, progress=False)
+
+
+def test_whatif_costs_colours_each_scenario_by_verdict(whatif_run):
+    _, df = whatif_run
+    ax = plots.whatif_costs(df)
+    gids = [c.get_gid() for c in ax.collections if c.get_gid()]
+    lic = [g for g in gids if g.endswith(":licence required")]
+    free = [g for g in gids if g.endswith(":no licence needed")]
+    n_lic = sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() in lic)
+    assert n_lic == int(df["licence_required"].sum())
+    assert n_lic + sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() in free) == len(
+        df
+    )
+    assert sum(1 for line in ax.lines if str(line.get_gid()).startswith("band:")) == 3
+    plt.close(ax.figure)
+
+
+def test_crossing_prices_and_fleet_exposure(whatif_run):
+    from substitute.whatif import crossing_prices, fleet_rollup
+
+    study, df = whatif_run
+    cp = crossing_prices(study.designs, study.scenarios[2], study=None)
+    ax = plots.crossing_prices(cp)
+    bars = [p for p in ax.patches if str(p.get_gid()).startswith("ratio:")]
+    ratios = cp["price_ratio"].dropna()
+    assert len(bars) == len(ratios[ratios > 0])
+    for bar, r in zip(bars, ratios, strict=True):  # each bar spans today's price (1) to the ratio
+        assert bar.get_x() == pytest.approx(min(r, 1.0))
+        assert bar.get_width() == pytest.approx(abs(r - 1.0))
+    plt.close(ax.figure)
+    fleet = fleet_rollup(df)
+    ax = plots.fleet_exposure(fleet)
+    heights = [p.get_width() for p in ax.patches if p.get_gid() == "exposure"]
+    assert heights == pytest.approx(fleet["licence_exposure_units_per_year"].tolist())
+    plt.close(ax.figure)
+    with pytest.raises(InputError, match="fleet frame has no column 'scenario'"):
+        plots.fleet_exposure(fleet.drop(columns="scenario"))

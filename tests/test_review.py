@@ -362,6 +362,8 @@ def test_review_includes_whatif_results(whatif_csv, tmp_path, capsys):
     assert d["audit"]["whatif_sha256"] == hashlib.sha256(whatif_csv.read_bytes()).hexdigest()
     page = html.read_text(encoding="utf-8")
     assert '<section id="whatif">' in page
+    assert 'id="plot-whatif-costs"' in page
+    assert 'id="plot-whatif-fleet"' in page
     out = capsys.readouterr().out
     for design, n in expect.items():
         assert f"what-if: {design}: licence required in {n} of" in out

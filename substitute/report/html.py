@@ -300,6 +300,36 @@ def _plots(rv: Any) -> str:
     return f'<section id="plots"><h2>Plots</h2><div class="grid">{body}</div></section>'
 
 
+def _whatif_charts(results: Any) -> str:
+    """Cost per design over the scenarios and the fleet's licence exposure, as inline SVG figures."""
+    from substitute.report import plots
+    from substitute.whatif import fleet_rollup
+
+    fleet_cols = {
+        "cost_usd_per_year",
+        "licence_exposure_units_per_year",
+        "controlled_mass_kg_per_year",
+    }
+    figs = [
+        (
+            "plot-whatif-costs",
+            plots.to_svg(plots.whatif_costs(results)),
+            "Cost per unit of each design over the what-if scenarios: a dot per scenario (central "
+            "prices), red where its rules require a licence; grey bar 5–95 % with price draws.",
+        ),
+    ]
+    if fleet_cols | {"controlled_mass_cn_kg_per_year"} <= set(results.columns):
+        figs.append(
+            (
+                "plot-whatif-fleet",
+                plots.to_svg(plots.fleet_exposure(fleet_rollup(results))),
+                "Per scenario: units a year needing a licence (bars) and the fleet's annual magnet "
+                "cost (dots).",
+            )
+        )
+    return '<div class="grid">' + "".join(_figure(*f) for f in figs) + "</div>"
+
+
 def _whatif(rv: Any) -> str:
     if rv.whatif is None:
         return ""
@@ -337,11 +367,13 @@ def _whatif(rv: Any) -> str:
         if len(rv.whatif) > limit
         else ""
     )
+    charts = _whatif_charts(rv.whatif)
     return f"""
 <section id="whatif"><h2>What-if scenarios</h2>
 <p class="small">From {_e(rv.audit.get("whatif_results"))}: each design under each scenario (prices, rule
 dates and assumptions, feedstock origin), as computed by <code>substitute whatif</code>.</p>
 {_table(head, rows, set(range(1, len(head))))}
+{charts}
 <details><summary>Every design × scenario</summary>
 {_table(["design", "scenario", "licence", "value share", "USD/unit", "performance"], detail, {3, 4})}
 {more}</details></section>"""

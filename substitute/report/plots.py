@@ -21,7 +21,8 @@ Results of a million candidates are subsampled deterministically before drawing 
 :func:`to_svg` turns a figure into an inline SVG string for the self-contained HTML report; text is drawn
 as paths, so the page does not depend on installed fonts.
 
-Size: five figure functions (~700 lines) sharing one style, one subsampling rule and one SVG writer.
+Size: eight figure functions (five of the review, three of what-if studies: :func:`whatif_costs`,
+:func:`crossing_prices`, :func:`fleet_exposure`) sharing one style, one subsampling rule and one SVG writer.
 """
 
 from __future__ import annotations
@@ -45,7 +46,17 @@ from matplotlib.transforms import blended_transform_factory
 
 from substitute.errors import InputError
 
-__all__ = ["br_hcj_map", "content", "cost_breakdown", "demag", "pareto", "to_svg"]
+__all__ = [
+    "br_hcj_map",
+    "content",
+    "cost_breakdown",
+    "crossing_prices",
+    "demag",
+    "fleet_exposure",
+    "pareto",
+    "to_svg",
+    "whatif_costs",
+]
 
 MU0 = 4e-7 * np.pi  #: vacuum permeability, T·m/A
 OTHER = "0.82"  #: light grey: candidates that do not qualify, the "other" cost slice
@@ -694,6 +705,178 @@ def cost_breakdown(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.set_xlabel("raw-material cost per part (USD)")
         ax.set_ylabel("magnet")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="element")
+    return ax
+
+
+# ------------------------------------------------------------------------------------------ what-if
+LICENCE_COLOR, FREE_COLOR = "tab:red", "tab:blue"
+
+
+def _short_scenario(name: str, n: int = 60) -> str:
+    """A long label cut in the middle (scenario names differ at both ends)."""
+    if len(name) <= n:
+        return name
+    head = (n - 1) * 3 // 5
+    return name[:head] + "…" + name[len(name) - (n - 1 - head) :]
+
+
+def whatif_costs(df: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Cost per unit of each design across the scenarios of a what-if run, coloured by licence verdict.
+
+    One row per design: a dot per scenario at its central cost (red where the scenario's rules require a
+    licence, blue where none is needed) and, with Monte Carlo draws, a grey bar from the lowest 5th to
+    the highest 95th percentile over the scenarios.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`substitute.whatif` result (or the file ``substitute whatif -o`` wrote): columns
+        ``design``, ``scenario``, ``cost_usd_per_unit``, ``licence_required``; optional
+        ``cost_usd_per_unit_p05`` / ``_p95``.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    f = _require(
+        df, ("design", "scenario", "cost_usd_per_unit", "licence_required"), "what-if frame"
+    )
+    if f.empty:
+        msg = "what-if frame: no rows"
+        raise InputError(msg)
+    designs = list(dict.fromkeys(f["design"].astype(str)))
+    band = {"cost_usd_per_unit_p05", "cost_usd_per_unit_p95"} <= set(f.columns)
+    with mpl.rc_context(_RC):
+        ax = _axes(ax, (7.5, 1.3 + 0.5 * len(designs)))
+        for y, d in enumerate(designs):
+            g = f[f["design"].astype(str) == d]
+            if band:
+                lo, hi = (
+                    float(g["cost_usd_per_unit_p05"].min()),
+                    float(g["cost_usd_per_unit_p95"].max()),
+                )
+                ax.plot([lo, hi], [y, y], color="0.75", linewidth=6, solid_capstyle="butt",
+                        gid=f"band:{d}", label="5–95 % over scenarios and draws" if y == 0 else None)  # fmt: skip
+            lic = g["licence_required"].astype(bool).to_numpy()
+            cost = g["cost_usd_per_unit"].to_numpy(dtype=float)
+            jitter = (np.arange(len(g)) % 5 - 2) * 0.06
+            for mask, color, label in (
+                (lic, LICENCE_COLOR, "licence required"),
+                (~lic, FREE_COLOR, "no licence needed"),
+            ):
+                if mask.any():
+                    ax.scatter(cost[mask], y + jitter[mask], s=22, color=color, zorder=3,
+                               edgecolors="white", linewidths=0.4, gid=f"cost:{d}:{label}",
+                               label=label if label not in ax.get_legend_handles_labels()[1] else None)  # fmt: skip
+        ax.set_yticks(range(len(designs)), [_short_scenario(d, 40) for d in designs])
+        ax.set_ylim(len(designs) - 0.5, -0.5)
+        ax.set_xlabel("magnet cost per unit (USD, central prices per scenario)")
+        ax.set_title(f"cost per design over {f['scenario'].nunique():,} scenarios")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def crossing_prices(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """How far each element's price must move to flip a design's licence verdict.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The result of :func:`substitute.whatif.crossing_prices`: ``design``, ``element``,
+        ``price_ratio`` (crossing price ÷ today's price; NaN or ≤ 0 where no price flips the verdict) and
+        ``verdict_now``.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Bars of the ratio on a logarithmic axis; the line at 1 is today's price. A ratio below 1 on a
+        design that needs a licence is the price fall that would free it; rows without a crossing price
+        are listed as "no price flips it".
+    """
+    f = _require(frame, ("design", "element", "price_ratio", "verdict_now"), "crossing-price frame")
+    if f.empty:
+        msg = "crossing-price frame: no rows"
+        raise InputError(msg)
+    labels = [
+        f"{_short_scenario(str(d), 32)} · {e}"
+        for d, e in zip(f["design"], f["element"], strict=True)
+    ]
+    ratio = pd.to_numeric(f["price_ratio"], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(ratio) & (ratio > 0)
+    lic = (f["verdict_now"].astype(str) == "licence_required").to_numpy()
+    y = np.arange(len(f))
+    with mpl.rc_context(_RC):
+        ax = _axes(ax, (7.5, 1.3 + 0.4 * len(f)))
+        ax.set_xscale("log")
+        for yy, r, is_lic, good in zip(y, ratio, lic, ok, strict=True):
+            if good:
+                ax.barh(yy, abs(r - 1.0), left=min(r, 1.0), height=0.6, gid=f"ratio:{yy}",
+                        color=LICENCE_COLOR if is_lic else FREE_COLOR)  # fmt: skip
+                ax.text(
+                    r, yy, f" ×{r:.3g}", va="center", ha="left" if r >= 1 else "right", fontsize=7
+                )
+            else:
+                ax.text(
+                    1.0, yy, "  no price flips it", va="center", ha="left", fontsize=7, color="0.3"
+                )
+        ax.axvline(1.0, color="black", linewidth=1, gid="today")
+        ax.set_yticks(y, labels)
+        ax.set_ylim(len(f) - 0.4, -0.6)
+        finite = ratio[ok]
+        lo = min(0.5, float(finite.min()) / 2) if finite.size else 0.5
+        hi = max(2.0, float(finite.max()) * 2) if finite.size else 2.0
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel("crossing price ÷ today's price (red: needs a licence now; blue: does not)")
+        ax.set_title("price move that flips each verdict")
+    return ax
+
+
+def fleet_exposure(fleet: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Units a year that need a licence, and the fleet's annual magnet cost, per scenario.
+
+    Parameters
+    ----------
+    fleet : pandas.DataFrame
+        :func:`substitute.whatif.fleet_rollup` of a what-if run: ``scenario``,
+        ``licence_exposure_units_per_year``, ``cost_usd_per_year`` (optional ``cost_usd_per_year_p05`` /
+        ``_p95``).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Bars of the licence exposure (bottom axis) and the annual cost with its 5–95 % range as dots
+        and lines (top axis, million USD).
+    """
+    f = _require(
+        fleet, ("scenario", "licence_exposure_units_per_year", "cost_usd_per_year"), "fleet frame"
+    )
+    if f.empty:
+        msg = "fleet frame: no rows"
+        raise InputError(msg)
+    y = np.arange(len(f))
+    exp = f["licence_exposure_units_per_year"].to_numpy(dtype=float)
+    with mpl.rc_context(_RC):
+        ax = _axes(ax, (7.5, 1.5 + 0.28 * len(f)))
+        ax.barh(y, exp, height=0.6, color=LICENCE_COLOR, alpha=0.7, gid="exposure",
+                label="units a year needing a licence")  # fmt: skip
+        ax.set_yticks(y, [_short_scenario(str(s)) for s in f["scenario"]])
+        ax.set_ylim(len(f) - 0.4, -0.6)
+        ax.set_xlabel("thousand units a year needing a licence")
+        ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v / 1e3:g}"))
+        top = ax.twiny()
+        cost = f["cost_usd_per_year"].to_numpy(dtype=float) / 1e6
+        if {"cost_usd_per_year_p05", "cost_usd_per_year_p95"} <= set(f.columns):
+            top.hlines(y, f["cost_usd_per_year_p05"] / 1e6, f["cost_usd_per_year_p95"] / 1e6,
+                       color="0.35", linewidth=1.2, gid="cost-band")  # fmt: skip
+        top.plot(cost, y, "o", color="black", markersize=3.5, gid="cost", label="annual cost")
+        top.set_xlabel("fleet magnet cost, million USD a year (dots; lines 5–95 %)")
+        handles = [*ax.get_legend_handles_labels()[0], *top.get_legend_handles_labels()[0]]
+        ax.legend(
+            handles, [h.get_label() for h in handles], loc="upper left", bbox_to_anchor=(1.01, 1.0)
+        )
     return ax
 
 

@@ -565,6 +565,15 @@ _WHATIF_OPTIONAL = (
     "value_share_p95",
     "cheapest_substitute",
     "cheapest_substitute_cost_usd_per_unit",
+    # for the what-if charts of the report (cost over scenarios, fleet exposure)
+    "cost_usd_per_unit_p05",
+    "cost_usd_per_unit_p95",
+    "cost_usd_per_year",
+    "cost_usd_per_year_p05",
+    "cost_usd_per_year_p95",
+    "licence_exposure_units_per_year",
+    "controlled_mass_kg_per_year",
+    "controlled_mass_cn_kg_per_year",
 )
 
 

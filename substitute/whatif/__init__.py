@@ -20,10 +20,10 @@ __all__ = [
     "crossing_prices",
     "designs_from_ranking",
     "fleet_rollup",
-    "summary_pivot",
     "load_whatif_study",
     "run_whatif_study",
     "scenario_grid",
     "sensitivity",
+    "summary_pivot",
     "whatif",
 ]
