@@ -697,3 +697,33 @@ def test_hostile_study_files_give_one_line(content, match, tmp_path):
     p.write_bytes(content)
     with pytest.raises(SubstituteError, match=match):
         load_study(p)
+
+
+def test_mass_and_value_not_given_are_assumed_never_declared(tmp_path, capsys):
+    # issue 15: a study without the magnet's mass and the assembly's value got the demo's 1.6 kg and
+    # USD 4,200 and the report called them "declared"; [baseline] name was dropped with a grade
+    import json
+
+    from substitute.cli import main
+    from substitute.ranking.study import load_study, run_study
+
+    p = tmp_path / "s.toml"
+    p.write_text(
+        '[study]\nname = "x"\n[baseline]\nname = "my N42SH rotor"\ngrade = "N42SH"\n'
+        "[requirements]\ntemperature_C = 150.0\n",
+        encoding="utf-8",
+    )
+    st = load_study(p)
+    assert st.assumed == ("magnet_mass_kg", "assembly_value_usd")
+    assert st.baseline.name == "my N42SH rotor"
+    res = run_study(st, progress=False)
+    assert res.messages[0].startswith("ASSUMED, not in the study file: magnet mass 1.6 kg")
+    assert res.table.attrs["audit"]["assumed"] == ["magnet_mass_kg", "assembly_value_usd"]
+    out = tmp_path / "r.json"
+    main(["review", str(p), "--json", str(out)])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    text = " ".join(doc["assumptions"])
+    assert "ASSUMED assembly value of USD 4,200" in text
+    assert "declared" not in text
+    assert "ASSUMED, not in the study file" in capsys.readouterr().out
+    assert load_study().assumed == ()  # the shipped study gives both

@@ -97,6 +97,10 @@ def review_cmd(
     say = lambda text="": click.echo(text, err=to_stderr)  # noqa: E731
     say(f"substitute review — {rv.study.name}")
     say(f"VERDICT: {rv.headline}")
+    if rv.study.assumed:
+        from substitute.ranking.study import assumed_note
+
+        say(f"  {assumed_note(rv.study)}")
     for r in rv.performance.itertuples():
         say(
             f"  {'ok  ' if r.passes else 'FAIL'} {r.check}: {r.value:.4g} {r.unit} "

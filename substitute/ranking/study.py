@@ -61,9 +61,14 @@ class Study:
     thickness_mm: float = 5.0
     top: int = 10
     source: str = "<code>"
+    assumed: tuple[str, ...] = ()
+    """Requirements the study file did not give and that took their default (``magnet_mass_kg``,
+    ``assembly_value_usd``): the value share rests on them, so reports call them assumed."""
 
 
 _TABLES = ("study", "baseline", "requirements", "space", "prices")
+#: requirements a value share rests on: when a study file omits them they take the Requirements default
+_VALUE_SHARE_INPUTS = ("magnet_mass_kg", "assembly_value_usd")
 
 
 def _table_types() -> dict[str, dict[str, Any]]:
@@ -143,7 +148,8 @@ def _baseline(bl: Mapping[str, Any], route: str, where: Where) -> Alloy:
     key = "grade" if "grade" in bl else "composition"
     try:
         if key == "grade":
-            return Alloy.from_grade(bl["grade"], route=route)
+            g = Alloy.from_grade(bl["grade"], route=route)
+            return Alloy(g.mass_array[0], g.elements, name=bl["name"]) if "name" in bl else g
         return Alloy.parse(bl["composition"], basis=bl["basis"], name=bl.get("name"))
     except SubstituteError as exc:
         raise relocate(exc, where, ("basis", "route"), default=key) from exc
@@ -229,6 +235,7 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     req_spec.update(given)
     if req_spec.get("as_of", "today") == "today":
         req_spec["as_of"] = dt.date.today()
+    assumed = tuple(k for k in _VALUE_SHARE_INPUTS if k not in req_spec)
     req_where = replace(where.at("requirements"), options=frozenset(given))
     requirements = Requirements.from_mapping(req_spec, where=req_where)
 
@@ -256,6 +263,7 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
         thickness_mm=float(bl.get("thickness_mm", 5.0)),
         top=top,
         source=where.label,
+        assumed=assumed,
     )
 
 
@@ -275,4 +283,26 @@ def run_study(study: Study, *, progress: bool | None = None) -> RankResult:
         progress=progress,
     )
     res.table.attrs["audit"]["study"] = study.source
+    res.table.attrs["audit"]["assumed"] = list(study.assumed)
+    note = assumed_note(study)
+    if note:
+        res.messages.insert(0, note)
     return res
+
+
+def assumed_note(study: Study) -> str:
+    """One sentence naming the requirements the study file did not give (empty when it gave them)."""
+    req = study.requirements
+    text = {
+        "magnet_mass_kg": f"magnet mass {req.magnet_mass_kg:g} kg",
+        "assembly_value_usd": f"assembly value USD {req.assembly_value_usd:,.0f}"
+        if req.assembly_value_usd is not None
+        else "assembly value (none)",
+    }
+    parts = [text[k] for k in study.assumed if k in text]
+    if not parts:
+        return ""
+    return (
+        f"ASSUMED, not in the study file: {' and '.join(parts)} (the defaults of Requirements); the value "
+        "share rests on them — give them under [requirements]"
+    )

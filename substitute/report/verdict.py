@@ -509,10 +509,17 @@ def _assumptions(study: Study, base: pd.Series, compliance: pd.DataFrame) -> lis
         "Feedstock origin of the baseline: "
         + ", ".join(f"{e} {o}" for e, o in study.baseline_origin.items())
         + "; unknown origin counts as China-origin, recycled as non-China.",
-        f"Value shares use the price vector {study.prices} and a declared assembly value of "
-        f"USD {req.assembly_value_usd:,.0f}"
+        f"Value shares use the price vector {study.prices} and "
+        + ("an ASSUMED" if "assembly_value_usd" in study.assumed else "a declared")
+        + f" assembly value of USD {req.assembly_value_usd:,.0f}"
         + (f" (part USD {req.part_value_usd:,.0f})" if req.part_value_usd else "")
-        + f"; the magnet weighs {req.magnet_mass_kg:g} kg.",
+        + f"; the magnet weighs {req.magnet_mass_kg:g} kg"
+        + (" (ASSUMED)" if "magnet_mass_kg" in study.assumed else " (declared)")
+        + (
+            " — not in the study file: the defaults of Requirements; give them under [requirements]."
+            if study.assumed
+            else "."
+        ),
         "Performance limits are tested on "
         + (
             "the low side of the prediction interval."
