@@ -22,6 +22,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check substitute tests benchmarks scripts notebooks
 	$(BIN)/ruff format --check substitute tests benchmarks scripts notebooks
+	$(BIN)/mypy
 
 # Chromium for tests/test_report_browser.py; SUBSTITUTE_BROWSER=skip skips both.
 browser:

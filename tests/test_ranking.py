@@ -461,3 +461,22 @@ def test_explanations_say_how_much_evidence_stands_behind_a_candidate():
             assert "Outside the model's evidence:" in r.explanation
     assert (~t["in_domain"]).any()  # 60 % Ce in the light rare earths is beyond the model's bounds
     assert t["in_domain"].any()
+
+
+def test_explanations_see_the_licence_verdict_of_every_row():
+    # the explanations were built from itertuples, which renames "status_CN-…@assembly" columns: a
+    # candidate needing a licence was explained as "no licence under the tested rules"
+    import substitute as sb
+    from substitute.ranking.study import load_study
+
+    st = load_study(as_of=AS_OF)
+    space = sb.DesignSpace({"dy_mass_percent": [2.0, 3.0], "dy_origin": ["CN"]}, ())
+    res = sb.rank_substitutes(
+        st.baseline, st.requirements, space=space, prices=st.prices, progress=False
+    )
+    t = res.table
+    col = next(c for c in t.columns if c.startswith("status_CN-MOFCOM-2025-61"))
+    needs = t[(t[col] == "licence_required") & (t["explanation"] != "")]
+    assert len(needs) > 0
+    assert needs["explanation"].str.contains("licence needed under CN-MOFCOM-2025-61").all()
+    assert not needs["explanation"].str.contains("no licence under").any()

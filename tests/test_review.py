@@ -417,3 +417,32 @@ def test_cli_review_gate_fails_on_unknown_unless_accepted(capsys):
     assert main(argv) == 1
     assert "--accept-unknown lets it pass" in capsys.readouterr().out
     assert main([*argv, "--accept-unknown"]) == 0
+
+
+def test_china_made_review_shows_the_condition_that_applies(tmp_path):
+    # issue 15: for a magnet made in China every candidate sat at value share 0 on the Pareto plot and
+    # "0.000 %" stood next to LICENCE REQUIRED: the any-content rule (No. 18) is what applies there
+    import warnings
+
+    import substitute as sb
+    from substitute import data
+    from substitute.report import plots
+
+    text = data.path("examples/default-study.toml").read_text(encoding="utf-8")
+    p = tmp_path / "cn.toml"
+    p.write_text(text.replace('made_in = "non-CN"', 'made_in = "CN"'), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        rv = sb.review(p, as_of=AS_OF, top=3)
+    base = rv.result.baseline
+    assert base["controlled_value_share"] == 0.0  # No. 61 does not apply to a China-made magnet
+    assert base["controlled_content_fraction"] == pytest.approx(0.03)  # 3 wt% Dy: No. 18 applies
+    ax = plots.pareto(rv.result)
+    assert "content of the elements the rules list" in ax.get_ylabel()
+    from substitute.report.html import render_html
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        page = render_html(rv)
+    assert "listed-element content" in page
+    assert "3.000 %" in page

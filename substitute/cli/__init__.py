@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     stdout = sys.stdout
-    sys.stdout = _PipeSafe(stdout)  # type: ignore[assignment]
+    sys.stdout = _PipeSafe(stdout)
     try:
         return _run(args)
     except KeyboardInterrupt:

@@ -8,7 +8,7 @@ subclasses, which ``substitute.cli.main`` turns into one line on stderr and exit
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -226,7 +226,8 @@ def content_cmd(
         inputs={f"overlay {i + 1}": o for i, o in enumerate(overlays)},
     )
     if mass_kg is not None:
-        df.insert(df.columns.get_loc("mass_fraction") + 1, "mass_kg", df["mass_fraction"] * mass_kg)
+        at = cast(int, df.columns.get_loc("mass_fraction"))  # columns are unique
+        df.insert(at + 1, "mass_kg", df["mass_fraction"] * mass_kg)
     with readable_text(json_path, csv_path) as data:
         _write_data(df, "content", json_path, csv_path, data, composition=alloy.to_string())
         click.echo(f"{alloy.to_string()}")

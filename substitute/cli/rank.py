@@ -164,20 +164,25 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
         )
     click.echo("")
     shown = t.head(n_top)
+    from substitute.ranking.explain import licence_measure
+
+    mcol, mshort, mlong = licence_measure(t, req)
+    if mcol != "controlled_value_share":
+        click.echo(f"('{mshort}' = {mlong}: the licence condition that applies here)")
     click.echo(
         f"{'TOP ' + str(len(shown)) if q else 'CLOSEST ' + str(len(shown))} "
         f"{'SUBSTITUTES' if q else 'CANDIDATES (none qualifies)'}"
     )
     click.echo(
         f"{'#':>3} {'front':>5} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} {'USD/part':>9} "
-        f"{'value share':>11} {'maturity':>10}  changes vs baseline"
+        f"{mshort:>11} {'maturity':>10}  changes vs baseline"
     )
     for r in shown.itertuples(index=False):
         d = r._asdict()
         front = str(d["pareto_rank"]) if d["qualifies"] else "–"
         click.echo(
             f"{d['order']:>3} {front:>5} {d['hcj_kA_per_m']:>9.0f} {d['br_T']:>6.3f} {d['tmax_C']:>8.0f} "
-            f"{d['cost_usd_per_part']:>9.1f} {d['controlled_value_share'] * 100:>10.3f}% "
+            f"{d['cost_usd_per_part']:>9.1f} {d[mcol] * 100:>10.3f}% "
             f"{d.get('maturity', '')!s:>10}  {d['changed_levers'] or '(baseline recipe)'}"
         )
     click.echo("")
@@ -191,13 +196,13 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
         )
         click.echo(
             f"{'strategy':<30} {'ok':>3} {'qualif.':>8} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} "
-            f"{'USD/part':>9} {'vs base':>8} {'value share':>11}"
+            f"{'USD/part':>9} {'vs base':>8} {mshort:>11}"
         )
         for r in strat.itertuples(index=False):
             click.echo(
                 f"{r.strategy:<30} {'yes' if r.qualifies else 'no':>3} {r.n_qualifying:>8,} "
                 f"{r.hcj_kA_per_m:>9.0f} {r.br_T:>6.3f} {r.tmax_C:>8.0f} {r.cost_usd_per_part:>9.1f} "
-                f"{r.cost_vs_baseline:>+8.0%} {r.controlled_value_share * 100:>10.3f}%"
+                f"{r.cost_vs_baseline:>+8.0%} {getattr(r, mcol) * 100:>10.3f}%"
             )
     _write_outputs(t, audit, res.messages, csv_path, json_path, data)
     return 0 if q else 1

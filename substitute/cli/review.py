@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 
 from substitute.cli.options import force_option, study_overrides
@@ -118,7 +120,7 @@ def review_cmd(
         for r in rv.whatif_summary.itertuples():
             say(
                 f"what-if: {r.design}: licence required in {r.n_licence_required} of "
-                f"{r.n_scenarios} scenarios (worst value share {r.worst_value_share * 100:.3f} %)"
+                f"{r.n_scenarios} scenarios (worst value share {cast(float, r.worst_value_share) * 100:.3f} %)"
             )
     if html_path is not None:
         from substitute.report.html import write_html

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import click
 
@@ -14,6 +14,8 @@ from substitute.errors import InputError
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
 __all__ = ["whatif_cmd"]
@@ -63,7 +65,7 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     from substitute.whatif import fleet_rollup, summary_pivot
 
     pv = summary_pivot(df)
-    pv.columns = [f"{d} | {c}" for d, c in pv.columns]
+    pv.columns = [f"{d} | {c}" for d, c in cast("pd.MultiIndex", pv.columns)]
     audit = df.attrs.get("audit", {})
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         csv_safe(df).to_excel(xl, sheet_name="results", index=False)
@@ -83,7 +85,7 @@ def _print_pivot(df: pd.DataFrame) -> None:
     from substitute.whatif import summary_pivot
 
     pv = summary_pivot(df)
-    designs = list(dict.fromkeys(d for d, _ in pv.columns))
+    designs = list(dict.fromkeys(d for d, _ in cast("pd.MultiIndex", pv.columns)))
     click.echo(
         "DESIGNS × SCENARIOS: USD per unit (central prices); L = licence required under the scenario's "
         "rules, · = none needed"
@@ -206,8 +208,9 @@ def _write_json(df: pd.DataFrame, path: str, data: Any) -> None:
     from substitute.whatif import fleet_rollup, summary_pivot
 
     pv = summary_pivot(df)
+    pairs = cast("pd.MultiIndex", pv.columns)  # (design, column)
     summary = [
-        {"scenario": scen, **{f"{d} | {c}": row[(d, c)] for d, c in pv.columns}}
+        {"scenario": scen, **{f"{d} | {c}": row[(d, c)] for d, c in pairs}}
         for scen, row in pv.iterrows()
     ]
     doc = json_document(
@@ -253,7 +256,7 @@ def _print_whatif(st: Any, df: pd.DataFrame, output: str | None) -> None:
         f"{'USD/year':>14} {'p95 USD/year':>14} {'licensed units/yr':>17} {'designs':>8}  scenario"
     )
     for r in fl.itertuples(index=False):
-        d = r._asdict()
+        d = cast(NamedTuple, r)._asdict()
         hi = f"{d[p95]:>14,.0f}" if p95 else f"{'–':>14}"
         click.echo(
             f"{d['cost_usd_per_year']:>14,.0f} {hi} {d['licence_exposure_units_per_year']:>17,.0f} "
@@ -273,7 +276,8 @@ def _print_whatif(st: Any, df: pd.DataFrame, output: str | None) -> None:
             sort=False,
             dropna=False,
         )["scenario"].agg(list)
-        for (text, cost), scenarios in groups.items():
+        items = cast("Iterable[tuple[tuple[str, float], list[str]]]", groups.items())
+        for (text, cost), scenarios in items:
             cost_txt = f"{cost:.2f} USD/unit" if math.isfinite(cost) else "–"
             where = (
                 scenarios[0]

@@ -306,6 +306,9 @@ def evaluate(
     # ---- compliance per condition
     made_in = req.made_in
     worst_share = np.zeros(n)
+    any_content = np.zeros(
+        n
+    )  # largest listed-element content over the applicable any-content rules
     below = np.ones(n, dtype=bool)
     flags = None
     flags_in_force = None
@@ -339,7 +342,13 @@ def evaluate(
                     raise InputError(msg)
                 hit = flags[c.rule].to_numpy()
                 status = np.where(hit, 0, 1).astype(np.int8)
-                share = hit.astype(float)
+                # the quantity the rule looks at: the mass fraction of the elements it lists (any
+                # deliberate content of a trigger element counts; the verdict comes from the flags)
+                share = np.zeros(n)
+                for el in cat.listed_elements(c.rule):
+                    if el in batch.elements:
+                        share += batch.get_mass_fraction(el)
+                any_content = np.maximum(any_content, share)
                 if_in_force = status
                 if _treated(cat, c, req) != "in_force":
                     if flags_in_force is None:
@@ -413,6 +422,7 @@ def evaluate(
         df[f"threshold_{key}"] = thr_used if c.basis != "any_content" else np.nan
         below &= status != 0
     df["controlled_value_share"] = worst_share
+    df["controlled_content_fraction"] = any_content
     # supply-risk figure: China-origin (or unknown) controlled heavy-RE mass per part
     cn_mass = np.zeros(n)
     for el in ("Dy", "Tb", "Ho", "Sm", "Gd", "Y"):

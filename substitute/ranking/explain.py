@@ -17,6 +17,7 @@ __all__ = [
     "baseline_message",
     "elimination_table",
     "explain",
+    "licence_measure",
     "nothing_message",
     "strategy_masks",
 ]
@@ -161,12 +162,47 @@ def nothing_message(df: pd.DataFrame, elim: pd.DataFrame, req: Requirements) -> 
     )
 
 
+def licence_measure(table: pd.DataFrame, req: Requirements) -> tuple[str, str, str]:
+    """The quantity that decides the licence question for these candidates, for tables and plots.
+
+    A value-share (or mass-share) condition that applies to some candidate → ``controlled_value_share``;
+    otherwise an applicable any-content condition (a magnet made in China: No. 18/57 count any deliberate
+    Dy/Tb content) → ``controlled_content_fraction``, the mass fraction of the elements the rule lists.
+
+    Returns
+    -------
+    (column, short label, long label)
+    """
+    applies = {
+        basis: any(
+            f"status_{c.key}" in table
+            and bool((table[f"status_{c.key}"].astype(str) != "not_applicable").any())
+            for c in req.compliance
+            if (c.basis == "any_content") == (basis == "any_content")
+        )
+        for basis in ("share", "any_content")
+    }
+    if applies["any_content"] and not applies["share"]:
+        return (
+            "controlled_content_fraction",
+            "ctrl content",
+            "content of the elements the applicable rules list (any deliberate content counts)",
+        )
+    return "controlled_value_share", "value share", "controlled value share"
+
+
 def _fmt_pct(x: float) -> str:
     return f"{100 * x:.3g} %"
 
 
 def explain(r: Any, base: pd.Series, req: Requirements) -> str:
-    d = cast(dict[str, Any], r.to_dict() if isinstance(r, pd.Series) else r._asdict())
+    if isinstance(r, dict):
+        d = r
+    elif isinstance(r, pd.Series):
+        d = cast(dict[str, Any], r.to_dict())
+    else:
+        msg = "explain: give a row as a dict or a pandas Series (column names are needed)"
+        raise TypeError(msg)
     side = "lower bound" if req.conservative else "central"
     s = "_lo" if req.conservative else ""
     route = str(d.get("route", ""))
@@ -176,6 +212,17 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         what = f"switches to {route}"
         if d.get("needs_redesign"):
             what += f" (needs ≈{d['volume_factor']:.1f}× magnet volume for the same flux)"
+    share_applies = any(
+        str(d.get(f"status_{c.key}", "")) != "not_applicable"
+        for c in req.compliance
+        if c.basis != "any_content"
+    )
+    measure_txt = (
+        f"controlled value share {_fmt_pct(d['controlled_value_share'])}"
+        if share_applies or "controlled_content_fraction" not in d
+        else f"listed-element content {_fmt_pct(d['controlled_content_fraction'])} by mass; made in "
+        "China, any deliberate content counts"
+    )
     cost_delta = (
         (d["cost_usd_per_part"] / float(base["cost_usd_per_part"]) - 1)
         if base["cost_usd_per_part"]
@@ -210,6 +257,6 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
     return (
         f"{head}: {what}; at {req.temperature_C:g} °C HcJ {d['hcj_kA_per_m' + s]:.0f} kA/m and "
         f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C; {lic_txt} "
-        f"(controlled value share {_fmt_pct(d['controlled_value_share'])}); "
+        f"({measure_txt}); "
         f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}{ev_txt}"
     )

@@ -161,6 +161,7 @@ class RankResult:
                     if base_cost
                     else np.nan,
                     "controlled_value_share": float(r["controlled_value_share"]),
+                    "controlled_content_fraction": float(r.get("controlled_content_fraction", 0.0)),
                     "changed_levers": change,
                     "explanation": expl,
                 }
@@ -509,7 +510,10 @@ def rank_substitutes(
     cand["changed_levers"] = changed_col
     explanation = np.full(len(cand), "", dtype=object)
     explanation[:n_expl] = [
-        _ex.explain(r, base_row, req) for r in cand.iloc[:n_expl].itertuples(index=False)
+        # records keep the column names (itertuples renames "status_CN-…@assembly" to _12, which
+        # made the licence verdict invisible to the explanation)
+        _ex.explain(r, base_row, req)
+        for r in cand.iloc[:n_expl].to_dict(orient="records")
     ]
     cand["explanation"] = explanation
     timings["explain_s"] = time.perf_counter() - t3

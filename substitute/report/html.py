@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import math
 import os
+from collections.abc import Set
 from typing import Any
 
 from substitute.outputs import write_atomic
@@ -66,7 +67,7 @@ def _badge(ok: bool | None, yes: str, no: str, na: str = "n/a") -> str:
     return f'<span class="badge {"ok" if ok else "bad"}">{_e(yes if ok else no)}</span>'
 
 
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(head: list[str], rows: list[list[str]], numeric: Set[int] = frozenset()) -> str:
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join(
         "<tr>"
@@ -179,7 +180,11 @@ def _verdict(rv: Any) -> str:
 
 
 def _substitutes(rv: Any) -> str:
+    from substitute.ranking.explain import licence_measure
+
     req = rv.study.requirements
+    # the licence quantity that applies: a value share, or (made in China) the listed-element content
+    mcol, _, mlong = licence_measure(rv.result.table, req)
     rows = [
         [
             _e(r.label),
@@ -190,7 +195,7 @@ def _substitutes(rv: Any) -> str:
             _num(r.tmax_C, ".0f"),
             _num(r.cost_usd_per_part, ".1f"),
             _num(r.cost_vs_baseline * 100, "+.0f") + " %",
-            _num(r.controlled_value_share * 100, ".3f") + " %",
+            _num(getattr(r, mcol) * 100, ".3f") + " %",
             _badge(bool(r.qualifies), "yes", "no"),
         ]
         for r in rv.substitutes.itertuples()
@@ -204,7 +209,7 @@ def _substitutes(rv: Any) -> str:
         "Tmax (°C)",
         "cost (USD/part)",
         "vs baseline",
-        "controlled value share",
+        mlong,
         "qualifies",
     ]
     strat = rv.strategies
@@ -216,7 +221,7 @@ def _substitutes(rv: Any) -> str:
             _num(r.br_T, ".3f"),
             _num(r.tmax_C, ".0f"),
             _num(r.cost_usd_per_part, ".1f"),
-            _num(r.controlled_value_share * 100, ".3f") + " %",
+            _num(getattr(r, mcol) * 100, ".3f") + " %",
             _badge(bool(r.qualifies), "yes", "closest"),
         ]
         for r in strat.itertuples()
@@ -229,7 +234,7 @@ def _substitutes(rv: Any) -> str:
             "Br (T)",
             "Tmax (°C)",
             "USD/part",
-            "value share",
+            "value share" if mcol == "controlled_value_share" else "listed-element content",
             "qualifies",
         ],
         srows,

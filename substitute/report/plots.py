@@ -31,7 +31,7 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -45,6 +45,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
 from substitute.errors import InputError
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "br_hcj_map",
@@ -60,8 +63,30 @@ __all__ = [
 
 MU0 = 4e-7 * np.pi  #: vacuum permeability, T·m/A
 OTHER = "0.82"  #: light grey: candidates that do not qualify, the "other" cost slice
-BASELINE = {"marker": "*", "color": "black", "s": 260, "edgecolors": "white", "linewidths": 0.6}
-THRESHOLD = {"color": "red", "linestyle": "--", "linewidth": 1.2}
+
+
+class _MarkerStyle(TypedDict):
+    marker: str
+    color: str
+    s: float
+    edgecolors: str
+    linewidths: float
+
+
+class _LineStyle(TypedDict):
+    color: str
+    linestyle: str
+    linewidth: float
+
+
+BASELINE: _MarkerStyle = {
+    "marker": "*",
+    "color": "black",
+    "s": 260,
+    "edgecolors": "white",
+    "linewidths": 0.6,
+}
+THRESHOLD: _LineStyle = {"color": "red", "linestyle": "--", "linewidth": 1.2}
 GRADE_EDGE = "0.35"
 #: one colour per magnet (red is reserved for thresholds); "baseline" is always black
 PALETTE = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive",
@@ -73,7 +98,7 @@ ELEMENT_COLORS = {"Nd": "tab:blue", "Pr": "#9ecae1", "Dy": "tab:orange", "Tb": "
                   "Ho": "tab:pink", "Fe": "tab:brown", "Co": "tab:green", "B": "tab:olive",
                   "Ce": "#fdd0a2", "La": "#c7e9c0", "Sm": "tab:cyan", "Ga": "#dadaeb",
                   "Cu": "#d9a066", "Al": "#bcbddc", "other": OTHER}  # fmt: skip
-_RC = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fontsize": 7.5,
+_RC: dict[RcKeyType, Any] = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fontsize": 7.5,
        "legend.framealpha": 0.85, "svg.hashsalt": "substitute"}  # fmt: skip
 _TOP = 50  # best rows (by ``order``) always drawn
 _RASTER = 3000  # scatter layers with more points are rasterised in vector output
@@ -116,7 +141,21 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
 
 
 def _is_share(col: str) -> bool:
-    return col == "controlled_value_share" or col.startswith("share_") or col.endswith("_share")
+    return (
+        col in ("controlled_value_share", "controlled_content_fraction")
+        or col.startswith("share_")
+        or col.endswith("_share")
+    )
+
+
+def _licence_column(result: Any) -> str:
+    """The licence quantity that applies to a ranking (value share, or any-content for China-made)."""
+    from substitute.ranking.explain import licence_measure
+
+    table, req = getattr(result, "table", None), getattr(result, "requirements", None)
+    if not isinstance(table, pd.DataFrame) or req is None:
+        return "controlled_value_share"
+    return licence_measure(table, req)[0]
 
 
 def _label(col: str, result: Any) -> str:
@@ -135,6 +174,8 @@ def _label(col: str, result: Any) -> str:
         "bhmax_kJ_per_m3": f"(BH)max{at} (kJ/m³)",
         "tmax_C": "maximum working temperature (°C)",
         "controlled_mass_cn_kg": "China-origin controlled heavy-RE mass per part (kg)",
+        "controlled_content_fraction": "content of the elements the rules list, % by mass "
+        "(made in China: any deliberate content needs a licence)",
     }
     if col in known:
         return known[col]
@@ -219,7 +260,7 @@ def pareto(
     result: Any,
     *,
     x: str = "cost_usd_per_part",
-    y: str = "controlled_value_share",
+    y: str | None = None,
     color: str | None = "hcj_margin_kA_per_m",
     ax: Axes | None = None,
     max_points: int = 20000,
@@ -233,8 +274,10 @@ def pareto(
         are at the operating temperature ``result.requirements.temperature_C``.
     x : str, default "cost_usd_per_part"
         Column of ``result.table`` on the x axis.
-    y : str, default "controlled_value_share"
-        Column of ``result.table`` on the y axis. Share columns (``controlled_value_share``, ``share_<key>``,
+    y : str, optional
+        Column of ``result.table`` on the y axis. Default: the quantity of the licence condition that
+        applies — ``controlled_value_share``, or for a magnet made in China (where only the any-content
+        rules apply) ``controlled_content_fraction``, the content of the elements they list. Share columns (``controlled_value_share``, ``share_<key>``,
         fractions) are drawn in percent; ``y`` turns logarithmic when it has no negative values and
         its positive values span more than two decades, with zeros clipped to a stated floor.
     color : str or None
@@ -254,6 +297,8 @@ def pareto(
     InputError
         ``result`` is not a ranking result, a named column is missing, or ``max_points`` < 1.
     """
+    if y is None:
+        y = _licence_column(result)
     cols = [x, y, "qualifies", "pareto_rank"] + ([color] if color else [])
     table = _table(result, cols)
     idx = _subsample(table, max_points)
@@ -291,7 +336,7 @@ def pareto(
                 gid="pareto_front", label=f"first Pareto front ({int(front.sum())})")  # fmt: skip
         if base is not None:
             by = base[1] * scale
-            by = floor if log and by <= 0 else by
+            by = cast(float, floor) if log and by <= 0 else by
             ax.scatter([base[0]], [by], zorder=6, label="baseline", **BASELINE)
         for lab, v in thresholds:
             if v > 0 or not log:
@@ -586,11 +631,16 @@ def content(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
             "content frame: 'share' must hold finite fractions ≥ 0 (0.001 = 0.1 %), one row or more"
         )
         raise InputError(msg)
-    thr = f.groupby("condition", sort=False)["threshold"].agg(lambda s: pd.unique(s.dropna()))
+    # pandas-stubs want a scalar from agg's func; an array per group (object Series) is what we need
+    thr = f.groupby("condition", sort=False)["threshold"].agg(lambda s: pd.unique(s.dropna()))  # type: ignore[type-var]
     if (thr.map(len) > 1).any():
         msg = f"content frame: several thresholds for condition(s) {', '.join(thr[thr.map(len) > 1].index)}"
         raise InputError(msg)
-    f = f.groupby(["condition", "element", "magnet"], sort=False, as_index=False)["share"].sum()
+    # as_index=False: the sum is a DataFrame (pandas-stubs say Series)
+    f = cast(
+        pd.DataFrame,
+        f.groupby(["condition", "element", "magnet"], sort=False, as_index=False)["share"].sum(),
+    )
     mags = list(pd.unique(f["magnet"]))
     pct = f["share"].to_numpy() * 100
     thr_pct = {c: (v[0] * 100 if len(v) else np.nan) for c, v in thr.items()}
@@ -698,7 +748,15 @@ def cost_breakdown(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                     color=ELEMENT_COLORS.get(el) or next(extra, "0.5"))  # fmt: skip
             left += w
         for yy, (m, t) in zip(ypos, total.items(), strict=True):
-            ax.text(t, yy, f" {t:,.2f} USD", va="center", ha="left", fontsize=7.5, gid=f"total:{m}")
+            ax.text(
+                t,
+                float(yy),
+                f" {t:,.2f} USD",
+                va="center",
+                ha="left",
+                fontsize=7.5,
+                gid=f"total:{m}",
+            )
         ax.set_yticks(ypos, [str(m) for m in wide.index])
         ax.set_ylim(len(wide) - 0.4, -0.6)
         ax.set_xlim(0, max(float(total.max()), 1e-9) * 1.2)
@@ -815,11 +873,22 @@ def crossing_prices(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
                 ax.barh(yy, abs(r - 1.0), left=min(r, 1.0), height=0.6, gid=f"ratio:{yy}",
                         color=LICENCE_COLOR if is_lic else FREE_COLOR)  # fmt: skip
                 ax.text(
-                    r, yy, f" ×{r:.3g}", va="center", ha="left" if r >= 1 else "right", fontsize=7
+                    r,
+                    float(yy),
+                    f" ×{r:.3g}",
+                    va="center",
+                    ha="left" if r >= 1 else "right",
+                    fontsize=7,
                 )
             else:
                 ax.text(
-                    1.0, yy, "  no price flips it", va="center", ha="left", fontsize=7, color="0.3"
+                    1.0,
+                    float(yy),
+                    "  no price flips it",
+                    va="center",
+                    ha="left",
+                    fontsize=7,
+                    color="0.3",
                 )
         ax.axvline(1.0, color="black", linewidth=1, gid="today")
         ax.set_yticks(y, labels)
@@ -875,7 +944,10 @@ def fleet_exposure(fleet: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         top.set_xlabel("fleet magnet cost, million USD a year (dots; lines 5–95 %)")
         handles = [*ax.get_legend_handles_labels()[0], *top.get_legend_handles_labels()[0]]
         ax.legend(
-            handles, [h.get_label() for h in handles], loc="upper left", bbox_to_anchor=(1.01, 1.0)
+            handles,
+            [str(h.get_label()) for h in handles],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
         )
     return ax
 

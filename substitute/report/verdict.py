@@ -419,6 +419,9 @@ def _substitutes(frame: pd.DataFrame, base_cost: float) -> pd.DataFrame:
             "cost_usd_per_part": frame["cost_usd_per_part"],
             "cost_vs_baseline": frame["cost_usd_per_part"] / base_cost - 1.0,
             "controlled_value_share": frame["controlled_value_share"],
+            "controlled_content_fraction": frame.get(
+                "controlled_content_fraction", pd.Series(0.0, index=frame.index)
+            ),
             "qualifies": frame["qualifies"].astype(bool),
             "explanation": frame["explanation"].fillna(""),
         }

@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -107,7 +107,7 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
     ev = evaluate(
         batch,
         req,
-        route=[d.route for d in designs],
+        route=np.array([d.route for d in designs], dtype=object),
         route_params={
             "grain_size_um": np.array([d.grain_size_um for d in designs]),
             "gbd_element": [d.gbd_element or "" for d in designs],
@@ -220,8 +220,12 @@ def _frame(
     di = np.repeat(np.arange(D), S)
     si = np.tile(np.arange(S), D)
     cols: dict[str, Any] = {}
-    cols["design"] = pd.Categorical.from_codes(di, categories=[d.name for d in prep.designs])
-    cols["scenario"] = pd.Categorical.from_codes(si, categories=[s.name for s in prep.scenarios])
+    cols["design"] = pd.Categorical.from_codes(
+        di, categories=pd.Index([d.name for d in prep.designs])
+    )
+    cols["scenario"] = pd.Categorical.from_codes(
+        si, categories=pd.Index([s.name for s in prep.scenarios])
+    )
     tags: dict[str, None] = {}
     for s in prep.scenarios:
         tags.update(dict.fromkeys(s.tags))
@@ -229,18 +233,18 @@ def _frame(
         vals = [s.tags.get(t, "") for s in prep.scenarios]
         cats = list(dict.fromkeys(vals))
         cols[f"axis_{t}"] = pd.Categorical.from_codes(
-            np.array([cats.index(v) for v in vals])[si], categories=cats
+            np.array([cats.index(v) for v in vals])[si], categories=pd.Index(cats)
         )
 
     def per_s(values: Sequence[Any]) -> pd.Categorical:
         cats = list(dict.fromkeys(values))
         return pd.Categorical.from_codes(
-            np.array([cats.index(v) for v in values])[si], categories=cats
+            np.array([cats.index(v) for v in values])[si], categories=pd.Index(cats)
         )
 
     cols["price_vector"] = per_s([pv.id for pv in prep.price_vectors])
     cols["price_date"] = per_s([str(pv.date) for pv in prep.price_vectors])
-    cols["as_of"] = per_s([s.as_of.isoformat() for s in prep.scenarios])
+    cols["as_of"] = per_s([cast(dt.date, s.as_of).isoformat() for s in prep.scenarios])
     cols["assume"] = per_s([s.assume for s in prep.scenarios])
     cols["overlays"] = per_s(
         ["; ".join(_overlay_label(o) for o in s.overlays) for s in prep.scenarios]
@@ -274,7 +278,7 @@ def _frame(
             cols[f"value_share_{c.key}"] = a[f"share{j}"].ravel()
             cols[f"threshold_{c.key}"] = cd["T"][r_of_s]
         cols[f"status_{c.key}"] = pd.Categorical.from_codes(
-            a[f"status{j}"].ravel(), categories=list(eng.STATUSES)
+            a[f"status{j}"].ravel(), categories=pd.Index(list(eng.STATUSES))
         )
     p = pl["primary"]
     if p is not None:
@@ -285,9 +289,9 @@ def _frame(
     cols["licence_required"] = lic
     cols["licence_exposure_units_per_year"] = np.where(lic, vol, 0.0)
     if perf is not None:
-        for c in perf.columns:
-            v = perf[c].to_numpy()
-            cols[c] = v[di] if np.ndim(v) else v
+        for name in perf.columns:
+            v = perf[name].to_numpy()
+            cols[name] = v[di] if np.ndim(v) else v
     if subs is not None:
         found = np.array([x["found"] for x in subs])[si]
         cols["cheapest_substitute"] = per_s(
@@ -506,7 +510,7 @@ def whatif(
             {**s.describe(), **pv.audit()} for s, pv in zip(ss, prep.price_vectors, strict=True)
         ],
         "price_vectors": sorted({pv.id for pv in prep.price_vectors}),
-        "as_of": sorted({s.as_of.isoformat() for s in ss}),
+        "as_of": sorted({cast(dt.date, s.as_of).isoformat() for s in ss}),
         "assume": sorted({s.assume for s in ss}),
         "rule_settings": cat_audits,
         "catalog_version": sorted({c["catalog_version"] for c in cat_audits}),
