@@ -103,7 +103,7 @@ part = sb.Part(
 axle = sb.Assembly("e-axle", parts=[part], value_usd=4200, made_in="non-CN")
 verdict = sb.assess(axle, as_of=AS_OF, prices="ex_china_2025")
 verdict[verdict["status"] != "not_controlled"][
-    ["level", "rule_id", "status", "value_share", "threshold", "margin", "reason"]
+    ["level", "rule_id", "status", "value_share", "threshold", "share_over_threshold", "reason"]
 ]
 
 # %% [markdown]

@@ -47,7 +47,17 @@ print(rv.headline)
 rv.performance[["check", "comparator", "limit", "value", "margin", "unit", "passes", "side"]]
 
 # %%
-rv.compliance[["condition", "status", "rule_status", "treated_as", "share", "threshold", "margin"]]
+rv.compliance[
+    [
+        "condition",
+        "status",
+        "rule_status",
+        "treated_as",
+        "share",
+        "threshold",
+        "share_over_threshold",
+    ]
+]
 
 # %% [markdown]
 # The magnet meets its performance requirement but needs a licence under No. 61 limb 1(1): the China-origin

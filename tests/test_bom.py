@@ -72,7 +72,7 @@ def test_worked_example_cn_dy(prices, value_usd, share, margin):
     assert r.controlled_mass_kg == pytest.approx(0.064, rel=1e-12)
     assert r.controlled_value_cn_usd == pytest.approx(value_usd, rel=1e-4)
     assert r.value_share == pytest.approx(share, rel=1e-4)
-    assert r.margin == pytest.approx(margin, rel=1e-4)
+    assert r.share_over_threshold == pytest.approx(margin, rel=1e-4)
     assert r.status == "licence_required"
     assert (r.rule_status, r.treated_as, r.assumption, r.as_of) == (
         "status_unknown",
@@ -189,7 +189,7 @@ def test_mass_share_is_a_labelled_alternative():
     )
     r = row(assess(unit, as_of=AS_OF, share_basis="mass_share"), "assembly")
     # 0.064 kg / 90 kg = 0.000711 < 0.001 → below on the mass reading
-    assert r.margin == pytest.approx(0.064 / 90 / 0.001, rel=1e-12)
+    assert r.share_over_threshold == pytest.approx(0.064 / 90 / 0.001, rel=1e-12)
     assert r.status == "below_threshold"
     assert r.reason.startswith("ALTERNATIVE READING (mass share")
 
@@ -232,7 +232,7 @@ def test_overlay_changes_a_verdict():
     )
     hypo = row(assess(unit, as_of=AS_OF, catalog=cat), "assembly")
     assert hypo.status == "licence_required"
-    assert hypo.margin == pytest.approx(1.7488, rel=1e-4)  # 0.00017488 / 0.0001
+    assert hypo.share_over_threshold == pytest.approx(1.7488, rel=1e-4)  # 0.00017488 / 0.0001
 
 
 def test_audit_stamp():
@@ -255,7 +255,7 @@ def test_headroom_hand_computed_and_round_trip():
     assert h.crossing_price_usd_per_kg == pytest.approx(65.625, rel=1e-12)
     # round trip: the alloy at the headroom gives margin 1.0 (and, with ">=", a licence)
     at = row(assess(axle(dy=100 * h.max_mass_fraction), as_of=AS_OF), "assembly")
-    assert at.margin == pytest.approx(1.0, rel=1e-9)
+    assert at.share_over_threshold == pytest.approx(1.0, rel=1e-9)
 
 
 def test_headroom_with_other_content_and_non_cn():

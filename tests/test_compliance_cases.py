@@ -125,7 +125,7 @@ CASES = [
         "1(1)",
         "assembly",
         "below_threshold",
-        check=lambda r: r.margin == pytest.approx(0.5, rel=1e-12),
+        check=lambda r: r.share_over_threshold == pytest.approx(0.5, rel=1e-12),
     ),
     # 10.80 / 1,080 = 0.01 -> licence, margin 10
     Case(
@@ -135,7 +135,7 @@ CASES = [
         "1(1)",
         "assembly",
         "licence_required",
-        check=lambda r: r.margin == pytest.approx(10.0, rel=1e-12),
+        check=lambda r: r.share_over_threshold == pytest.approx(10.0, rel=1e-12),
     ),
     # the part (value 100 USD): 10.80 / 100 = 10.8 % -> licence at part level too
     Case("n61-part-level", lambda: unit(), N61, "1(1)", "part", "licence_required"),

@@ -41,7 +41,7 @@ def test_value_share_matches_an_independent_bom_assessment(rv):
     ref = a.query("level == 'assembly' and rule_id == 'CN-MOFCOM-2025-61' and limb == '1(1)'")
     row = rv.compliance.set_index("rule").loc["CN-MOFCOM-2025-61"]
     assert row["share"] == pytest.approx(float(ref["value_share"].iloc[0]), rel=1e-9)
-    assert row["margin"] == pytest.approx(row["share"] / 0.001, rel=1e-12)
+    assert row["share_over_threshold"] == pytest.approx(row["share"] / 0.001, rel=1e-12)
     assert row["rule_status"] == "status_unknown"
     assert row["treated_as"] == "in_force"
     assert row["status"] == ref["status"].iloc[0] == "licence_required"

@@ -383,7 +383,7 @@ def assess_cmd(
                 "share_%": (view["value_share"] if not mass_basis else view["mass_share"])
                 .mul(100)
                 .round(4),
-                "margin": view["margin"].round(3),
+                "share/thr": view["share_over_threshold"].round(3),
                 "item_code": view["control_code"].astype(str).replace("", "-"),
                 "status": view["status"],
                 "rule_status": view["rule_status"],

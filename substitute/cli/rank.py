@@ -44,7 +44,7 @@ def _cond_lines(row: pd.Series, req) -> list[str]:
             share, thr = float(row[f"share_{c.key}"]), float(row[f"threshold_{c.key}"])
             lines.append(
                 f"  {label}: {text} — share {share * 100:.3f} % vs threshold {thr * 100:.3g} % "
-                f"(margin {share / thr:.2f})"
+                f"(share/threshold {share / thr:.2f})"
             )
     return lines
 

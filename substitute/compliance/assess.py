@@ -144,7 +144,7 @@ def assess(
         ``mass_kg`` (item), ``mass_share``, ``controlled_value_cn_usd``, ``value_usd`` (item),
         ``value_basis`` (``given`` | ``raw_material_estimate``), ``value_share``, ``value_share_best_case``
         (unknown and recycled as non-China), ``share_basis``, ``threshold``, ``threshold_basis``,
-        ``comparator``, ``margin`` (share ÷ threshold), ``status`` (the legal outcome, see
+        ``comparator``, ``share_over_threshold`` (share ÷ threshold, a ratio: ≥ 1 reaches it), ``status`` (the legal outcome, see
         :data:`STATUSES`), ``status_if_in_force``, ``rule_status`` (raw, on ``as_of``), ``treated_as``,
         ``assumption``, ``as_of``, ``made_in``, ``technology_origin``, ``end_use``, ``end_use_effect``,
         ``end_use_note``, ``verified``, ``hypothetical``, ``rule_source`` (URL), ``evidence_date`` (date
@@ -239,7 +239,7 @@ ASSESS_COLUMNS = [
     "threshold",
     "threshold_basis",
     "comparator",
-    "margin",
+    "share_over_threshold",
     "status",
     "status_if_in_force",
     "rule_status",
@@ -381,7 +381,7 @@ def _assess_unit(u: Unit, nd: NodeSums, ctx: _Context) -> dict[str, Any] | None:
         "threshold": th.value if th and th.value is not None else np.nan,
         "threshold_basis": th.basis if th else "none",
         "comparator": (th.comparator or "") if th else "",
-        "margin": np.nan,
+        "share_over_threshold": np.nan,
         "rule_status": raw,
         "treated_as": treated,
         "assumption": assume,
@@ -638,7 +638,7 @@ def _export_verdict(
                     threshold=floor[0],
                     threshold_basis="mass_share",
                     comparator=">",
-                    margin=s / floor[0],
+                    share_over_threshold=s / floor[0],
                 )
                 return (
                     "below_threshold",
@@ -801,12 +801,12 @@ def _value_share_verdict(
         num = f"{row['controlled_mass_cn_kg']:.4g} kg of China-origin Part I content"
         den = f"the {nd.mass_kg:.6g} kg mass of {name!r}"
         label = "ALTERNATIVE READING (mass share, not the text's value ratio): "
-    row["margin"] = share / thr
+    row["share_over_threshold"] = share / thr
     caught = reaches(share, thr, comp)
     rel = "at or above" if caught else "below"
     sent = (
         f"{label}{u.label}: {num} is {fmt_pct(share)} of {den}, {rel} the {thr * 100:g} % threshold "
-        f"({comp}; margin {row['margin']:.6g})."
+        f"({comp}; share/threshold {row['share_over_threshold']:.6g})."
     )
     return ("licence_required" if caught else "below_threshold"), sent
 

@@ -59,7 +59,7 @@ def headroom(
     With everything else fixed, the item's share is linear in the part's mass fraction *w* of the
     element: share(w) = (A + m·w·s·p) / V, where A is the China-origin Part I value from everything else,
     m the part mass, s the China share of the element, p its price (USD/kg contained) and V the item
-    value. The headroom is w* = (T·V − A) / (m·s·p); at w* the margin is exactly 1 (the comparator is
+    value. The headroom is w* = (T·V − A) / (m·s·p); at w* share ÷ threshold is exactly 1 (the comparator is
     ≥, so content must stay *below* w*). The crossing price is the price p* at which the current design
     reaches T.
 

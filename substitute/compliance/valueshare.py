@@ -77,7 +77,7 @@ def value_share_batch(
     -------
     pandas.DataFrame
         n rows: ``alloy, part_ii_item, controlled_value_cn_usd, item_value_usd, value_share, threshold,
-        margin, status_if_in_force, status, rule_status, treated_as, assumption, as_of``. ``status`` is
+        share_over_threshold, status_if_in_force, status, rule_status, treated_as, assumption, as_of``. ``status`` is
         ``unknown_status`` where the rule is ``status_unknown``, treated as suspended, and the item would
         need a licence if it were in force.
     """
@@ -135,7 +135,7 @@ def value_share_batch(
             "item_value_usd": V,
             "value_share": share,
             "threshold": T,
-            "margin": share / T,
+            "share_over_threshold": share / T,
             "status_if_in_force": if_in_force,
             "status": status,
             "rule_status": _const(raw, n),

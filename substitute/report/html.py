@@ -119,7 +119,7 @@ def _verdict(rv: Any) -> str:
                 _e(r.condition),
                 share,
                 thr,
-                _num(r.margin, ".2f"),
+                _num(r.share_over_threshold, ".2f"),
                 f"{_e(r.rule_status)} → {_e(r.treated_as)}",
                 _e(r.control_code or "–"),
                 f"{_e(r.evidence_date)}{'' if r.verified else ' (unverified)'}"
@@ -137,7 +137,7 @@ def _verdict(rv: Any) -> str:
             "licence condition",
             "share",
             "threshold",
-            "margin",
+            "share ÷ threshold",
             "rule status → treated as",
             "control item",
             "status evidence date",

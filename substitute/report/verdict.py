@@ -5,7 +5,7 @@
 
 - a **performance verdict** per requirement of the baseline (value, limit, margin, which side of the
   prediction interval was tested);
-- a **compliance verdict** per licence condition (share, threshold, margin = share ÷ threshold, the rule's
+- a **compliance verdict** per licence condition (share, threshold, share_over_threshold = share ÷ threshold, the rule's
   raw status on the date and how it was treated);
 - the rule rows behind it (published / effective / suspension dates, recorded status and its date,
   unverified fields) from :meth:`~substitute.compliance.catalog.Catalog.status_table`;
@@ -72,7 +72,7 @@ class Review:
     compliance : pandas.DataFrame
         One row per licence condition: ``condition, rule, limb, level, basis, status`` (``licence_required``,
         ``below_threshold``, ``not_applicable`` …), ``rule_status`` (raw on ``as_of``), ``treated_as``,
-        ``share`` and ``threshold`` (fractions; NaN threshold = any content), ``margin`` (share ÷
+        ``share`` and ``threshold`` (fractions; NaN threshold = any content), ``share_over_threshold`` (share ÷
         threshold), ``passes``, ``as_of``, ``sentence``.
     rules : pandas.DataFrame
         The catalog's status rows of the rules in the conditions (dates and recorded status as evidence).
@@ -298,7 +298,7 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
             share = float(
                 sum(study.baseline.get_mass_fraction(e)[0] for e in catalog.listed_elements(c.rule))
             )
-        margin = share / thr if c.basis != "any_content" and thr > 0 else math.nan
+        over = share / thr if c.basis != "any_content" and thr > 0 else math.nan
         label = _condition_label(c)
         if status == "not_applicable":
             sentence = f"{label}: not applicable — " + (
@@ -317,7 +317,7 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
         else:
             sentence = (
                 f"{label}: {status.replace('_', ' ')} — share {share * 100:.3f} % against the threshold "
-                f"{thr * 100:.3g} % (margin {margin:.2f}; ≥ 1 needs a licence)."
+                f"{thr * 100:.3g} % (share/threshold {over:.2f}; ≥ 1 needs a licence)."
             )
         if status == "unknown_status":
             sentence = (
@@ -344,7 +344,7 @@ def _compliance(base: pd.Series, study: Study, catalog: Any) -> pd.DataFrame:
                 "treated_as": treat_status(raw, req.assume),
                 "share": share,
                 "threshold": thr,
-                "margin": margin,
+                "share_over_threshold": over,
                 "status_if_in_force": if_in_force,
                 "control_code": _control_code(rs, c, study),
                 "rule_source": rs.primary_source,
