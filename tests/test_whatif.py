@@ -764,3 +764,48 @@ def test_whatif_cli_pivot_xlsx_and_json(tmp_path, capsys):
         "licence_required",
         "value_share_fraction",
     ]
+
+
+def test_fleet_supply_against_non_china_separated_supply(tmp_path):
+    # issue 14 (supply): non-China feedstock is a lever only within its availability
+    from pathlib import Path
+
+    from substitute.whatif import (
+        fleet_supply,
+        load_whatif_study,
+        non_china_supply,
+        run_whatif_study,
+    )
+    from substitute.whatif.supply import oxide_to_metal
+
+    assert oxide_to_metal("Dy") == pytest.approx(2 * 162.5 / (2 * 162.5 + 3 * 15.999), rel=1e-3)
+    total, rows = non_china_supply(("Dy", "Tb"))
+    assert set(rows["counts_as"]) == {"separated_non_china"}
+    assert total == pytest.approx(
+        36 * oxide_to_metal("Dy") / 2
+        + 36 * oxide_to_metal("Tb") / 2
+        + 0.104 * oxide_to_metal("Dy"),
+        rel=1e-9,
+    )
+    later, _ = non_china_supply(("Dy", "Tb"), year=2029, include_planned=True)
+    assert later > 10 * total
+    study = load_whatif_study(
+        Path(__file__).resolve().parents[1] / "notebooks" / "fleet-whatif.toml"
+    )
+    df = run_whatif_study(study, draws=0, substitutes=False, progress=False)
+    sup = fleet_supply(df, supply_share=0.05)
+    half = sup[sup["scenario"].str.contains("half our Dy")]
+    assert half["demand_non_cn_kg_per_year"].iloc[0] == pytest.approx(2880.0)
+    assert half["exceeds_supply_share"].all()  # 9.3 % of the supply > 5 %
+    assert not fleet_supply(df, supply_share=0.10)["exceeds_supply_share"].any()
+    assert (sup.loc[~sup.index.isin(half.index), "demand_non_cn_kg_per_year"] == 0).all()
+    with pytest.raises(InputError, match="a percent"):
+        fleet_supply(df, supply_share=10)
+    bad = tmp_path / "supply.csv"
+    bad.write_text(
+        "elements,year,quantity_t_per_year,quantity_basis,status,counts_as,date_published,source\n"
+        "Dy,2025,10,oxide_t,producing,separated_non_china,,somewhere\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="line 2: date_published is empty"):
+        non_china_supply(file=bad)

@@ -145,6 +145,14 @@ def _status_short(s: str) -> str:
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
 @click.option(
+    "--supply-share",
+    type=float,
+    default=0.10,
+    show_default=True,
+    help="Share of the non-China separated Dy+Tb supply the fleet can expect to buy; scenarios whose "
+    "non-China demand exceeds it are flagged.",
+)
+@click.option(
     "--json",
     "json_path",
     default=None,
@@ -163,6 +171,7 @@ def whatif_cmd(
     substitutes,
     output,
     progress,
+    supply_share,
     json_path,
     force,
 ) -> int:
@@ -196,14 +205,39 @@ def whatif_cmd(
         substitutes=substitutes,
         progress=progress,
     )
+    from substitute.whatif import fleet_supply
+
+    supply = fleet_supply(df, supply_share=supply_share)
     with readable_text(json_path) as data:
         _print_whatif(st, df, output)
+        _print_supply(supply)
         if json_path is not None:
-            _write_json(df, json_path, data)
+            _write_json(df, json_path, data, supply)
     return 0
 
 
-def _write_json(df: pd.DataFrame, path: str, data: Any) -> None:
+def _print_supply(supply: pd.DataFrame) -> None:
+    """Non-China Dy+Tb demand per scenario against the non-China separated supply."""
+    click.echo("")
+    share = float(supply["supply_share_fraction"].iloc[0])
+    total = float(supply["supply_non_cn_t_per_year"].iloc[0])
+    click.echo(
+        f"NON-CHINA Dy+Tb SUPPLY: {total:.3g} t/yr separated outside China today; the fleet may take "
+        f"{share:.0%} of it (--supply-share)"
+    )
+    busy = supply[supply["demand_non_cn_kg_per_year"] > 0]
+    if busy.empty:
+        click.echo("  no scenario buys non-China Dy or Tb")
+    for r in busy.to_dict(orient="records"):
+        flag = "EXCEEDS" if r["exceeds_supply_share"] else "within"
+        click.echo(
+            f"  {float(r['demand_non_cn_kg_per_year']) / 1000:>8.2f} t/yr = "
+            f"{float(r['demand_over_supply_fraction']):>6.1%} of supply, {flag} {share:.0%}  {r['scenario']}"
+        )
+    click.echo(f"  counted: {supply['supply_basis'].iloc[0]}")
+
+
+def _write_json(df: pd.DataFrame, path: str, data: Any, supply: pd.DataFrame) -> None:
     from substitute.outputs import json_document, records
     from substitute.whatif import fleet_rollup, summary_pivot
 
@@ -220,6 +254,7 @@ def _write_json(df: pd.DataFrame, path: str, data: Any) -> None:
         summary=summary,
         fleet=records(fleet_rollup(df)),
         fleet_quantiles=df.attrs.get("fleet_quantiles", {}),
+        supply=records(supply),
     )
     if path == "-":
         data.write(doc + "\n")

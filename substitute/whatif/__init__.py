@@ -12,6 +12,7 @@ from substitute.whatif.designs import Design, designs_from_ranking
 from substitute.whatif.scenarios import Scenario, scenario_grid
 from substitute.whatif.sensitivity import crossing_prices, sensitivity
 from substitute.whatif.study import WhatifStudy, load_whatif_study, run_whatif_study
+from substitute.whatif.supply import fleet_supply, non_china_supply
 
 __all__ = [
     "Design",
@@ -20,7 +21,9 @@ __all__ = [
     "crossing_prices",
     "designs_from_ranking",
     "fleet_rollup",
+    "fleet_supply",
     "load_whatif_study",
+    "non_china_supply",
     "run_whatif_study",
     "scenario_grid",
     "sensitivity",
