@@ -387,7 +387,12 @@ def test_cheapest_substitute_comes_from_the_ranking_once_per_price_and_rule_sett
         grain_size_um=5.0,
     )
     assert row["br_T"] == pytest.approx(float(p["br_T"].iloc[0]), rel=1e-12)
-    assert row["performance_verdict"] == "unchanged"
+    # the verdict is taken at the study's confidence, on the values shown beside it
+    assert row["confidence"] == small_study.requirements.confidence
+    meets = bool(res.baseline["meets_requirements"])
+    assert row["performance_verdict"] == ("unchanged" if meets else "degraded")
+    assert row["p_meets"] == pytest.approx(float(res.baseline["p_meets"]), rel=1e-9)
+    assert (row["p_meets"] >= row["confidence"]) == meets
 
 
 def test_designs_from_ranking_reproduce_ranking_cost_and_share(small_study):

@@ -27,15 +27,21 @@ _OVERRIDES = (
         help="Price vector id, e.g. ex_china_2025 or china_domestic_2025.",
     ),
     click.option(
+        "--confidence",
+        type=float,
+        default=None,
+        help="Decide performance at P(meets) ≥ this (0–1; the study's default 0.9).",
+    ),
+    click.option(
         "--conservative/--central",
         default=None,
-        help="Test limits on the low side of the prediction interval, or on central values.",
+        help="Older switch: --conservative is --confidence 0.95, --central is --confidence 0.5.",
     ),
 )
 
 
 def study_overrides(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--as-of``, ``--assume``, ``--prices`` and ``--conservative/--central``: each overrides the
+    """Add ``--as-of``, ``--assume``, ``--prices``, ``--confidence`` and ``--conservative/--central``: each overrides the
     study file's setting when given (``None`` otherwise)."""
     for option in reversed(_OVERRIDES):
         f = option(f)

@@ -93,7 +93,17 @@ def _write_outputs(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
 def rank_cmd(
-    study, top, as_of, assume, prices, conservative, csv_path, json_path, progress, force
+    study,
+    top,
+    as_of,
+    assume,
+    prices,
+    confidence,
+    conservative,
+    csv_path,
+    json_path,
+    progress,
+    force,
 ) -> int:
     """Rank lower-Dy/Tb substitutes for the magnet of a STUDY file (TOML).
 
@@ -108,7 +118,14 @@ def rank_cmd(
         {"the study file": study},
         force=force,
     )
-    st = load_study(study, as_of=as_of, assume=assume, prices=prices, conservative=conservative)
+    st = load_study(
+        study,
+        as_of=as_of,
+        assume=assume,
+        prices=prices,
+        confidence=confidence,
+        conservative=conservative,
+    )
     res = run_study(st, progress=progress)
     with readable_text(json_path, csv_path) as data:
         return _print_ranking(st, res, top, csv_path, json_path, data)
@@ -117,7 +134,7 @@ def rank_cmd(
 def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data) -> int:
     req, audit, t = st.requirements, res.table.attrs["audit"], res.table
     n_top = top or st.top
-    side = "low side of the prediction interval" if req.conservative else "central predictions"
+    side = req.decision_basis
     click.echo(f"substitute rank — {st.name}")
     click.echo(
         f"rules as of {audit['as_of']} (status_unknown treated as {req.assume.replace('_', ' ')}); "
@@ -136,10 +153,15 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
         + f" ({side})"
     )
     b = res.baseline
+    # the values shown are the ones the verdicts are taken on: the decision quantile of the prediction
+    qs = "_q" if "br_T_q" in t.columns else ""
+    conf = float(req.confidence or 0.9)
+    qlabel = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
     click.echo("")
     click.echo(f"BASELINE  {st.baseline.name}  [{st.route}]")
     click.echo(
-        f"  Br {b['br_T']:.3f} T   HcJ {b['hcj_kA_per_m']:.0f} kA/m   Tmax {b['tmax_C']:.0f} °C   "
+        f"  at {req.temperature_C:g} °C ({qlabel}): Br {b[f'br_T{qs}']:.3f} T   HcJ {b[f'hcj_kA_per_m{qs}']:.0f} kA/m   "
+        f"Tmax {b[f'tmax_C{qs}']:.0f} °C   P(meets) {float(b.get('p_meets', float('nan'))):.2f}   "
         f"cost {b['cost_usd_per_part']:.1f} USD/part ({b['cost_usd_per_kg']:.1f} USD/kg)"
     )
     for line in _cond_lines(b, req):
@@ -171,18 +193,18 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
         click.echo(f"('{mshort}' = {mlong}: the licence condition that applies here)")
     click.echo(
         f"{'TOP ' + str(len(shown)) if q else 'CLOSEST ' + str(len(shown))} "
-        f"{'SUBSTITUTES' if q else 'CANDIDATES (none qualifies)'}"
+        f"{'SUBSTITUTES' if q else 'CANDIDATES (none qualifies)'} — HcJ, Br, Tmax at {req.temperature_C:g} °C, {qlabel}"
     )
     click.echo(
         f"{'#':>3} {'front':>5} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} {'USD/part':>9} "
-        f"{mshort:>11} {'maturity':>10}  changes vs baseline"
+        f"{mshort:>11} {'P(meets)':>8} {'maturity':>10}  changes vs baseline"
     )
     for r in shown.itertuples(index=False):
         d = r._asdict()
         front = str(d["pareto_rank"]) if d["qualifies"] else "–"
         click.echo(
-            f"{d['order']:>3} {front:>5} {d['hcj_kA_per_m']:>9.0f} {d['br_T']:>6.3f} {d['tmax_C']:>8.0f} "
-            f"{d['cost_usd_per_part']:>9.1f} {d[mcol] * 100:>10.3f}% "
+            f"{d['order']:>3} {front:>5} {d[f'hcj_kA_per_m{qs}']:>9.0f} {d[f'br_T{qs}']:>6.3f} {d[f'tmax_C{qs}']:>8.0f} "
+            f"{d['cost_usd_per_part']:>9.1f} {d[mcol] * 100:>10.3f}% {d['p_meets']:>8.2f} "
             f"{d.get('maturity', '')!s:>10}  {d['changed_levers'] or '(baseline recipe)'}"
         )
     click.echo("")

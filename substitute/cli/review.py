@@ -65,6 +65,7 @@ def review_cmd(
     as_of,
     assume,
     prices,
+    confidence,
     conservative,
     top,
     force,
@@ -93,6 +94,7 @@ def review_cmd(
         as_of=as_of,
         assume=assume,
         prices=prices,
+        confidence=confidence,
         conservative=conservative,
     )
     to_stderr = json_path == "-"
@@ -106,7 +108,8 @@ def review_cmd(
     for r in rv.performance.itertuples():
         say(
             f"  {'ok  ' if r.passes else 'FAIL'} {r.check}: {r.value:.4g} {r.unit} "
-            f"{r.comparator} {r.limit:.4g} {r.unit} (margin {r.margin:+.3g} {r.unit}, {r.side})"
+            f"{r.comparator} {r.limit:.4g} {r.unit} (margin {r.margin:+.3g} {r.unit}, "
+            f"P(meets) {r.p_meets:.2f}; {r.side})"
         )
     for r in rv.compliance.itertuples():
         mark = "ok  " if r.passes else ("UNKN" if r.status == "unknown_status" else "FAIL")

@@ -203,8 +203,10 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
     else:
         msg = "explain: give a row as a dict or a pandas Series (column names are needed)"
         raise TypeError(msg)
-    side = "lower bound" if req.conservative else "central"
-    s = "_lo" if req.conservative else ""
+    conf = float(req.confidence or 0.9)
+    side = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+    s = "_q" if "hcj_kA_per_m_q" in d else ""
+    p_txt = f", P(meets) {float(d['p_meets']):.2f}" if "p_meets" in d else ""
     route = str(d.get("route", ""))
     what = d.get("changed_levers") or "the baseline recipe"
     what = what if route in FAMILY_FORMULAS else f"{what} ({route.replace('_', ' ')})"
@@ -256,7 +258,7 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
     )
     return (
         f"{head}: {what}; at {req.temperature_C:g} °C HcJ {d['hcj_kA_per_m' + s]:.0f} kA/m and "
-        f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C; {lic_txt} "
+        f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C{p_txt}; {lic_txt} "
         f"({measure_txt}); "
         f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}{ev_txt}"
     )

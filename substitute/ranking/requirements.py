@@ -110,8 +110,14 @@ class Requirements:
         on the assembly by value share).
     require_below_thresholds : bool, default True
         Make "no licence required" a hard constraint; if False, compliance is only an objective.
-    conservative : bool, default True
-        Test performance limits on the pessimistic side of the prediction interval (``_lo``).
+    confidence : float, default 0.9
+        A performance requirement is met when the probability of meeting it, from the model's predictive
+        distribution (:mod:`substitute.properties.predictive`), is at least this: the value tested is the
+        ``1 − confidence`` quantile of the prediction. 0.5 tests central predictions; 0.95 the lower end
+        of the 90 % interval (``_lo``).
+    conservative : bool, optional
+        The older switch: ``True`` is ``confidence=0.95``, ``False`` is ``confidence=0.5``. Give one of
+        the two.
     made_in : {"non-CN", "CN", "unknown"}, default "non-CN"
         Where the magnet is made: No. 18/57 control exports *from China*; No. 61 catches foreign-made items.
     max_maturity : {"industrial", "pilot", "laboratory"}, default "pilot"
@@ -135,7 +141,8 @@ class Requirements:
     assume: str = "in_force"
     compliance: tuple[ComplianceCondition, ...] = field(default_factory=_default_conditions)
     require_below_thresholds: bool = True
-    conservative: bool = True
+    confidence: float | None = None
+    conservative: bool | None = None
     made_in: str = "non-CN"
     max_maturity: str = "pilot"
 
@@ -197,6 +204,7 @@ class Requirements:
                 "(≈1.61 T at room temperature): no magnet can meet it"
             )
             raise InputError(msg)
+        self._resolve_confidence()
         if self.assume not in ("in_force", "suspended"):
             msg = f"assume must be 'in_force' or 'suspended', got {self.assume!r}"
             raise InputError(msg)
@@ -232,6 +240,40 @@ class Requirements:
             ):
                 msg = f"condition {c.key} tests the assembly's value share: give assembly_value_usd"
                 raise InputError(msg)
+
+    def _resolve_confidence(self) -> None:
+        """``confidence`` from itself or from the older ``conservative`` switch; checked."""
+        conf, cons = self.confidence, self.conservative
+        if cons is not None and not isinstance(cons, bool | np.bool_):
+            msg = f"conservative must be true or false, got {cons!r}"
+            raise InputError(msg)
+        if conf is not None and (
+            isinstance(conf, bool) or not isinstance(conf, int | float | np.integer | np.floating)
+        ):
+            msg = f"confidence must be a probability in (0, 1), got {conf!r}"
+            raise InputError(msg)
+        if conf is not None and cons is not None and bool(cons) != (float(conf) > 0.5):
+            msg = (
+                f"give confidence or conservative, not both (confidence={conf!r} contradicts "
+                f"conservative={cons!r})"
+            )
+            raise InputError(msg)
+        if conf is None:
+            conf = 0.9 if cons is None else (0.95 if cons else 0.5)
+        if not 0 < float(conf) < 1:
+            hint = " (a percent? give 0.9 for 90 %)" if 1 < float(conf) <= 100 else ""
+            msg = f"confidence must be a probability in (0, 1), got {conf!r}{hint}"
+            raise InputError(msg)
+        object.__setattr__(self, "confidence", float(conf))
+        object.__setattr__(self, "conservative", float(conf) > 0.5)
+
+    @property
+    def decision_basis(self) -> str:
+        """How performance limits are tested, in words (for reports)."""
+        c = float(self.confidence or 0.9)
+        if abs(c - 0.5) < 1e-12:
+            return "central predictions (P(meets) ≥ 0.5)"
+        return f"P(meets) ≥ {c:g}: the {1 - c:.0%} quantile of the prediction"
 
     @classmethod
     def from_mapping(
@@ -327,32 +369,51 @@ def _conditions(value: Any, where: Where) -> tuple[ComplianceCondition, ...]:
 
 
 def apply_constraints(df: pd.DataFrame, req: Requirements) -> None:
-    """Add ``margin_<name>`` columns (≥ 0 passes) and ``meets_requirements``."""
-    side = "_lo" if req.conservative else ""
-    margins: dict[str, np.ndarray] = {}
-    if req.min_br_T is not None:
-        margins["br_T"] = df["br_T" + side].to_numpy() - req.min_br_T
-    if req.min_hcj_kA_per_m is not None:
-        margins["hcj_kA_per_m"] = df["hcj_kA_per_m" + side].to_numpy() - req.min_hcj_kA_per_m
-    if req.no_irreversible_loss:
-        margins["tmax_C"] = (
-            np.nan_to_num(df["tmax_C" + side].to_numpy(), nan=-np.inf) - req.temperature_C
-        )
-    if req.min_bhmax_kJ_per_m3 is not None:
-        margins["bhmax_kJ_per_m3"] = (
-            df["bhmax_kJ_per_m3" + side].to_numpy() - req.min_bhmax_kJ_per_m3
-        )
-    if req.max_cost_usd_per_kg is not None:
-        margins["cost_usd_per_kg"] = req.max_cost_usd_per_kg - df["cost_usd_per_kg"].to_numpy()
-    if req.max_cost_usd_per_part is not None:
-        margins["cost_usd_per_part"] = (
-            req.max_cost_usd_per_part - df["cost_usd_per_part"].to_numpy()
-        )
+    """Decide each performance requirement on the predictive distribution.
+
+    Adds, per requirement, ``p_meets_<name>`` (probability that the magnet meets it) and
+    ``margin_<name>`` (the value at the ``1 − confidence`` quantile minus the limit, in the property's unit:
+    ≥ 0 exactly when P(meets) ≥ confidence), ``p_meets`` (the smallest over the requirements), the
+    decision values ``<name>_q`` and ``meets_requirements``. Cost limits are certain (P 0 or 1).
+    """
+    from substitute.properties.predictive import prob_at_least, quantile
+
+    conf = float(req.confidence or 0.9)
+    limits = {
+        "br_T": req.min_br_T,
+        "hcj_kA_per_m": req.min_hcj_kA_per_m,
+        "tmax_C": req.temperature_C if req.no_irreversible_loss else None,
+        "bhmax_kJ_per_m3": req.min_bhmax_kJ_per_m3,
+    }
     ok = np.ones(len(df), dtype=bool)
-    for k, m in margins.items():
-        df[f"margin_{k}"] = m
+    p_all = np.ones(len(df))
+    for name in ("br_T", "hcj_kA_per_m", "tmax_C", "bhmax_kJ_per_m3"):
+        if name not in df:
+            continue
+        c, lo, hi = (df[name + s].to_numpy(dtype=float) for s in ("", "_lo", "_hi"))
+        q = c if abs(conf - 0.5) < 1e-12 else quantile(name, c, lo, hi, 1.0 - conf)
+        df[f"{name}_q"] = q
+        limit = limits[name]
+        if limit is None:
+            continue
+        p = prob_at_least(name, c, lo, hi, float(limit))
+        df[f"p_meets_{name}"] = p
+        margin = np.nan_to_num(q, nan=-np.inf) - float(limit)
+        df[f"margin_{name}"] = margin
+        ok &= margin >= 0
+        p_all = np.minimum(p_all, p)
+    if req.max_cost_usd_per_kg is not None:
+        m = req.max_cost_usd_per_kg - df["cost_usd_per_kg"].to_numpy()
+        df["margin_cost_usd_per_kg"] = m
         ok &= m >= 0
-    # HcJ margin objective: the coercivity left above what the working point needs
+        p_all = np.where(m >= 0, p_all, 0.0)
+    if req.max_cost_usd_per_part is not None:
+        m = req.max_cost_usd_per_part - df["cost_usd_per_part"].to_numpy()
+        df["margin_cost_usd_per_part"] = m
+        ok &= m >= 0
+        p_all = np.where(m >= 0, p_all, 0.0)
+    # HcJ margin objective: the coercivity left above what the working point needs, at the decision quantile
     need = req.min_hcj_kA_per_m or 0.0
-    df["hcj_margin_kA_per_m"] = df["hcj_kA_per_m" + side].to_numpy() - need
+    df["hcj_margin_kA_per_m"] = df["hcj_kA_per_m_q"].to_numpy() - need
+    df["p_meets"] = p_all
     df["meets_requirements"] = ok

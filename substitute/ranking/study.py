@@ -232,6 +232,10 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     req_spec = _table(raw, "requirements", where)
     prices = overrides.pop("prices", None) or st.get("prices", "ex_china_2025")
     given = {k: v for k, v in overrides.items() if v is not None}
+    # a command-line --confidence or --conservative/--central replaces the file's setting of either
+    for a, b in (("conservative", "confidence"), ("confidence", "conservative")):
+        if a in given:
+            req_spec.pop(b, None)
     req_spec.update(given)
     if req_spec.get("as_of", "today") == "today":
         req_spec["as_of"] = dt.date.today()

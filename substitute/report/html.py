@@ -91,13 +91,26 @@ def _verdict(rv: Any) -> str:
             f"{_num(r.value, '.4g')} {_e(r.unit)}",
             f"{_num(r.value_lo, '.4g')} – {_num(r.value_hi, '.4g')} {_e(r.unit)}",
             f"{_num(r.margin, '+.3g')} {_e(r.unit)}",
+            _num(r.p_meets, ".2f"),
             _badge(bool(r.passes), "meets", "FAILS"),
         ]
         for r in rv.performance.itertuples()
     ]
+    conf = float(req.confidence or 0.9)
+    at = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
     perf = (
         _table(
-            ["requirement", "limit", "baseline", "interval", "margin", ""], perf_rows, {1, 2, 3, 4}
+            [
+                "requirement",
+                "limit",
+                f"baseline ({at})",
+                "90 % interval",
+                "margin",
+                f"P(meets) (≥ {conf:g} passes)",
+                "",
+            ],
+            perf_rows,
+            {1, 2, 3, 4, 5},
         )
         if perf_rows
         else "<p>No performance requirement was set.</p>"
@@ -170,7 +183,7 @@ def _verdict(rv: Any) -> str:
   <p>{_e(rv.headline)}</p>
   <p class="small">Rules evaluated as of <b>{_e(req.as_of)}</b>; a rule whose suspension ended with no later
   record is treated as <b>{_e(req.assume.replace("_", " "))}</b>; prices <b>{_e(rv.study.prices)}</b>;
-  {"conservative (low side of the prediction interval)" if req.conservative else "central predictions"}.
+  performance tested on {_e(req.decision_basis)}.
   See the assumptions below.</p>
   <h3>Performance at {req.temperature_C:g} °C</h3>{perf}
   <h3>Licence thresholds</h3>{comp}

@@ -235,7 +235,6 @@ def check_fail_on(fail_on: str | Iterable[str] | None) -> tuple[str, ...]:
 # ------------------------------------------------------------------------------------------ verdicts
 def _performance(base: pd.Series, study: Study) -> pd.DataFrame:
     req = study.requirements
-    side = "_lo" if req.conservative else ""
     rows = []
     for name, (label, field_, col, unit, cmp) in _PERFORMANCE.items():
         if f"margin_{name}" not in base.index:
@@ -256,17 +255,16 @@ def _performance(base: pd.Series, study: Study) -> pd.DataFrame:
                 "limit": limit,
                 "unit": unit,
                 "comparator": cmp,
-                "value": float(base[col + side]) if interval else float(base[col]),
+                "value": float(base[col + "_q"]) if interval else float(base[col]),
                 "value_central": float(base[col]),
                 "value_lo": float(base[f"{col}_lo"]) if interval else float(base[col]),
                 "value_hi": float(base[f"{col}_hi"]) if interval else float(base[col]),
                 "margin": float(base[f"margin_{name}"]),
-                "passes": bool(base[f"margin_{name}"] >= 0),
-                "side": "low side of the prediction interval"
-                if interval and req.conservative
-                else "central prediction"
+                "p_meets": float(base[f"p_meets_{name}"])
                 if interval
-                else "exact",
+                else float(base[f"margin_{name}"] >= 0),
+                "passes": bool(base[f"margin_{name}"] >= 0),
+                "side": req.decision_basis if interval else "exact",
             }
         )
     return pd.DataFrame(rows)
@@ -523,12 +521,8 @@ def _assumptions(study: Study, base: pd.Series, compliance: pd.DataFrame) -> lis
             if study.assumed
             else "."
         ),
-        "Performance limits are tested on "
-        + (
-            "the low side of the prediction interval."
-            if req.conservative
-            else "central predictions."
-        )
+        f"Performance limits are tested on {req.decision_basis} (the model's predictive distribution: "
+        "a split normal through the prediction and its 90 % interval)."
         + f" Properties are model predictions at {req.temperature_C:g} °C, not measurements"
         + ("." if bool(base["in_domain"]) else "; the baseline is OUTSIDE the model's domain."),
         "Cost is raw material only (no processing adder for grain-boundary diffusion or hot "
@@ -650,7 +644,7 @@ def review(
         under each scenario, summarised per design.
     **overrides
         As for :func:`~substitute.ranking.study.load_study` (``as_of``, ``assume``, ``prices``,
-        ``conservative``); only for a file or ``None``.
+        ``confidence``, ``conservative``); only for a file or ``None``.
 
     Returns
     -------

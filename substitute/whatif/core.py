@@ -128,6 +128,12 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
             "br_T": ev["br_T"].to_numpy(),
             "hcj_kA_per_m": ev["hcj_kA_per_m"].to_numpy(),
             "tmax_C": ev["tmax_C"].to_numpy(),
+            # the values and probability the verdict is taken on (Requirements.confidence)
+            "br_T_q": ev["br_T_q"].to_numpy(),
+            "hcj_kA_per_m_q": ev["hcj_kA_per_m_q"].to_numpy(),
+            "tmax_C_q": ev["tmax_C_q"].to_numpy(),
+            "p_meets": ev["p_meets"].to_numpy(),
+            "confidence": float(req.confidence or 0.9),
             "meets_requirements": ok,
             "performance_verdict": np.where(ok, "unchanged", "degraded"),
             "performance_failures": fails,
