@@ -480,3 +480,30 @@ def test_explanations_see_the_licence_verdict_of_every_row():
     assert len(needs) > 0
     assert needs["explanation"].str.contains("licence needed under CN-MOFCOM-2025-61").all()
     assert not needs["explanation"].str.contains("no licence under").any()
+
+
+def test_combination_evidence_per_candidate():
+    # issue 14 (item 3): a candidate combining levers says whether any source made them together
+    from substitute.ranking.combinations import FLAGS, _demonstrated, candidate_flags
+    from substitute.ranking.study import load_study, run_study
+
+    res = run_study(load_study(as_of=AS_OF), progress=False)
+    t = res.table
+    assert {"combination", "combination_sources", "combination_demonstrated"} <= set(t.columns)
+    top = t.iloc[0]
+    assert "GBD" in top["combination"]
+    if not top["combination_demonstrated"]:
+        assert f"Combination {top['combination']}: not demonstrated" in top["explanation"]
+    # the count is the number of distinct sources whose row shows every lever of the combination
+    shown = _demonstrated()
+    bits = candidate_flags(t.iloc[[0]])[0]
+    expect = shown.loc[(shown["bits"] & bits) == bits, "source"].nunique()
+    assert top["combination_sources"] == expect
+    # one lever alone is not a combination
+    single = t[t["combination"] == ""]
+    assert (single["combination_sources"] == -1).all()
+    assert single["combination_demonstrated"].all()
+    assert len(FLAGS) == 7
+    # Co ≥ 1.5 wt% with bulk Dy is in the calibration set (sintered series with Co)
+    co_dy = t[t["combination"] == "Co ≥ 1.5 wt% + bulk Dy/Tb"]
+    assert (co_dy["combination_sources"] > 0).all()

@@ -191,6 +191,18 @@ def licence_measure(table: pd.DataFrame, req: Requirements) -> tuple[str, str, s
     return "controlled_value_share", "value share", "controlled value share"
 
 
+def _combination_text(d: dict[str, Any]) -> str:
+    """The combination evidence sentence (empty for fewer than two combined levers)."""
+    combo = str(d.get("combination") or "")
+    if not combo:
+        return ""
+    n = int(d.get("combination_sources", 0))
+    if n <= 0:
+        return f" Combination {combo}: not demonstrated in any calibration source."
+    example = str(d.get("combination_example") or "")
+    return f" Combination {combo}: {n} source(s), e.g. {example}."
+
+
 def _fmt_pct(x: float) -> str:
     return f"{100 * x:.3g} %"
 
@@ -261,4 +273,5 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C{p_txt}; {lic_txt} "
         f"({measure_txt}); "
         f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}{ev_txt}"
+        f"{_combination_text(d)}"
     )

@@ -32,6 +32,7 @@ from substitute.errors import DataError, InputError
 from substitute.properties.routes import FAMILY_FORMULAS
 from substitute.ranking import explain as _ex
 from substitute.ranking import space as sp
+from substitute.ranking.combinations import combination_evidence
 from substitute.ranking.evaluate import (
     GBD_CATS,
     as_price_vector,
@@ -451,6 +452,10 @@ def rank_substitutes(
 
     # ---- lever maturity (a constraint like the others: margin_maturity ≥ 0 passes)
     maturity_columns(cand, req.max_maturity)
+    # ---- has the combination of its levers been made? (information, not a constraint)
+    combo = combination_evidence(cand)
+    for col in combo.columns:
+        cand[col] = combo[col].to_numpy()
     cand["meets_requirements"] = cand["meets_requirements"].to_numpy() & (
         cand["margin_maturity"].to_numpy() >= 0
     )
