@@ -507,3 +507,56 @@ def test_combination_evidence_per_candidate():
     # Co ≥ 1.5 wt% with bulk Dy is in the calibration set (sintered series with Co)
     co_dy = t[t["combination"] == "Co ≥ 1.5 wt% + bulk Dy/Tb"]
     assert (co_dy["combination_sources"] > 0).all()
+
+
+def test_full_cost_is_material_plus_processing(tmp_path):
+    # issue 14 (item 1): cost per part = raw material + processing adders per route and step
+    import shutil
+
+    import pandas as pd
+
+    from substitute import data
+    from substitute.ranking.costs import processing_table
+    from substitute.ranking.study import load_study, run_study
+
+    res = run_study(load_study(as_of=AS_OF), progress=False)
+    t = res.table
+    np.testing.assert_allclose(
+        t["cost_usd_per_part"], t["material_cost_usd_per_part"] + t["processing_cost_usd_per_part"]
+    )
+    adders = processing_table().set_index("step")
+    sintered = float(
+        adders.loc["sintered_processing"].query("route == 'sintered'")["central"].iloc[0]
+    )
+    gbd = float(adders.loc["gbd_step", "central"])
+    row = t[t["route"] == "sintered_gbd"].iloc[0]
+    assert row["processing_cost_usd_per_kg"] == pytest.approx(sintered * (1 + gbd))
+    plain = t[t["route"] == "sintered"].iloc[0]
+    assert plain["processing_cost_usd_per_kg"] == pytest.approx(sintered)
+    assert "material" in res.table.iloc[0]["explanation"]
+    # a user file replaces the table; a bad one is one line naming the file and line
+    table = data.read_csv("costs/processing_adders.csv")
+    doubled = table.assign(
+        low=table["low"] * 2, central=table["central"] * 2, high=table["high"] * 2
+    ).query("step != 'gbd_step'")
+    study = tmp_path / "study.toml"
+    shutil.copy(data.path("examples/default-study.toml"), study)
+    costs = tmp_path / "costs.csv"
+    pd.concat([doubled, table[table["step"] == "gbd_step"]]).to_csv(costs, index=False)
+    text = study.read_text(encoding="utf-8").replace(
+        "[prices]\n", '[prices]\nprocessing_costs = "costs.csv"\n'
+    )
+    study.write_text(text, encoding="utf-8")
+    res2 = run_study(load_study(study, as_of=AS_OF), progress=False)
+    b1, b2 = res.baseline, res2.baseline
+    assert b2["processing_cost_usd_per_part"] == pytest.approx(
+        2 * b1["processing_cost_usd_per_part"]
+    )
+    bad = table.copy()
+    bad.loc[0, "central"] = -1.0
+    bad.to_csv(costs, index=False)
+    with pytest.raises(sb.InputError, match=r"line 2: central must be a number ≥ 0"):
+        load_study(study)
+    table[table["route"] != "ferrite"].to_csv(costs, index=False)
+    with pytest.raises(sb.InputError, match=r"no processing row for route.*ferrite"):
+        load_study(study)

@@ -184,6 +184,7 @@ def evaluate(
     catalog: Any = None,
     baseline_br_T: float | None = None,
     model: Any = None,
+    processing_costs: Any = None,
 ) -> pd.DataFrame:
     """Evaluate candidate magnets: properties at temperature, licence tests, cost, constraint margins.
 
@@ -212,12 +213,16 @@ def evaluate(
         Br of the baseline at temperature, for the magnet-volume factor.
     model : Model, optional
         Property model from :func:`substitute.calibrate` (default: the shipped fit).
+    processing_costs : path or DataFrame, optional
+        Processing adders replacing ``datasets/costs/processing_adders.csv``
+        (:func:`substitute.ranking.costs.processing_table`).
 
     Returns
     -------
     pandas.DataFrame
         One row per candidate with property columns at ``requirements.temperature_C`` (with ``_lo``/``_hi``),
-        ``in_domain``, ``cost_usd_per_kg``, ``cost_usd_per_part``, per-condition ``status_<key>``,
+        ``in_domain``, ``material_cost_usd_per_kg``, ``processing_cost_usd_per_kg``, ``cost_usd_per_kg``
+        (their sum), the same ``…_per_part``, per-condition ``status_<key>``,
         ``if_in_force_<key>`` (the status were the rule in force: it differs where a ``status_unknown``
         rule is treated as suspended) and ``share_<key>``, ``controlled_value_share``, ``controlled_mass_cn_kg``, margins, ``volume_factor``.
     """
@@ -284,9 +289,21 @@ def evaluate(
     for el in ("Dy", "Tb", "Ho"):
         df[f"{el.lower()}_origin"] = org_cols.get(el, unknown)
 
-    # ---- cost (raw material; non-China premium optional)
+    # ---- cost: raw material (non-China premium optional) + processing (route, GBD step, fine grains)
+    from substitute.ranking.costs import processing_cost_per_kg, processing_table
+
     prem = dict(origin_premium or {})
-    cost_kg = alloy_cost_per_kg(batch, pv) + _origin_premium_cost(batch, org_cols, prem, pv)
+    material_kg = alloy_cost_per_kg(batch, pv) + _origin_premium_cost(batch, org_cols, prem, pv)
+    grain_arr = np.broadcast_to(
+        np.asarray(route_params.get("grain_size_um", 5.0) if route_params else 5.0, dtype=float),
+        (n,),
+    )
+    process_kg = processing_cost_per_kg(
+        np.asarray(routes, dtype=object), grain_arr, processing_table(processing_costs)
+    )
+    cost_kg = material_kg + process_kg
+    df["material_cost_usd_per_kg"] = material_kg
+    df["processing_cost_usd_per_kg"] = process_kg
     df["cost_usd_per_kg"] = cost_kg
 
     # ---- volume factor for the same working-point energy (∝ Br² at equal permeance)
@@ -301,7 +318,10 @@ def evaluate(
     base_density = _densities(pd.Categorical(["sintered"]))[0]
     mass_scale = np.where(fam, np.maximum(vf, 1.0) * density / base_density, 1.0)
     df["magnet_mass_kg"] = req.magnet_mass_kg * mass_scale
-    df["cost_usd_per_part"] = cost_kg * df["magnet_mass_kg"].to_numpy()
+    mass = df["magnet_mass_kg"].to_numpy()
+    df["material_cost_usd_per_part"] = material_kg * mass
+    df["processing_cost_usd_per_part"] = process_kg * mass
+    df["cost_usd_per_part"] = cost_kg * mass
 
     # ---- compliance per condition
     made_in = req.made_in

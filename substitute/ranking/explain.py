@@ -191,6 +191,20 @@ def licence_measure(table: pd.DataFrame, req: Requirements) -> tuple[str, str, s
     return "controlled_value_share", "value share", "controlled value share"
 
 
+def _cost_split(d: dict[str, Any]) -> str:
+    """``; material 58.7 + processing 8.2`` (and the fine-grain gap) when the split is known."""
+    if "processing_cost_usd_per_part" not in d:
+        return ""
+    text = (
+        f"; material {float(d['material_cost_usd_per_part']):.1f} + processing "
+        f"{float(d['processing_cost_usd_per_part']):.1f}"
+    )
+    grain = d.get("lever_grain_size_um")
+    if grain is not None and float(grain) < 3.0 and str(d.get("route", "")).startswith("sintered"):
+        text += ", fine-grain milling not costed (no source)"
+    return text
+
+
 def _combination_text(d: dict[str, Any]) -> str:
     """The combination evidence sentence (empty for fewer than two combined levers)."""
     combo = str(d.get("combination") or "")
@@ -272,6 +286,7 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         f"{head}: {what}; at {req.temperature_C:g} °C HcJ {d['hcj_kA_per_m' + s]:.0f} kA/m and "
         f"Br {d['br_T' + s]:.3f} T ({side}), Tmax {d['tmax_C' + s]:.0f} °C{p_txt}; {lic_txt} "
         f"({measure_txt}); "
-        f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline).{mat_txt}{ev_txt}"
+        f"cost {d['cost_usd_per_part']:.1f} USD per part ({cost_delta:+.0%} vs baseline{_cost_split(d)})."
+        f"{mat_txt}{ev_txt}"
         f"{_combination_text(d)}"
     )

@@ -293,6 +293,7 @@ def rank_substitutes(
     progress: bool | None = None,
     model: Any = None,
     max_candidates: int = 5_000_000,
+    processing_costs: Any = None,
 ) -> RankResult:
     """Rank substitutes for a baseline magnet under requirements and licence thresholds.
 
@@ -329,6 +330,9 @@ def rank_substitutes(
     model : Model, optional
         Property model from :func:`substitute.calibrate` (your magnets); default the shipped fit. Its name
         is in the audit stamp.
+    processing_costs : path or DataFrame, optional
+        Processing adders per route and step replacing ``datasets/costs/processing_adders.csv``
+        (:mod:`substitute.ranking.costs`); ``cost_usd_per_part`` = material + processing.
     max_candidates : int, default 5,000,000
         Refuse a design space larger than this before any work (about :data:`BYTES_PER_CANDIDATE` of
         memory each, measured by ``benchmarks/bench_rank.py``); raise it when the machine has the memory.
@@ -415,6 +419,7 @@ def rank_substitutes(
         origin_premium=origin_premium,
         catalog=catalog,
         model=model,
+        processing_costs=processing_costs,
     )
     base_br = float(base_eval["br_T"].iloc[0])
     base_eval["volume_factor"] = 1.0
@@ -438,12 +443,15 @@ def rank_substitutes(
         catalog=catalog,
         baseline_br_T=base_br,
         model=model,
+        processing_costs=processing_costs,
     )
     cand = pd.concat([levers.add_prefix("lever_"), cand], axis=1)
     cand.insert(0, "candidate", np.arange(n, dtype=np.int64))
     bar.update()
 
-    fam_rows = _family_candidates(space.families, req, prices, origin_premium, catalog, base_br)
+    fam_rows = _family_candidates(
+        space.families, req, prices, origin_premium, catalog, base_br, processing_costs
+    )
     if fam_rows is not None:
         fam_rows["candidate"] = np.arange(n, n + len(fam_rows), dtype=np.int64)
         cand = pd.concat([cand, fam_rows], ignore_index=True)
@@ -569,6 +577,7 @@ def _family_candidates(
     premium: Any,
     catalog: Any,
     base_br: float,
+    processing_costs: Any = None,
 ) -> pd.DataFrame | None:
     rows = []
     for fam in families:
@@ -586,6 +595,7 @@ def _family_candidates(
             origin_premium=premium,
             catalog=catalog,
             baseline_br_T=base_br,
+            processing_costs=processing_costs,
         )
         ev.insert(0, "candidate", -1)
         ev["lever_route"] = fam

@@ -61,6 +61,8 @@ class Study:
     thickness_mm: float = 5.0
     top: int = 10
     source: str = "<code>"
+    processing_costs: str | None = None
+    """A processing-cost file replacing ``datasets/costs/processing_adders.csv`` (``[prices]``)."""
     assumed: tuple[str, ...] = ()
     """Requirements the study file did not give and that took their default (``magnet_mass_kg``,
     ``assembly_value_usd``): the value share rests on them, so reports call them assumed."""
@@ -92,7 +94,7 @@ def _table_types() -> dict[str, dict[str, Any]]:
             "thickness_mm": h["thickness_mm"],
             "origin": h["baseline_origin"],
         },
-        "prices": {"origin_premium": h["origin_premium"]},
+        "prices": {"origin_premium": h["origin_premium"], "processing_costs": str},
     }
 
 
@@ -249,6 +251,17 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     origin = {"Dy": "CN", "Tb": "CN", "Ho": "CN", **bl.get("origin", {})}
     premium = dict(pr.get("origin_premium", {}))
     check_keys(premium, ("non-CN", "recycled"), where.at("prices"), "origin_premium", what="origin")
+    processing = pr.get("processing_costs")
+    if processing is not None:
+        base_dir = Path(path).parent if path is not None else Path(".")
+        processing = str(processing if Path(processing).is_absolute() else base_dir / processing)
+        from substitute.ranking.costs import processing_table
+        from substitute.userfiles import relocate
+
+        try:
+            processing_table(processing)
+        except SubstituteError as exc:
+            raise relocate(exc, where.at("prices"), {"processing_costs": processing}) from exc
     top = st.get("top", 10)
     if top < 1:
         msg = f"{where.at('study')('top')}: must be ≥ 1, got {top}"
@@ -267,6 +280,7 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
         thickness_mm=float(bl.get("thickness_mm", 5.0)),
         top=top,
         source=where.label,
+        processing_costs=processing,
         assumed=assumed,
     )
 
@@ -285,6 +299,7 @@ def run_study(study: Study, *, progress: bool | None = None) -> RankResult:
         grain_size_um=study.grain_size_um,
         thickness_mm=study.thickness_mm,
         progress=progress,
+        processing_costs=study.processing_costs,
     )
     res.table.attrs["audit"]["study"] = study.source
     res.table.attrs["audit"]["assumed"] = list(study.assumed)

@@ -310,8 +310,8 @@ def _plots(rv: Any) -> str:
         (
             "plot-cost",
             plots.to_svg(plots.cost_breakdown(rv.cost)),
-            "Raw-material cost per part by element (price vector "
-            f"{rv.study.prices}; no processing adder).",
+            "Cost per part: raw material by element (price vector "
+            f"{rv.study.prices}) plus processing (route adder, GBD step).",
         ),
     ]
     body = "".join(_figure(*f) for f in figs)

@@ -97,7 +97,7 @@ ROUTE_COLORS = {"sintered": "tab:blue", "sintered_gbd": "tab:green", "hot_deform
 ELEMENT_COLORS = {"Nd": "tab:blue", "Pr": "#9ecae1", "Dy": "tab:orange", "Tb": "tab:purple",
                   "Ho": "tab:pink", "Fe": "tab:brown", "Co": "tab:green", "B": "tab:olive",
                   "Ce": "#fdd0a2", "La": "#c7e9c0", "Sm": "tab:cyan", "Ga": "#dadaeb",
-                  "Cu": "#d9a066", "Al": "#bcbddc", "other": OTHER}  # fmt: skip
+                  "Cu": "#d9a066", "Al": "#bcbddc", "other": OTHER, "processing": "0.45"}  # fmt: skip
 _RC: dict[RcKeyType, Any] = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fontsize": 7.5,
        "legend.framealpha": 0.85, "svg.hashsalt": "substitute"}  # fmt: skip
 _TOP = 50  # best rows (by ``order``) always drawn
@@ -760,7 +760,7 @@ def cost_breakdown(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.set_yticks(ypos, [str(m) for m in wide.index])
         ax.set_ylim(len(wide) - 0.4, -0.6)
         ax.set_xlim(0, max(float(total.max()), 1e-9) * 1.2)
-        ax.set_xlabel("raw-material cost per part (USD)")
+        ax.set_xlabel("cost per part (USD): raw material by element, and processing")
         ax.set_ylabel("magnet")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="element")
     return ax

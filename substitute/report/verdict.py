@@ -459,6 +459,14 @@ def _breakdowns(
                     "cost_usd_per_part": mass * we * price[e] * prem[e],
                 }
             )
+        if "processing_cost_usd_per_part" in r.index:
+            cost_rows.append(
+                {
+                    "magnet": m["label"],
+                    "element": "processing",
+                    "cost_usd_per_part": float(r["processing_cost_usd_per_part"]),
+                }
+            )
         for c in study.requirements.compliance:
             if r[f"status_{c.key}"] == "not_applicable":
                 continue  # e.g. No. 18 for a magnet made outside China: no threshold to compare with
@@ -525,8 +533,10 @@ def _assumptions(study: Study, base: pd.Series, compliance: pd.DataFrame) -> lis
         "a split normal through the prediction and its 90 % interval)."
         + f" Properties are model predictions at {req.temperature_C:g} °C, not measurements"
         + ("." if bool(base["in_domain"]) else "; the baseline is OUTSIDE the model's domain."),
-        "Cost is raw material only (no processing adder for grain-boundary diffusion or hot "
-        "deformation).",
+        "Cost per part is raw material (the price vector) plus processing adders per route "
+        "(datasets/costs/processing_adders.csv: sintered USD 4.67/kg, 3.9–5.5, derived from vendor cost "
+        "shares; GBD +10 %; hot-deformed, bonded and other families borrow the sintered adder; fine-grain "
+        "milling is not costed — no source).",
     ]
     prem = {k: v for k, v in study.origin_premium.items() if v != 1.0}
     out.append(

@@ -194,7 +194,9 @@ def _cheapest(
             if q.empty:
                 cache[key] = {"found": False}
             else:
-                row = q.loc[[q["cost_usd_per_part"].idxmin()]]
+                # the what-if costs designs by raw material (its scenarios move material prices): the
+                # substitute is chosen and costed on the same basis
+                row = q.loc[[q["material_cost_usd_per_part"].idxmin()]]
                 lev = row[[c for c in row.columns if c.startswith("lever_")]]
                 lev = lev.rename(columns=lambda c: c[len("lever_") :])
                 text = str(sp.changed_levers(lev, base).iloc[0]) or "the baseline recipe"
@@ -203,7 +205,7 @@ def _cheapest(
                     "found": True,
                     "text": f"{text} ({r['route']})",
                     "route": str(r["route"]),
-                    "cost_usd_per_kg_magnet": float(r["cost_usd_per_part"])
+                    "cost_usd_per_kg_magnet": float(r["material_cost_usd_per_part"])
                     / float(req.magnet_mass_kg),
                     "value_share": float(r["controlled_value_share"]),
                 }
