@@ -560,3 +560,18 @@ def test_full_cost_is_material_plus_processing(tmp_path):
     table[table["route"] != "ferrite"].to_csv(costs, index=False)
     with pytest.raises(sb.InputError, match=r"no processing row for route.*ferrite"):
         load_study(study)
+
+
+def test_hot_deformed_candidates_take_their_own_grain_size():
+    # issue 14 (item 5): route-specific lever domains — hot-deformed grains are 0.1–1 µm, not the
+    # sintered grain-size lever values (1.5–5 µm were evaluated outside the model's domain)
+    from substitute.properties.routes import microstructure
+    from substitute.ranking.study import load_study, run_study
+
+    t = run_study(load_study(as_of=AS_OF), progress=False).table
+    hd = t[t["route"] == "hot_deformed"]
+    assert len(hd) > 0
+    assert set(hd["lever_grain_size_um"]) == {microstructure("hot_deformed")["grain_size_um"]}
+    lever_cols = [c for c in t.columns if c.startswith("lever_")]
+    assert not hd[lever_cols].duplicated().any()
+    assert not hd["domain_reason"].astype(str).str.contains("grain_size_um").any()

@@ -377,6 +377,21 @@ def rank_substitutes(
                 lev = lev.cat.add_categories([b_origin[el]])  # e.g. a baseline of unknown origin
             levers[col] = lev.where(~absent, b_origin[el])
             dup_cols.append(col)
+    # grain size is a lever of the sintered routes; hot-deformed and bonded magnets have their own
+    # microstructure (hot-deformed grains 0.1–1 µm): they take their route's grain size, not the
+    # sintered lever values, and candidates differing only by that lever are one candidate
+    if "grain_size_um" in levers:
+        from substitute.properties.routes import microstructure
+
+        own = routes["route_eff"].astype(str).isin(["hot_deformed", "bonded_isotropic"]).to_numpy()
+        if own.any():
+            g = levers["grain_size_um"].to_numpy(dtype=float).copy()
+            for r in ("hot_deformed", "bonded_isotropic"):
+                g[(routes["route_eff"].astype(str) == r).to_numpy()] = float(
+                    microstructure(r)["grain_size_um"]
+                )
+            levers["grain_size_um"] = g
+            dup_cols.append("grain_size_um")
     if dup_cols:
         keep = ~levers.duplicated().to_numpy()
         if not keep.all():
