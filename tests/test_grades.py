@@ -103,3 +103,30 @@ def test_from_grade_delegates():
 def test_typical_chemistry_bad_route():
     with pytest.raises(sb.InputError, match="typical_chemistry covers route"):
         grades.typical_chemistry("N42SH", route="hot_deformed")
+
+
+def test_typical_chemistry_stays_in_the_commercial_window_and_says_where_br_falls():
+    # issue 13: N30H…N45H were one chemistry at TRE 27 wt% (commercial 29–32.5); N54–N56 and N42EH could
+    # not be produced
+    from substitute.properties.grades import TRE_WINDOW, typical_chemistry
+
+    for name in ("N42SH", "N54", "N56", "N42EH", "N35"):
+        _alloy, info = typical_chemistry(name, return_info=True)
+        assert TRE_WINDOW[0] <= info["tre_mass_percent"] <= TRE_WINDOW[1]
+        assert 0.90 <= info["b_mass_percent"] <= 1.00
+    assert typical_chemistry("N54", return_info=True)[1]["br_in_band"]
+    n35 = typical_chemistry("N35", return_info=True)[1]
+    assert not n35["br_in_band"]
+    assert n35["hre_mass_percent"] == 0.0  # never Dy just to lower Br
+    assert "lower alignment or density" in n35["method"]
+
+
+def test_grade_ladder_measures_every_grade():
+    from substitute.properties.validation import grade_ladder
+
+    g = grade_ladder()
+    made = g[g["error"] == ""]
+    assert len(g) >= 55
+    assert made["hcj_ok"].all()
+    assert made["tw_ok_central"].all()
+    assert ((made["p_meets_tw"] >= 0) & (made["p_meets_tw"] <= 1)).all()

@@ -214,6 +214,10 @@ def classify(properties: pd.DataFrame) -> pd.Series:
     return pd.Series(res, index=properties.index, name="grade", dtype=object)
 
 
+TRE_WINDOW = (29.0, 32.5)
+"""Total rare earth of commercial sintered magnets, wt% (couragemagnet.com/faq/324.html; issue 13)."""
+
+
 @cache
 def _typical(name: str, route: str):
     from substitute.composition import AlloyBatch
@@ -226,12 +230,14 @@ def _typical(name: str, route: str):
         raise InputError(msg)
     base = reference_alloy("sintered").mass_fraction
     els = [*list(base.index), "Dy", "Tb"]
-    tre_grid = np.arange(27.0, 34.01, 0.25)  # wt% total RE
+    tre_grid = np.arange(
+        TRE_WINDOW[0], TRE_WINDOW[1] + 0.01, 0.25
+    )  # wt% total RE, commercial window
     if route == "sintered":
         hre_grid = np.round(np.arange(0.0, 12.01, 0.1), 2)
     else:
         hre_grid = np.round(np.arange(0.0, 1.501, 0.05), 2)
-    b_grid = np.array([0.90, 0.95, 1.00, 1.05])  # wt% B
+    b_grid = np.array([0.90, 0.95, 1.00])  # wt% B, commercial window
     T, H, B = np.meshgrid(tre_grid, hre_grid, b_grid)
     T, H, B = T.ravel(), H.ravel(), B.ravel()
     ndpr0 = base["Nd"] + base["Pr"]
@@ -269,30 +275,46 @@ def _typical(name: str, route: str):
     )
     if not ok.any():
         msg = (
-            f"no chemistry on the search grid (TRE 27-34 wt%, B 0.90-1.05 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
+            f"no chemistry on the search grid (TRE {TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, B 0.90-1.00 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
             f"meets {band['name']} under the model (Br {band['br_min_T']}-{band['br_max_T']} T, "
             f"HcJ >= {band['hcj_min_kA_per_m']} kA/m)"
         )
         raise InputError(msg)
-    cand = np.flatnonzero(ok)
+    # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
+    # TRE/B window has one (never more Dy/Tb just to lower Br: real low grades have no heavy RE and
+    # lower alignment, which the model does not represent), then Br closest to mid-band
+    in_band = ok & (br <= band["br_max_T"])
+    least = H[ok].min()
+    tier = ok & (least == H)
+    cand = np.flatnonzero(tier & in_band) if (tier & in_band).any() else np.flatnonzero(tier)
     mid = 0.5 * (band["br_min_T"] + band["br_max_T"])
-    order = np.lexsort((np.abs(br[cand] - mid), H[cand]))
-    k = cand[order[0]]
+    k = cand[np.argmin(np.abs(br[cand] - mid))]
+    br_note = (
+        "Br inside the band"
+        if in_band[k]
+        else (
+            f"Br {br[k]:.3f} T is above the band ({band['br_min_T']}-{band['br_max_T']} T) for every "
+            "chemistry in the window: the model's sintered Br factor (alignment and density of a "
+            "high-grade magnet) is fixed, and lower grades are made with lower alignment or density"
+        )
+    )
     hre = "Dy" if route == "sintered" else "Tb (GBD)"
     info = {
         "grade": band["name"],
         "route": route,
         "method": (
-            "grid search over total RE (27-34 wt%, Nd:Pr as in the reference base chemistry), B "
-            f"(0.90-1.05 wt%) and the heavy RE ({hre}); the least heavy RE whose Br, (BH)max and HcJ at "
-            "20 °C reach the grade minima under substitute.predict (inside the model domain), then Br "
-            "closest to mid-band"
+            f"grid search over total RE ({TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, the commercial window; "
+            "Nd:Pr as in the reference base chemistry), B (0.90-1.00 wt%) and the heavy RE "
+            f"({hre}); the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
+            "substitute.predict (inside the model domain), preferring Br inside the band, then Br "
+            f"closest to mid-band; {br_note}"
         ),
         "base_chemistry": "datasets/physics/reference_chemistries.csv: sintered_base",
         "tre_mass_percent": float(T[k]),
         "hre_mass_percent": float(H[k]),
         "hre_element": "Dy" if route == "sintered" else "Tb",
         "b_mass_percent": float(B[k]),
+        "br_in_band": bool(in_band[k]),
         "predicted_br_T": float(br[k]),
         "predicted_hcj_kA_per_m": float(hcj[k]),
         "predicted_bhmax_kJ_per_m3": float(bh[k]),

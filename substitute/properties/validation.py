@@ -22,6 +22,7 @@ import pandas as pd
 
 from substitute import data
 from substitute.composition import Alloy, AlloyBatch
+from substitute.errors import SubstituteError
 from substitute.properties import grades
 from substitute.properties._tables import MU0, audit_stamp
 from substitute.properties.intrinsic import intrinsic
@@ -756,3 +757,72 @@ def all_checks() -> pd.DataFrame:
         "reference_chemistries_hash": data.file_hash(REFERENCE_FILE),
     }
     return df
+
+
+def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
+    """Every sintered NdFeB ladder grade: its typical chemistry's predicted properties against its band.
+
+    For each energy number and suffix of ``physics/grade_energy_bands.csv`` × ``grade_suffixes.csv``
+    that is made (number ≤ the suffix's highest), :func:`~substitute.properties.grades.typical_chemistry`
+    gives the chemistry; :func:`~substitute.properties.magnet.predict` its Br, HcJ, (BH)max at 20 °C and
+    Tmax at Pc 2 with the interval. Columns say whether each lies in the grade's band and P(Tmax ≥ Tw)
+    under the predictive distribution (:mod:`substitute.properties.predictive`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``grade, tre_mass_percent, hre_mass_percent, br_T, br_min_T, br_max_T, br_in_band, hcj_kA_per_m,
+        hcj_min_kA_per_m, hcj_ok, bhmax_kJ_per_m3, bhmax_in_band, tmax_C, tw_C, p_meets_tw, tw_ok,
+        tw_ok_central`` (``tw_ok`` at P ≥ ``confidence``, ``tw_ok_central`` at P ≥ 0.5); a grade no
+        chemistry reaches has ``error`` set.
+    """
+    from substitute.properties.predictive import prob_at_least
+
+    bands = grades._bands()
+    suffixes = grades._suffixes()
+    rows: list[dict[str, Any]] = []
+    for suffix, s in suffixes.iterrows():
+        for number in bands.index:
+            if int(number) > int(s["highest_number"]):
+                continue
+            name = grades._name(int(number), str(suffix))
+            band = grades.grade(name)
+            row: dict[str, Any] = {"grade": name, "br_min_T": band["br_min_T"], "br_max_T": band["br_max_T"],
+                                   "hcj_min_kA_per_m": band["hcj_min_kA_per_m"], "tw_C": band["tw_C"]}  # fmt: skip
+            try:
+                alloy, info = grades.typical_chemistry(name, return_info=True)
+            except SubstituteError as exc:
+                rows.append({**row, "error": str(exc)})
+                continue
+            p = _quiet(predict, alloy, temperature_C=[20.0], permeance=2.0).iloc[0]
+            pw = _quiet(predict, alloy, temperature_C=[float(band["tw_C"])], permeance=2.0).iloc[0]
+            p_tw = float(
+                prob_at_least(
+                    "tmax_C",
+                    [pw["tmax_C"]],
+                    [pw["tmax_C_lo"]],
+                    [pw["tmax_C_hi"]],
+                    float(band["tw_C"]),
+                )[0]
+            )
+            rows.append(
+                {
+                    **row,
+                    "tre_mass_percent": info["tre_mass_percent"],
+                    "hre_mass_percent": info["hre_mass_percent"],
+                    "br_T": float(p["br_T"]),
+                    "br_in_band": band["br_min_T"] <= float(p["br_T"]) <= band["br_max_T"],
+                    "hcj_kA_per_m": float(p["hcj_kA_per_m"]),
+                    "hcj_ok": float(p["hcj_kA_per_m"]) >= band["hcj_min_kA_per_m"],
+                    "bhmax_kJ_per_m3": float(p["bhmax_kJ_per_m3"]),
+                    "bhmax_in_band": band["bhmax_min_kJ_per_m3"]
+                    <= float(p["bhmax_kJ_per_m3"])
+                    <= band["bhmax_max_kJ_per_m3"] * 1.02,
+                    "tmax_C": float(pw["tmax_C"]),
+                    "p_meets_tw": p_tw,
+                    "tw_ok": p_tw >= confidence,
+                    "tw_ok_central": p_tw >= 0.5,
+                    "error": "",
+                }
+            )
+    return pd.DataFrame(rows)
