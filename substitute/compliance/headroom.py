@@ -38,6 +38,16 @@ def _find(item: Part | Assembly, key: Any, what: str) -> tuple[str, Part | Assem
     raise InputError(msg)
 
 
+def _threshold_value(u: Any, threshold: float | None) -> float:
+    """The threshold tested: the caller's, else the rule's (the schema requires a value on a value-share
+    threshold)."""
+    if threshold is not None:
+        return float(threshold)
+    assert u.threshold is not None
+    assert u.threshold.value is not None
+    return float(u.threshold.value)
+
+
 def headroom(
     item: Part | Assembly,
     part: Part | str,
@@ -121,12 +131,7 @@ def headroom(
         msg = f"headroom at {top.name!r} needs its value_usd (a part's value would change with its content)"
         raise InputError(msg)
     pv = price_vector(prices)
-    if threshold is not None:
-        T = float(threshold)
-    else:  # the schema requires a value on a value-share threshold
-        assert u.threshold is not None
-        assert u.threshold.value is not None
-        T = float(u.threshold.value)
+    T = _threshold_value(u, threshold)
     if not (np.isfinite(T) and T > 0):
         msg = f"threshold must be > 0, got {threshold!r}"
         raise InputError(msg)
@@ -240,12 +245,7 @@ def crossing_price(
         msg = f"element {element!r} is not counted by {u.label} (Part I elements: {', '.join(u.counted)})"
         raise InputError(msg)
     pv = price_vector(prices)
-    if threshold is not None:
-        T = float(threshold)
-    else:  # the schema requires a value on a value-share threshold
-        assert u.threshold is not None
-        assert u.threshold.value is not None
-        T = float(u.threshold.value)
+    T = _threshold_value(u, threshold)
     p0 = pv.price(element)
     rows = []
     for level, path, node in walk(item):
