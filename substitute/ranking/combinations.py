@@ -129,7 +129,12 @@ def candidate_flags(table: pd.DataFrame) -> np.ndarray:
             else np.zeros(n)
         )
 
-    route = table["route"].astype(str).to_numpy() if "route" in table else np.full(n, "")
+    if "route" in table:
+        r = table["route"]
+        cat = r.array if isinstance(r.dtype, pd.CategoricalDtype) else pd.Categorical(r.astype(str))
+        hd = np.asarray(cat.categories == "hot_deformed")[cat.codes] & (cat.codes >= 0)
+    else:
+        hd = np.zeros(n, dtype=bool)
     bits = np.zeros(n, dtype=np.int64)
     gbd = (col("lever_gbd_tb_mass_percent") > 0) | (col("lever_gbd_dy_mass_percent") > 0)
     bits |= np.where(gbd, _BIT["GBD"], 0)
@@ -144,7 +149,7 @@ def candidate_flags(table: pd.DataFrame) -> np.ndarray:
     bits |= np.where(col("lever_ho_mass_percent") > 0, _BIT["Ho"], 0)
     bulk = (col("lever_dy_mass_percent") > 0) | (col("lever_tb_mass_percent") > 0)
     bits |= np.where(bulk, _BIT["bulk Dy/Tb"], 0)
-    bits |= np.where(route == "hot_deformed", _BIT["hot-deformed"], 0)
+    bits |= np.where(hd, _BIT["hot-deformed"], 0)
     return bits
 
 
@@ -181,12 +186,19 @@ def combination_evidence(table: pd.DataFrame) -> pd.DataFrame:
         count.append(len(sources))
         example.append(str(shown.loc[hit, "citation"].iloc[0]) if hit.any() else "")
     count_arr = np.asarray(count, dtype=np.int64)[inv]
+    codes = inv.astype(np.int32)
+
+    def labels(values: list[str]) -> pd.Categorical:
+        # distinct combinations as categories (a few dozen), not 10^6 strings
+        cats, pos = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        return pd.Categorical.from_codes(pos[codes], pd.Index(cats), validate=False)
+
     return pd.DataFrame(
         {
-            "combination": np.asarray(text, dtype=object)[inv],
+            "combination": labels(text),
             "combination_sources": count_arr,
             "combination_demonstrated": count_arr != 0,
-            "combination_example": np.asarray(example, dtype=object)[inv],
+            "combination_example": labels(example),
         },
         index=table.index,
     )

@@ -98,17 +98,25 @@ def processing_cost_per_kg(
     column : {"low", "central", "high"}
     """
     t = table if table is not None else processing_table()
-    r = np.asarray(routes, dtype=object).astype(str)
+    # work on the distinct routes (a categorical's categories, or np.unique), not on 10^6 strings
+    if isinstance(routes, pd.Categorical):
+        names, codes = np.asarray(routes.categories, dtype=object).astype(str), routes.codes
+    else:
+        names, codes = np.unique(np.asarray(routes, dtype=object).astype(str), return_inverse=True)
     base = t[~t["step"].isin(_SPECIAL)].set_index("route")[column]
-    per_kg = pd.Series(r).map(base).to_numpy(dtype=float)
     sintered = float(base.get("sintered", np.nan))
     gbd = t.loc[t["step"] == "gbd_step", column]
     frac = float(gbd.iloc[0]) if len(gbd) else 0.0
-    is_gbd = r == "sintered_gbd"
-    per_kg = np.where(is_gbd, sintered * (1.0 + frac), per_kg)
+    per_route = np.array(
+        [
+            sintered * (1.0 + frac) if r == "sintered_gbd" else float(base.get(r, np.nan))
+            for r in names
+        ]
+    )
+    per_kg = per_route[codes]
     fine = t.loc[t["step"] == "fine_grain_milling", column]
-    grain = np.asarray(grain_size_um, dtype=float)
-    if len(fine):
-        on_sintered = np.isin(r, ("sintered", "sintered_gbd"))
+    if len(fine) and float(fine.iloc[0]) != 0.0:
+        on_sintered = np.isin(names, ("sintered", "sintered_gbd"))[codes]
+        grain = np.asarray(grain_size_um, dtype=float)
         per_kg = per_kg + np.where(on_sintered & (grain < FINE_GRAIN_UM), float(fine.iloc[0]), 0.0)
     return per_kg

@@ -298,9 +298,7 @@ def evaluate(
         np.asarray(route_params.get("grain_size_um", 5.0) if route_params else 5.0, dtype=float),
         (n,),
     )
-    process_kg = processing_cost_per_kg(
-        np.asarray(routes, dtype=object), grain_arr, processing_table(processing_costs)
-    )
+    process_kg = processing_cost_per_kg(routes, grain_arr, processing_table(processing_costs))
     cost_kg = material_kg + process_kg
     df["material_cost_usd_per_kg"] = material_kg
     df["processing_cost_usd_per_kg"] = process_kg
