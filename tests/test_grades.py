@@ -130,3 +130,22 @@ def test_grade_ladder_measures_every_grade():
     assert made["hcj_ok"].all()
     assert made["tw_ok_central"].all()
     assert ((made["p_meets_tw"] >= 0) & (made["p_meets_tw"] <= 1)).all()
+
+
+def test_classify_honours_the_vendor_hcj_floor_of_high_energy_grades():
+    # issue 13: Br 1.45 T with HcJ 876-900 kA/m was unclassified although N50-N55 are sold at HcJ >= 876
+    import pandas as pd
+
+    from substitute.properties.grades import _n_floors, classify
+
+    assert _n_floors()[52] == pytest.approx(875.4)
+    got = classify(
+        pd.DataFrame(
+            {
+                "br_T": [1.45, 1.45, 1.32, 1.45],
+                "hcj_kA_per_m": [880.0, 900.0, 930.0, 860.0],
+                "bhmax_kJ_per_m3": [400.0, 400.0, 330.0, 400.0],
+            }
+        )
+    ).tolist()
+    assert got == ["N52", "N52", None, None]  # N42 still needs 955; 860 is below every floor

@@ -156,6 +156,15 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
     }
 
 
+@cache
+def _n_floors() -> dict[int, float]:
+    """Lowest HcJ minimum [kA/m] the vendor catalogues print for each plain N grade (N35, N52 …)."""
+    v = data.read_csv("grades/vendor_grades.csv")
+    n = v[(v["family"] == "sintered_ndfeb") & v["grade"].astype(str).str.fullmatch(r"N\d{2}")]
+    floors = n.groupby("grade")["hcj_min_kA_per_m"].min().dropna()
+    return {int(str(g)[1:]): float(x) for g, x in floors.items()}
+
+
 def _classify_arrays(br: np.ndarray, hcj: np.ndarray, bh: np.ndarray) -> np.ndarray:
     bands = _bands()
     sufs = _suffixes().sort_values("order")
@@ -165,8 +174,16 @@ def _classify_arrays(br: np.ndarray, hcj: np.ndarray, bh: np.ndarray) -> np.ndar
     # highest number whose Br and (BH)max minima the magnet reaches (bands overlap)
     ok_n = (br[:, None] >= br_min[None, :]) & (bh[:, None] >= bh_min[None, :] - 1e-9)
     idx_n = np.where(ok_n.any(1), ok_n.shape[1] - 1 - np.argmax(ok_n[:, ::-1], axis=1), -1)
-    h_min = sufs["hcj_min_kA_per_m"].to_numpy()
-    ok_s = hcj[:, None] >= h_min[None, :]
+    h_min = np.broadcast_to(sufs["hcj_min_kA_per_m"].to_numpy(), (len(br), len(sufs))).copy()
+    # the plain-N floor of the high energy classes is what vendors sell: N48-N56 at HcJ >= 876 kA/m
+    # (11 kOe), not the 955 kA/m of N30-N45 (datasets/grades/vendor_grades.csv)
+    floors = _n_floors()
+    n_col = int(np.flatnonzero(sufs.index.to_numpy() == "N")[0])
+    row_floor = np.array(
+        [floors.get(int(numbers[i]), h_min[0, n_col]) if i >= 0 else h_min[0, n_col] for i in idx_n]
+    )
+    h_min[:, n_col] = np.minimum(h_min[:, n_col], row_floor)
+    ok_s = hcj[:, None] >= h_min
     idx_s = np.where(ok_s.any(1), ok_s.shape[1] - 1 - np.argmax(ok_s[:, ::-1], axis=1), -1)
     out = np.empty(len(br), dtype=object)
     tops = sufs["highest_number"].to_numpy()
