@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "errors": 0,
     "units": 0,
+    "backends": 0,
     "arrays": 0,
     "elements": 0,
     "data": 0,

@@ -126,7 +126,7 @@ def test_an_address_that_is_not_a_dask_scheduler_fails_within_the_timeout():
     import threading
     import time
 
-    from substitute.whatif.backends import DaskBackend
+    from substitute.backends import DaskBackend
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -137,3 +137,48 @@ def test_an_address_that_is_not_a_dask_scheduler_fails_within_the_timeout():
         assert time.perf_counter() - t < 10.0
     finally:
         srv.shutdown()
+
+
+def test_ranking_on_dask_is_identical_to_local(cluster):
+    # issue 14 (item 6): the ranking's candidates evaluated in blocks on a LocalCluster give the same
+    # table — Pareto fronts, order, top-k — as the same blocks evaluated in this process
+    import warnings
+
+    from substitute.ranking.study import load_study
+
+    _, client = cluster
+    st = load_study(as_of="2026-11-25")
+    kw = {
+        "route": st.route,
+        "space": st.space,
+        "prices": st.prices,
+        "baseline_origin": st.baseline_origin,
+        "progress": False,
+        "block_size": 2000,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        local = sb.rank_substitutes(st.baseline, st.requirements, **kw)
+        dask = sb.rank_substitutes(
+            st.baseline, st.requirements, backend="dask", scheduler=client, **kw
+        )
+        whole = sb.rank_substitutes(st.baseline, st.requirements, **{**kw, "block_size": None})
+    assert len(local.table) > 4 * 2000  # several blocks
+    pd.testing.assert_frame_equal(local.table, dask.table)
+    assert local.table["pareto_rank"].tolist() == dask.table["pareto_rank"].tolist()
+    # blocks or one piece: the same candidates in the same order with the same numbers
+    cols = ["candidate", "order", "pareto_rank", "qualifies", "cost_usd_per_part", "p_meets"]
+    pd.testing.assert_frame_equal(
+        local.table[cols], whole.table[cols], check_exact=False, rtol=1e-12
+    )
+
+
+def test_rank_command_on_a_scheduler_writes_the_local_table(cluster, tmp_path):
+    from substitute.cli import main
+
+    c, _ = cluster
+    local, dask = tmp_path / "local.csv", tmp_path / "dask.csv"
+    args = ["rank", "--as-of", "2026-11-25", "--top", "1", "--no-progress", "--block-size", "3000"]
+    assert main([*args, "--csv", str(local)]) == 0
+    assert main([*args, "--scheduler", c.scheduler_address, "--csv", str(dask)]) == 0
+    assert local.read_bytes() == dask.read_bytes()

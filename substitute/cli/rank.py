@@ -92,6 +92,24 @@ def _write_outputs(
 @click.option(
     "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Evaluate the candidates here, or in blocks on a Dask cluster (identical results).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (tcp://host:8786); implies --backend dask. Default: a local cluster.",
+)
+@click.option(
+    "--block-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Candidates per block (default: one piece locally, 200,000 on Dask).",
+)
 def rank_cmd(
     study,
     top,
@@ -103,6 +121,9 @@ def rank_cmd(
     csv_path,
     json_path,
     progress,
+    backend,
+    scheduler,
+    block_size,
     force,
 ) -> int:
     """Rank lower-Dy/Tb substitutes for the magnet of a STUDY file (TOML).
@@ -126,7 +147,11 @@ def rank_cmd(
         confidence=confidence,
         conservative=conservative,
     )
-    res = run_study(st, progress=progress)
+    if scheduler is not None:
+        backend = "dask"
+    res = run_study(
+        st, progress=progress, backend=backend, scheduler=scheduler, block_size=block_size
+    )
     with readable_text(json_path, csv_path) as data:
         return _print_ranking(st, res, top, csv_path, json_path, data)
 

@@ -294,6 +294,9 @@ def rank_substitutes(
     model: Any = None,
     max_candidates: int = 5_000_000,
     processing_costs: Any = None,
+    backend: str = "local",
+    scheduler: Any = None,
+    block_size: int | None = None,
 ) -> RankResult:
     """Rank substitutes for a baseline magnet under requirements and licence thresholds.
 
@@ -330,6 +333,15 @@ def rank_substitutes(
     model : Model, optional
         Property model from :func:`substitute.calibrate` (your magnets); default the shipped fit. Its name
         is in the audit stamp.
+    backend : {"local", "dask"}, default "local"
+        Where the candidates are evaluated: in this process, or in blocks on a Dask cluster
+        (:mod:`substitute.backends`); the Pareto ranking runs here on the evaluated table.
+    scheduler : None, str or distributed.Client, optional
+        With ``backend="dask"``: ``None`` starts a two-worker local cluster; an address such as
+        ``"tcp://host:8786"`` or a ``Client`` uses a running one.
+    block_size : int, optional
+        Candidates per block (default: one piece locally, 200,000 with Dask). The same ``block_size``
+        gives the same table to the last bit on both backends.
     processing_costs : path or DataFrame, optional
         Processing adders per route and step replacing ``datasets/costs/processing_adders.csv``
         (:mod:`substitute.ranking.costs`); ``cost_usd_per_part`` = material + processing.
@@ -441,25 +453,29 @@ def rank_substitutes(
     base_row = base_eval.iloc[0]
     messages = [baseline_message(base_row, req)]
 
-    # ---- evaluate candidates
-    cand = evaluate(
-        magnets,
-        req,
-        route=routes["route_eff"].array,
-        route_params={
+    # ---- evaluate candidates (in one piece, or in blocks of the same plan on either backend)
+    payload = {
+        "magnets": magnets,
+        "req": req,
+        "route": routes["route_eff"].array,
+        "route_params": {
             "grain_size_um": grain,
             "gbd_element": routes["gbd_element"].array,
             "gbd_mass_percent": routes["gbd_mass_percent"].to_numpy(),
             "thickness_mm": thick,
         },
-        origin=origin,
-        prices=prices,
-        origin_premium=origin_premium,
-        catalog=catalog,
-        baseline_br_T=base_br,
-        model=model,
-        processing_costs=processing_costs,
-    )
+        "origin": origin,
+        "prices": prices,
+        "origin_premium": origin_premium,
+        "catalog": catalog,
+        "baseline_br_T": base_br,
+        "model": model,
+        "processing_costs": processing_costs,
+    }
+    if block_size is None and backend == "local":
+        cand = _evaluate_block(payload, (0, n))
+    else:
+        cand = _evaluate_in_blocks(payload, n, block_size, backend, scheduler)
     cand = pd.concat([levers.add_prefix("lever_"), cand], axis=1)
     cand.insert(0, "candidate", np.arange(n, dtype=np.int64))
     bar.update()
@@ -583,6 +599,66 @@ def _ranks_until(obj: np.ndarray, max_fronts: int, min_ranked: int) -> np.ndarra
         if ranked >= min_ranked or not len(remaining):
             break
     return rank
+
+
+def _evaluate_block(payload: dict[str, Any], span: tuple[int, int]) -> pd.DataFrame:
+    """:func:`evaluate` on the candidates ``start:stop`` of a ranking (runs on a worker with Dask)."""
+    start, stop = span
+    n = len(payload["magnets"])
+
+    def cut(v: Any) -> Any:
+        return (
+            v[start:stop] if hasattr(v, "__len__") and not isinstance(v, str) and len(v) == n else v
+        )
+
+    frame = evaluate(
+        take(payload["magnets"], np.arange(start, stop)),
+        payload["req"],
+        route=cut(payload["route"]),
+        route_params={k: cut(v) for k, v in payload["route_params"].items()},
+        origin={k: cut(v) for k, v in payload["origin"].items()},
+        prices=payload["prices"],
+        origin_premium=payload["origin_premium"],
+        catalog=payload["catalog"],
+        baseline_br_T=payload["baseline_br_T"],
+        model=payload["model"],
+        processing_costs=payload["processing_costs"],
+    )
+    return frame.reset_index(drop=True)
+
+
+def _evaluate_in_blocks(
+    payload: dict[str, Any], n: int, block_size: int | None, backend: str, scheduler: Any
+) -> pd.DataFrame:
+    """Evaluate in blocks of ``block_size`` candidates, in this process or on a Dask cluster; the block
+    plan depends only on ``block_size``, so both backends return the same frame to the last bit."""
+    from pandas.api.types import union_categoricals
+
+    from substitute.backends import make_backend
+
+    size = int(block_size) if block_size is not None else DEFAULT_BLOCK
+    if isinstance(block_size, bool) or size < 1:
+        msg = f"block_size must be a positive integer (candidates per block), got {block_size!r}"
+        raise InputError(msg)
+    spans = [(a, min(a + size, n)) for a in range(0, n, size)] or [(0, 0)]
+    be = make_backend(backend, scheduler)
+    try:
+        frames = list(be.map_ordered(_evaluate_block, payload, spans))
+    finally:
+        be.close()
+    out = pd.concat(frames, ignore_index=True)
+    for col in frames[
+        0
+    ].columns:  # blocks may hold different categories of a column: keep one dtype
+        if isinstance(frames[0][col].dtype, pd.CategoricalDtype) and not isinstance(
+            out[col].dtype, pd.CategoricalDtype
+        ):
+            out[col] = union_categoricals([f[col].array for f in frames])
+    return out
+
+
+DEFAULT_BLOCK = 200_000
+"""Candidates per block when a ranking runs in blocks (``backend="dask"`` without ``block_size``)."""
 
 
 def _family_candidates(

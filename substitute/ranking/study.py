@@ -285,8 +285,16 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     )
 
 
-def run_study(study: Study, *, progress: bool | None = None) -> RankResult:
-    """Run :func:`rank_substitutes` with the settings of a study."""
+def run_study(
+    study: Study,
+    *,
+    progress: bool | None = None,
+    backend: str = "local",
+    scheduler: Any = None,
+    block_size: int | None = None,
+) -> RankResult:
+    """Run :func:`rank_substitutes` with the settings of a study (``backend``, ``scheduler`` and
+    ``block_size`` as there: evaluate the candidates in blocks, here or on a Dask cluster)."""
     res = rank_substitutes(
         study.baseline,
         study.requirements,
@@ -300,6 +308,9 @@ def run_study(study: Study, *, progress: bool | None = None) -> RankResult:
         thickness_mm=study.thickness_mm,
         progress=progress,
         processing_costs=study.processing_costs,
+        backend=backend,
+        scheduler=scheduler,
+        block_size=block_size,
     )
     res.table.attrs["audit"]["study"] = study.source
     res.table.attrs["audit"]["assumed"] = list(study.assumed)

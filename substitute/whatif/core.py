@@ -12,10 +12,10 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from substitute.backends import make_backend
 from substitute.errors import InputError
 from substitute.whatif import engine as eng
 from substitute.whatif import montecarlo as mc
-from substitute.whatif.backends import make_backend
 from substitute.whatif.designs import Design
 from substitute.whatif.scenarios import Scenario, _overlay_label
 

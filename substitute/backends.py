@@ -1,4 +1,5 @@
-"""Where blocks run: in this process (``local``) or on a Dask ``distributed`` cluster (``dask``).
+"""Where blocks run: in this process (``local``) or on a Dask ``distributed`` cluster (``dask``): the
+what-if engine's price blocks and the ranking's candidate blocks.
 
 Both backends take the same block plan and hand results back **in block order** (a Dask backend keeps a
 bounded window of blocks in flight and buffers out-of-order results until their turn), so reductions are
