@@ -149,3 +149,19 @@ def test_classify_honours_the_vendor_hcj_floor_of_high_energy_grades():
         )
     ).tolist()
     assert got == ["N52", "N52", None, None]  # N42 still needs 955; 860 is below every floor
+
+
+def test_from_grade_with_the_suffixes_usual_heavy_rare_earth():
+    # issue 13: Alloy.from_grade(name, hre="least" | "typical"); the info says whether the vendors'
+    # usual content reaches the grade under the model
+    import substitute as sb
+    from substitute.properties.grades import typical_chemistry
+
+    least = typical_chemistry("N42SH", return_info=True)[1]
+    typical = typical_chemistry("N42SH", return_info=True, hre="typical")[1]
+    assert least["meets_minima"]
+    assert typical["hre_mass_percent"] == pytest.approx(3.0)  # middle of SH's 2-4 wt%
+    assert "usual bulk Dy" in typical["method"]
+    assert "typical HRE" in sb.Alloy.from_grade("N42SH", hre="typical").name
+    with pytest.raises(sb.InputError, match="hre must be 'least' or 'typical'"):
+        sb.Alloy.from_grade("N42SH", hre="most")

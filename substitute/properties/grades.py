@@ -236,7 +236,7 @@ TRE_WINDOW = (29.0, 32.5)
 
 
 @cache
-def _typical(name: str, route: str):
+def _typical(name: str, route: str, hre: str = "least"):
     from substitute.composition import AlloyBatch
     from substitute.properties.magnet import predict_arrays
     from substitute.properties.reference import reference_alloy
@@ -290,6 +290,15 @@ def _typical(name: str, route: str):
         & (bh >= band["bhmax_min_kJ_per_m3"])
         & arr["in_domain"][:, 0]
     )
+    if hre == "typical":
+        # the vendors' usual bulk heavy RE for the suffix (grade_suffixes.csv), not the least that works
+        s = _suffixes().loc[band["suffix"]]
+        target = 0.5 * (
+            float(s["hre_bulk_min_mass_percent"]) + float(s["hre_bulk_max_mass_percent"])
+        )
+        at = np.isclose(H, H[np.argmin(np.abs(H - target))])
+        # the vendors' content, whether or not the model says it reaches the grade: the info says which
+        ok = at & (ok if (ok & at).any() else arr["in_domain"][:, 0])
     if not ok.any():
         msg = (
             f"no chemistry on the search grid (TRE {TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, B 0.90-1.00 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
@@ -300,7 +309,7 @@ def _typical(name: str, route: str):
     # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
     # TRE/B window has one (never more Dy/Tb just to lower Br: real low grades have no heavy RE and
     # lower alignment, which the model does not represent), then Br closest to mid-band
-    in_band = ok & (br <= band["br_max_T"])
+    in_band = ok & (br <= band["br_max_T"]) & (br >= band["br_min_T"])
     least = H[ok].min()
     tier = ok & (least == H)
     cand = np.flatnonzero(tier & in_band) if (tier & in_band).any() else np.flatnonzero(tier)
@@ -315,6 +324,12 @@ def _typical(name: str, route: str):
             "high-grade magnet) is fixed, and lower grades are made with lower alignment or density"
         )
     )
+    how = (
+        "the suffix's usual bulk Dy (middle of its range in physics/grade_suffixes.csv)"
+        if hre == "typical"
+        else "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
+        "substitute.predict (inside the model domain)"
+    )
     hre = "Dy" if route == "sintered" else "Tb (GBD)"
     info = {
         "grade": band["name"],
@@ -322,9 +337,7 @@ def _typical(name: str, route: str):
         "method": (
             f"grid search over total RE ({TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, the commercial window; "
             "Nd:Pr as in the reference base chemistry), B (0.90-1.00 wt%) and the heavy RE "
-            f"({hre}); the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
-            "substitute.predict (inside the model domain), preferring Br inside the band, then Br "
-            f"closest to mid-band; {br_note}"
+            f"({hre}); {how}, preferring Br inside the band, then Br closest to mid-band; {br_note}"
         ),
         "base_chemistry": "datasets/physics/reference_chemistries.csv: sintered_base",
         "tre_mass_percent": float(T[k]),
@@ -332,6 +345,11 @@ def _typical(name: str, route: str):
         "hre_element": "Dy" if route == "sintered" else "Tb",
         "b_mass_percent": float(B[k]),
         "br_in_band": bool(in_band[k]),
+        "meets_minima": bool(
+            br[k] >= band["br_min_T"]
+            and hcj[k] >= band["hcj_min_kA_per_m"]
+            and bh[k] >= band["bhmax_min_kJ_per_m3"]
+        ),
         "predicted_br_T": float(br[k]),
         "predicted_hcj_kA_per_m": float(hcj[k]),
         "predicted_bhmax_kJ_per_m3": float(bh[k]),
@@ -339,8 +357,10 @@ def _typical(name: str, route: str):
     return rows[k], tuple(els), info
 
 
-def typical_chemistry(name: str, route: str = "sintered", return_info: bool = False):
-    """Least-heavy-RE chemistry that meets a grade under the property model.
+def typical_chemistry(
+    name: str, route: str = "sintered", return_info: bool = False, *, hre: str = "least"
+):
+    """A chemistry that meets a grade under the property model (least heavy RE, or the suffix's usual).
 
     Parameters
     ----------
@@ -350,6 +370,9 @@ def typical_chemistry(name: str, route: str = "sintered", return_info: bool = Fa
         ``"sintered"`` (bulk Dy) or ``"sintered_gbd"`` (Tb by grain-boundary diffusion, 5 mm).
     return_info : bool, default False
         Also return a dict saying how the chemistry was derived.
+    hre : {"least", "typical"}, default "least"
+        ``"least"``: the least heavy RE that meets the grade's minima; ``"typical"``: the middle of the
+        suffix's usual bulk heavy-RE range (``physics/grade_suffixes.csv``; route ``sintered``).
 
     Returns
     -------
@@ -366,12 +389,18 @@ def typical_chemistry(name: str, route: str = "sintered", return_info: bool = Fa
     band = grade(name)
     if band["family"] != "sintered_ndfeb":
         return _family_chemistry(band, return_info)
-    row, els, info = _typical(band["name"], route)
+    if hre not in ("least", "typical"):
+        msg = f"hre must be 'least' or 'typical', got {hre!r}"
+        raise InputError(msg)
+    if hre == "typical" and route != "sintered":
+        msg = "hre='typical' is the suffix's usual bulk Dy: route 'sintered' only"
+        raise InputError(msg)
+    row, els, info = _typical(band["name"], route, hre)
     pct = {e: 100.0 * v for e, v in zip(els, row, strict=True) if v > 0}
     alloy = Alloy.from_mass_percent(
         pct,
         normalize=True,
-        name=f"{band['name']} typical ({route}, least HRE under the substitute model)",
+        name=f"{band['name']} typical ({route}, {hre} HRE under the substitute model)",
     )
     return (alloy, dict(info)) if return_info else alloy
 
