@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["assess_cmd", "content_cmd", "rules_cmd"]
 
 _ASSUME = click.Choice(["in_force", "suspended"])
+_overlay_option = click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Rule overlay YAML (repeatable).",
+)
 
 
 def _record(df: pd.DataFrame, command: str, **extra: Any) -> str:
@@ -158,13 +165,7 @@ def _rule_label(df: pd.DataFrame) -> pd.Series:
     is_flag=True,
     help="Apply the UNOFFICIAL 0.1 wt% Dy+Tb customs-practice floor (No. 18; not a legal threshold).",
 )
-@click.option(
-    "--overlay",
-    "overlays",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Rule overlay YAML (repeatable).",
-)
+@_overlay_option
 @click.option(
     "--form",
     type=click.Choice(
@@ -299,13 +300,7 @@ def content_cmd(
 @click.option(
     "--recycled-as-cn", is_flag=True, help="Count recycled content as China-origin (worst case)."
 )
-@click.option(
-    "--overlay",
-    "overlays",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Rule overlay YAML (repeatable).",
-)
+@_overlay_option
 @click.option("--all", "show_all", is_flag=True, help="Also show criticality-list rows.")
 @click.option(
     "--check",
@@ -428,13 +423,7 @@ def assess_cmd(
     show_default=True,
     help="How status_unknown rules are treated.",
 )
-@click.option(
-    "--overlay",
-    "overlays",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Rule overlay YAML (repeatable).",
-)
+@_overlay_option
 @output_options
 def rules_cmd(
     as_of: str,
