@@ -78,7 +78,7 @@ def main() -> None:
     )
     print(
         f"qualifying: {int(res.table['qualifies'].sum()):,}; peak RSS {peak_rss_mib():,.0f} MiB "
-        f"(targets: ≤ 10 s, ≤ 4096 MiB)"
+        f"(target: ≤ 3 s end to end, ≤ 2048 MiB)"
     )
     levers = SPACE.lever_table().head(200)
     alloys = sp.build_alloys(levers, BASE)

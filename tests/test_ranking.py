@@ -578,3 +578,82 @@ def test_hot_deformed_candidates_take_their_own_grain_size():
 
     texts = reasons(hd["domain_mask"].to_numpy()).tolist()
     assert not any("grain_size_um" in str(x) for x in texts)
+
+
+# ---------------------------------------------------------------- physics shared by origin variants
+def test_distinct_rows_is_exact_and_refuses_what_it_cannot_key():
+    from substitute.ranking.evaluate import distinct_rows
+
+    rng = np.random.default_rng(3)
+    base = rng.random((50, 6))
+    idx = rng.integers(0, 50, 400)
+    m = base[idx]
+    g = np.round(rng.random(50), 1)[idx]
+    first, inv = distinct_rows(m, g, "Tb")
+    assert np.array_equal(m[first][inv], m)
+    assert np.array_equal(g[first][inv], g)
+    assert len(first) == len(np.unique(idx))
+    # a row differing only in its last bit, or only in a per-row parameter, stays its own row
+    m2 = m.copy()
+    m2[1, 0] = np.nextafter(m2[1, 0], 2.0)
+    f2, i2 = distinct_rows(m2, g)
+    assert f2 is None or np.array_equal(m2[f2][i2], m2)  # None: the projection collided, no sharing
+    g2 = g.copy()
+    g2[0] += 1.0  # same composition as other rows, another grain size
+    f3, i3 = distinct_rows(m, g2)
+    assert np.array_equal(g2[f3][i3], g2)
+    assert len(f3) == len(first) + int((idx == idx[0]).sum() > 1)
+    nan = m.copy()
+    nan[0, 0] = np.nan
+    assert distinct_rows(nan) == (None, None)
+
+
+def test_candidates_differing_only_in_origin_share_their_physics_and_nothing_else():
+    from substitute.composition import as_batch
+    from substitute.ranking.evaluate import evaluate
+    from substitute.ranking.rank import physics_key
+
+    req = Requirements(temperature_C=150.0, as_of="2026-11-25")
+    a = sb.Alloy.parse("Nd 22, Pr 6, Dy 2.5, Co 1, Cu 0.15, B 0.95, Fe bal", basis="mass")
+    b = sb.Alloy.parse("Nd 23, Pr 6, Dy 1.5, Co 1, Cu 0.15, B 0.95, Fe bal", basis="mass")
+    batch = sb.AlloyBatch.concat([as_batch(x) for x in (a, a, b, b, a)])
+    origin = {"Dy": ["CN", "non-CN", "CN", "non-CN", "recycled"]}
+    grain = np.array([5.0, 5.0, 5.0, 5.0, 3.0])
+    together = evaluate(batch, req, route_params={"grain_size_um": grain}, origin=origin)
+    alone = pd.concat(
+        [
+            evaluate(
+                batch.take([i]),
+                req,
+                route_params={"grain_size_um": grain[i : i + 1]},
+                origin={"Dy": [origin["Dy"][i]]},
+            )
+            for i in range(5)
+        ],
+        ignore_index=True,
+    )
+    for col in (
+        "br_T",
+        "hcj_kA_per_m",
+        "hcj_kA_per_m_lo",
+        "cost_usd_per_part",
+        "controlled_value_share",
+    ):
+        # (one alloy alone and in a batch can differ in the last bit: vectorised sums)
+        np.testing.assert_allclose(
+            together[col].to_numpy(), alone[col].to_numpy(), rtol=1e-12, err_msg=col
+        )
+    # the same physics for the origin variants, other physics for another grain size
+    assert together["hcj_kA_per_m"][0] == together["hcj_kA_per_m"][1] != together["hcj_kA_per_m"][4]
+    assert together["controlled_value_share"][0] > together["controlled_value_share"][1]
+    levers = pd.DataFrame(
+        {
+            "dy_mass_percent": [2.5, 2.5, 1.5, 1.5, 2.5],
+            "grain_size_um": grain,
+            "dy_origin": origin["Dy"],
+        }
+    )
+    key = physics_key(levers)
+    assert key[0] == key[1]
+    assert key[2] == key[3]
+    assert len({key[0], key[2], key[4]}) == 3

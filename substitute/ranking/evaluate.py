@@ -23,6 +23,7 @@ __all__ = [
     "STATUS_CATS",
     "as_price_vector",
     "diffused",
+    "distinct_rows",
     "evaluate",
     "route_groups",
     "take",
@@ -185,6 +186,7 @@ def evaluate(
     baseline_br_T: float | None = None,
     model: Any = None,
     processing_costs: Any = None,
+    physics_key: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Evaluate candidate magnets: properties at temperature, licence tests, cost, constraint margins.
 
@@ -216,6 +218,10 @@ def evaluate(
     processing_costs : path or DataFrame, optional
         Processing adders replacing ``datasets/costs/processing_adders.csv``
         (:func:`substitute.ranking.costs.processing_table`).
+    physics_key : array of int, optional
+        Candidates with equal keys have the same composition and route parameters (they differ only in
+        feedstock origin), so their properties are predicted once. Without it, identical rows are found
+        by :func:`distinct_rows`.
 
     Returns
     -------
@@ -261,6 +267,24 @@ def evaluate(
                         kw[k] = np.broadcast_to(np.asarray(v, dtype=float), (n,))[idx]
                 if r == "sintered_gbd":
                     kw["gbd_element"] = g
+            # candidates differing only in feedstock origin share their physics: predict each
+            # distinct (composition, route parameters) once and scatter the result back
+            if physics_key is not None:
+                _, first, inv = np.unique(
+                    np.asarray(physics_key)[idx], return_index=True, return_inverse=True
+                )
+            elif len(idx) > 1:
+                first, inv = distinct_rows(sub.mass_array, *kw.values())
+            else:
+                first, inv = None, None
+            if first is not None and len(first) < len(idx):
+                sub = take(sub, first)
+                kw = {
+                    k: (v[first] if isinstance(v, np.ndarray) and v.shape == (len(idx),) else v)
+                    for k, v in kw.items()
+                }
+            else:
+                inv = None
             out = predict_arrays(
                 sub,
                 route=r,
@@ -275,6 +299,8 @@ def evaluate(
                     continue
                 arr = np.asarray(v)
                 arr = arr[:, 0] if arr.ndim == 2 else arr
+                if inv is not None:
+                    arr = arr[inv]
                 if k not in prop:
                     prop[k] = np.zeros(n, dtype=arr.dtype)
                 prop[k][idx] = arr
@@ -457,6 +483,37 @@ def _treated(cat: Any, c: ComplianceCondition, req: Requirements) -> str:
     from substitute.compliance.status import treat_status
 
     return treat_status(cat.status_at(c.rule, req.as_of, limb=c.limb), req.assume)
+
+
+def distinct_rows(
+    matrix: np.ndarray, *columns: Any
+) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """Exact de-duplication of candidate rows: ``(first, inverse)`` with ``rows[first][inverse] == rows``.
+
+    The rows are ``matrix`` (n × k floats) with any per-row ``columns`` (length-n arrays; scalars and
+    strings are the same for every row and ignored). Rows are keyed by a random projection (one sort of
+    n floats instead of a lexicographic sort of n × k), then checked for exact equality with their
+    representative; on any mismatch (a projection collision) ``(None, None)`` is returned and the caller
+    works on all rows.
+    """
+    n = len(matrix)
+    m = np.asarray(matrix, dtype=float).reshape(n, -1)
+    cols = [
+        np.asarray(c, dtype=float)
+        for c in columns
+        if np.shape(c) == (n,) and np.asarray(c).dtype.kind in "fiub"
+    ]
+    rng = np.random.default_rng(12345)
+    key = m @ rng.uniform(0.5, 1.5, m.shape[1])
+    for c in cols:
+        key += c * rng.uniform(0.5, 1.5)
+    if not np.all(np.isfinite(key)):
+        return None, None
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    rep = first[inv]
+    if not (np.array_equal(m[rep], m) and all(np.array_equal(c[rep], c) for c in cols)):
+        return None, None
+    return first, inv
 
 
 def take(batch: AlloyBatch, idx: np.ndarray) -> AlloyBatch:

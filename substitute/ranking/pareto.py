@@ -7,8 +7,8 @@ Algorithm (exact, no O(n²) memory):
 
 1. Points are sorted by the sum of their range-normalised objectives. A dominator always has a strictly
    smaller sum than the point it dominates, so a point can only be dominated by points before it.
-2. *Pivot pruning*: a few hundred good points (best per objective and best by sum) eliminate, in one
-   vectorised pass, every point they dominate. In real candidate sets this removes most points at once.
+2. *Pivot walk*: the best remaining point by sum is on the front and eliminates, in one vectorised pass,
+   every point it dominates; repeated up to a few hundred times, this removes most points.
 3. *Block sweep*: the survivors are scanned in sorted order, in blocks; each block is checked against the
    front found so far and against itself. Memory per step is ``block × front_chunk × k`` booleans.
 
@@ -24,6 +24,7 @@ __all__ = ["dominates", "first_front", "non_dominated_sort"]
 
 _BLOCK = 512
 _FRONT_CHUNK = 2048
+_PIVOTS = 512  # front points found by the sequential walk before the block sweep
 _CELLS = 4_000_000  # comparisons per temporary array (≈ 4 MB of booleans)
 
 
@@ -75,17 +76,18 @@ def first_front(obj: np.ndarray) -> np.ndarray:
     score = ((obj - lo) / span).sum(axis=1)
     order = np.argsort(score, kind="stable")
 
-    # pivot pruning: each good point removes everything it dominates; survivors are compacted after each
-    # pivot, so later pivots scan few points (cost ≈ n·k for the first pivots, then much less)
-    pivots = list(order[: min(n, 64)])
-    for j in range(obj.shape[1]):
-        cand = np.flatnonzero(obj[:, j] == obj[:, j].min())
-        pivots.append(int(cand[np.argmin(score[cand])]))
+    # pivot pruning, walking the survivors in score order: the best survivor cannot be dominated (its
+    # possible dominators have lower scores and were pivots or were dominated by a pivot, which would then
+    # dominate it too), so it is on the front; it removes every point it dominates and the next survivor
+    # is the next pivot. Each pass scans only the points left, which shrink fast.
     surv = order
-    for p in dict.fromkeys(int(i) for i in pivots):
-        pts = obj[surv]
-        dominated = np.all(pts >= obj[p], axis=1) & np.any(pts > obj[p], axis=1)
-        surv = surv[~dominated]
+    i = 0
+    while i < min(_PIVOTS, len(surv)):
+        p = obj[surv[i]]
+        pts = obj[surv[i + 1 :]]
+        dominated = np.all(pts >= p, axis=1) & np.any(pts > p, axis=1)
+        surv = np.concatenate([surv[: i + 1], surv[i + 1 :][~dominated]])
+        i += 1
 
     # block sweep in score order: a block's non-dominated points are final (every possible dominator has a
     # lower score and was seen already); they then prune the rest of the survivors, which shrink quickly

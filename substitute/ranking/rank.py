@@ -471,6 +471,7 @@ def rank_substitutes(
         "baseline_br_T": base_br,
         "model": model,
         "processing_costs": processing_costs,
+        "physics_key": physics_key(levers),
     }
     if block_size is None and backend == "local":
         cand = _evaluate_block(payload, (0, n))
@@ -579,6 +580,21 @@ def rank_substitutes(
     )
 
 
+def physics_key(levers: pd.DataFrame) -> np.ndarray:
+    """One integer per candidate, equal for candidates whose levers differ only in feedstock origin
+    (same composition, route and microstructure: the same predicted properties)."""
+    cols = [c for c in levers.columns if not c.endswith("_origin")]
+    key = np.zeros(len(levers), dtype=np.int64)
+    radix = 1
+    for c in cols:
+        codes, uniq = pd.factorize(levers[c], use_na_sentinel=False)
+        if radix * max(len(uniq), 1) >= 2**62:  # too many combinations for one int64: group instead
+            return levers[cols].groupby(cols, sort=False, observed=True).ngroup().to_numpy(np.int64)
+        key += codes.astype(np.int64) * radix
+        radix *= max(len(uniq), 1)
+    return key
+
+
 def _ranks_until(obj: np.ndarray, max_fronts: int, min_ranked: int) -> np.ndarray:
     """Peel fronts until at least ``min_ranked`` points have a rank (or ``max_fronts`` fronts)."""
     from substitute.ranking.pareto import first_front
@@ -623,6 +639,7 @@ def _evaluate_block(payload: dict[str, Any], span: tuple[int, int]) -> pd.DataFr
         baseline_br_T=payload["baseline_br_T"],
         model=payload["model"],
         processing_costs=payload["processing_costs"],
+        physics_key=cut(payload["physics_key"]),
     )
     return frame.reset_index(drop=True)
 
