@@ -269,6 +269,8 @@ def evaluate(
                     kw["gbd_element"] = g
             # candidates differing only in feedstock origin share their physics: predict each
             # distinct (composition, route parameters) once and scatter the result back
+            first: np.ndarray | None
+            inv: np.ndarray | None
             if physics_key is not None:
                 _, first, inv = np.unique(
                     np.asarray(physics_key)[idx], return_index=True, return_inverse=True
