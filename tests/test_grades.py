@@ -165,3 +165,42 @@ def test_from_grade_with_the_suffixes_usual_heavy_rare_earth():
     assert "typical HRE" in sb.Alloy.from_grade("N42SH", hre="typical").name
     with pytest.raises(sb.InputError, match="hre must be 'least' or 'typical'"):
         sb.Alloy.from_grade("N42SH", hre="most")
+
+
+# ---------------------------------------------------------------- one vendor's band (issue 13)
+def test_vendor_band_takes_the_printed_fields_and_says_which():
+    # K&J Magnetics prints N42 as Br 1.30-1.32 T, HcJ >= 954.9 kA/m (kjmagnetics.com/specs.asp, in
+    # datasets/grades/vendor_grades.csv); the ladder keeps what K&J does not print (Tw)
+    kj = sb.grade("N42", vendor="k&j")
+    assert kj["br_T"] == (1.30, 1.32)
+    assert kj["hcj_min_kA_per_m"] == pytest.approx(954.9)
+    assert kj["vendor"] == "K&J Magnetics"
+    assert "tw_C" in kj["basis"].split("; the ladder tables for ")[1]
+    assert kj["tw_C"] == sb.grade("N42")["tw_C"]
+    # buymagnet.com prints a wider Br band (1.30-1.35 T): the band follows the vendor, not the consensus
+    assert sb.grade("N42", vendor="buymagnet")["br_T"] == (1.30, 1.35)
+    # Arnold prints only a typical Br (1.315 T): the ladder's band is kept and the basis says so
+    arnold = sb.grade("N42", vendor="arnold")
+    assert arnold["br_T"] == sb.grade("N42")["br_T"]
+    assert "typical Br 1.315 T" in arnold["basis"]
+    # a catalogue-only name takes that vendor's rows (Magnet Searcher's Sm2Co17 YXG28H: 1.03-1.08 T)
+    yxg = sb.grade("YXG28H", vendor="searcher")
+    assert (yxg["br_min_T"], yxg["br_max_T"]) == (1.03, 1.08)
+    assert yxg["vendors"] == ["Magnet Searcher (magnetsearcher.com)"]
+
+
+def test_vendor_errors_name_who_does_list_the_grade():
+    with pytest.raises(sb.InputError, match=r"lists no grade N42SH.*kylemagnet\.info"):
+        sb.grade("N42SH", vendor="arnold")
+    with pytest.raises(sb.InputError, match="matches several vendors"):
+        sb.grade("N42", vendor="m")  # Magnet Searcher, Dura Magnetics, ... all contain an m
+    with pytest.raises(sb.InputError, match="non-empty name"):
+        sb.grade("N42", vendor="  ")
+
+
+def test_from_grade_meets_the_vendors_band_and_names_it():
+    a, info = grades.typical_chemistry("N42", return_info=True, vendor="nblihe")
+    assert "nblihe.com" in a.name
+    assert info["band"].startswith("nblihe.com (Ningbo NdFeB maker)'s datasheet")
+    assert info["meets_minima"]
+    assert sb.Alloy.from_grade("N42", vendor="nblihe").name == a.name

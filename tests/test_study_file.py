@@ -727,3 +727,24 @@ def test_mass_and_value_not_given_are_assumed_never_declared(tmp_path, capsys):
     assert "declared" not in text
     assert "ASSUMED, not in the study file" in capsys.readouterr().out
     assert load_study().assumed == ()  # the shipped study gives both
+
+
+def test_baseline_grade_of_one_vendor(tmp_path):
+    from substitute.ranking.study import load_study
+
+    p = tmp_path / "s.toml"
+    p.write_text(
+        '[study]\nname = "x"\n[baseline]\ngrade = "N42"\nvendor = "nblihe"\n'
+        "[requirements]\ntemperature_C = 120.0\n",
+        encoding="utf-8",
+    )
+    assert "nblihe.com" in load_study(p).baseline.name
+    p.write_text(
+        '[study]\nname = "x"\n[baseline]\ngrade = "N42SH"\nvendor = "arnold"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SubstituteError, match=r"line 4 \[baseline\].*lists no grade N42SH"):
+        load_study(p)
+    text = BASE.replace('basis = "mass"', 'basis = "mass"\nvendor = "arnold"')
+    with pytest.raises(SubstituteError, match=r"line 7 \[baseline\]: 'vendor' goes with 'grade'"):
+        load_study(_write(tmp_path, text))

@@ -301,18 +301,20 @@ class Alloy(AlloyBatch):
         return Composition(dict(zip(self.elements, self.atomic_array[0].tolist(), strict=True)))
 
     @classmethod
-    def from_grade(cls, grade: str, route: str = "sintered", *, hre: str = "least") -> Alloy:
+    def from_grade(
+        cls, grade: str, route: str = "sintered", *, hre: str = "least", vendor: str | None = None
+    ) -> Alloy:
         """A typical chemistry for a commercial grade (``"N42SH"``), with the least heavy rare earth that
         meets the grade under the property model (``hre="typical"``: the suffix's usual bulk Dy instead);
-        how it was derived is in the alloy's name and in
-        :func:`substitute.properties.grades.typical_chemistry`.
+        ``vendor="arnold"`` meets that vendor's datasheet band instead of the consensus band. How it was
+        derived is in the alloy's name and in :func:`substitute.properties.grades.typical_chemistry`.
 
         This is the one upward arrow of the package (composition → properties): the typical chemistry
         of a grade is found with the property model, so it is imported here, on first use, and
         ``import substitute.composition`` never loads the model."""
         from substitute.properties import grades
 
-        return grades.typical_chemistry(grade, route=route, hre=hre)
+        return grades.typical_chemistry(grade, route=route, hre=hre, vendor=vendor)
 
 
 AlloyBatch._row_class = Alloy  # batch[i] is an Alloy

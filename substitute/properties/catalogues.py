@@ -129,7 +129,32 @@ def nearest_names(name: str, family: str | None = None, n: int = 5) -> list[str]
     return [str(first[k]) for k in near]
 
 
-def catalogue_band(name: str, family: str | None = None) -> dict[str, Any]:
+def vendor_rows(rows: pd.DataFrame, name: str, vendor: Any) -> pd.DataFrame:
+    """The rows of one vendor (case-insensitive part of its name, e.g. ``"arnold"``) among a grade's rows;
+    an error names the vendors that do list the grade."""
+    if not isinstance(vendor, str) or not vendor.strip():
+        msg = f"vendor must be a non-empty name like 'Arnold', got {vendor!r}"
+        raise InputError(msg)
+    want = vendor.strip().lower()
+    names = rows["vendor"].astype(str)
+    mine = rows[names.str.lower().str.contains(want, regex=False)]
+    matched = sorted(set(mine["vendor"].astype(str)))
+    if len(matched) > 1:
+        msg = f"vendor {vendor!r} matches several vendors listing {name}: {'; '.join(matched)}; give more of the name"
+        raise InputError(msg)
+    if mine.empty:
+        listing = sorted(set(names))
+        msg = (
+            f"vendor {vendor!r} lists no grade {name} in {GRADES_FILE}; vendors that list it: "
+            f"{'; '.join(listing) if listing else 'none'}"
+        )
+        raise InputError(msg)
+    return mine
+
+
+def catalogue_band(
+    name: str, family: str | None = None, vendor: str | None = None
+) -> dict[str, Any]:
     """The band of a grade name as the vendor catalogues print it.
 
     Parameters
@@ -138,6 +163,9 @@ def catalogue_band(name: str, family: str | None = None) -> dict[str, Any]:
         Grade as printed, e.g. ``"YXG28H"``, ``"BNP-8"``, ``"Y30BH"``, ``"C8"``, ``"4212"`` (Dura's code).
     family : str, optional
         One of :data:`FAMILIES`; needed when the name is listed under more than one family.
+    vendor : str, optional
+        Only this vendor's datasheet rows (a case-insensitive part of its name, e.g. ``"arnold"``,
+        ``"K&J"``); default the envelope of every vendor listing the name.
 
     Returns
     -------
@@ -171,6 +199,8 @@ def catalogue_band(name: str, family: str | None = None) -> dict[str, Any]:
         msg = f"grade {name!r} is listed under several families ({', '.join(fams)}): pass family= one of them"
         raise InputError(msg)
     fam = fams[0]
+    if vendor is not None:
+        rows = vendor_rows(rows, str(rows["grade"].iloc[0]), vendor)
     br_lo = _lo(pd.concat([rows["br_min_T"], rows["br_typ_T"]]))
     br_hi = _hi(pd.concat([rows["br_max_T"], rows["br_typ_T"]]))
     return {

@@ -81,7 +81,7 @@ def _name(number: int, suffix: str) -> str:
     return f"N{number}{'' if suffix == 'N' else suffix}"
 
 
-def grade(name: str, family: str | None = None) -> dict[str, Any]:
+def grade(name: str, family: str | None = None, *, vendor: str | None = None) -> dict[str, Any]:
     """Property band of a grade: a standard sintered NdFeB grade from the ladder tables, any other name
     (SmCo, bonded, ferrite, vendor codes, GBD grades beyond the ladder) from the vendor catalogues.
 
@@ -92,6 +92,9 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
     family : str, optional
         Family of the vendor catalogues (:data:`substitute.properties.catalogues.FAMILIES`); needed only
         for a name listed under several families. ``"sintered_ndfeb"`` or None tries the ladder first.
+    vendor : str, optional
+        One vendor's datasheet (a case-insensitive part of its name: ``"arnold"``, ``"K&J"``): the fields
+        it prints replace the consensus band's, the others stay (``basis`` says which came from where).
 
     Returns
     -------
@@ -113,13 +116,13 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
     from substitute.properties.catalogues import catalogue_band, check_grade_text, nearest_names
 
     if family not in (None, "sintered_ndfeb"):
-        return catalogue_band(name, family)
+        return catalogue_band(name, family, vendor)
     name = check_grade_text(name)
     try:
         number, suffix = parse_grade(name)
     except InputError as ladder_error:
         try:
-            return catalogue_band(name, family)
+            return catalogue_band(name, family, vendor)
         except InputError:
             if _NAME.match(name):
                 raise ladder_error from None  # a ladder-shaped name: the ladder's reason is the useful one
@@ -129,7 +132,7 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
             raise InputError(msg) from None
     b = cast(pd.Series, _bands().loc[number])
     s = cast(pd.Series, _suffixes().loc[suffix])
-    return {
+    band = {
         "name": _name(number, suffix),
         "family": "sintered_ndfeb",
         "route": "sintered",
@@ -154,6 +157,61 @@ def grade(name: str, family: str | None = None) -> dict[str, Any]:
         },
         "source": f"bands: {b['source']}; suffix: {s['source']}",
     }
+    return band if vendor is None else _vendor_band(band, vendor)
+
+
+#: band field → the vendor-table columns that set it (the first printed one wins)
+_VENDOR_FIELDS = {
+    "br_min_T": ("br_min_T",),
+    "br_max_T": ("br_max_T",),
+    "hcj_min_kA_per_m": ("hcj_min_kA_per_m",),
+    "bhmax_min_kJ_per_m3": ("bhmax_min_kJ_per_m3",),
+    "bhmax_max_kJ_per_m3": ("bhmax_max_kJ_per_m3",),
+    "tw_C": ("tw_C",),
+    "beta_hcj_typical_pct_per_K": ("beta_hcj_pct_per_K",),
+    "alpha_br_typical_pct_per_K": ("alpha_br_pct_per_K",),
+}
+
+
+def _vendor_band(band: dict[str, Any], vendor: str) -> dict[str, Any]:
+    """A ladder band with one vendor's printed values in place of the consensus ones."""
+    from substitute.properties.catalogues import _table, normalise, vendor_rows
+
+    t = _table()
+    rows = vendor_rows(
+        t[(t["key"] == normalise(band["name"])) & (t["family"] == "sintered_ndfeb")],
+        band["name"],
+        vendor,
+    )
+    out = dict(band)
+    taken, kept = [], []
+    for field, cols in _VENDOR_FIELDS.items():
+        vals = [pd.to_numeric(rows[c], errors="coerce").dropna() for c in cols]
+        v = next((x for x in vals if len(x)), None)
+        if v is None:
+            kept.append(field)
+            continue
+        out[field] = float(
+            v.max() if field.endswith("max_T") or field.startswith("bhmax_max") else v.min()
+        )
+        taken.append(field)
+    typ = pd.to_numeric(rows["br_typ_T"], errors="coerce").dropna()
+    if len(typ):  # a printed typical Br outside the band widens it (a datasheet's typical is sold)
+        out["br_min_T"] = min(out["br_min_T"], float(typ.min()))
+        out["br_max_T"] = max(out["br_max_T"], float(typ.max()))
+        taken.append(f"typical Br {float(typ.median()):g} T (kept inside the band)")
+    out["br_T"] = (out["br_min_T"], out["br_max_T"])
+    out["bhmax_kJ_per_m3"] = (out["bhmax_min_kJ_per_m3"], out["bhmax_max_kJ_per_m3"])
+    out["tmax_C"] = out["tw_C"]
+    who = str(rows["vendor"].iloc[0])
+    out["vendor"] = who
+    out["vendors"] = [who]
+    out["sources"] = sorted(set(rows["source_url"].astype(str)))
+    out["basis"] = f"{who}'s datasheet for {', '.join(taken) or 'no field'}" + (
+        f"; the ladder tables for {', '.join(kept)} (not printed by {who})" if kept else ""
+    )
+    out["source"] = f"{who}: {', '.join(out['sources'])}; {band['source']}"
+    return out
 
 
 @cache
@@ -236,12 +294,12 @@ TRE_WINDOW = (29.0, 32.5)
 
 
 @cache
-def _typical(name: str, route: str, hre: str = "least"):
+def _typical(name: str, route: str, hre: str = "least", vendor: str | None = None):
     from substitute.composition import AlloyBatch
     from substitute.properties.magnet import predict_arrays
     from substitute.properties.reference import reference_alloy
 
-    band = grade(name)
+    band = grade(name, vendor=vendor)
     if route not in ("sintered", "sintered_gbd"):
         msg = f"typical_chemistry covers route 'sintered' or 'sintered_gbd', got {route!r}"
         raise InputError(msg)
@@ -334,6 +392,9 @@ def _typical(name: str, route: str, hre: str = "least"):
     info = {
         "grade": band["name"],
         "route": route,
+        "band": band.get(
+            "basis", "the ladder tables (physics/grade_bands.csv, grade_suffixes.csv)"
+        ),
         "method": (
             f"grid search over total RE ({TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, the commercial window; "
             "Nd:Pr as in the reference base chemistry), B (0.90-1.00 wt%) and the heavy RE "
@@ -358,7 +419,12 @@ def _typical(name: str, route: str, hre: str = "least"):
 
 
 def typical_chemistry(
-    name: str, route: str = "sintered", return_info: bool = False, *, hre: str = "least"
+    name: str,
+    route: str = "sintered",
+    return_info: bool = False,
+    *,
+    hre: str = "least",
+    vendor: str | None = None,
 ):
     """A chemistry that meets a grade under the property model (least heavy RE, or the suffix's usual).
 
@@ -373,6 +439,8 @@ def typical_chemistry(
     hre : {"least", "typical"}, default "least"
         ``"least"``: the least heavy RE that meets the grade's minima; ``"typical"``: the middle of the
         suffix's usual bulk heavy-RE range (``physics/grade_suffixes.csv``; route ``sintered``).
+    vendor : str, optional
+        Meet one vendor's band for the grade (:func:`grade` with ``vendor=``) instead of the consensus.
 
     Returns
     -------
@@ -386,7 +454,7 @@ def typical_chemistry(
     """
     from substitute.composition import Alloy
 
-    band = grade(name)
+    band = grade(name, vendor=vendor)
     if band["family"] != "sintered_ndfeb":
         return _family_chemistry(band, return_info)
     if hre not in ("least", "typical"):
@@ -395,12 +463,12 @@ def typical_chemistry(
     if hre == "typical" and route != "sintered":
         msg = "hre='typical' is the suffix's usual bulk Dy: route 'sintered' only"
         raise InputError(msg)
-    row, els, info = _typical(band["name"], route, hre)
+    row, els, info = _typical(band["name"], route, hre, vendor)
     pct = {e: 100.0 * v for e, v in zip(els, row, strict=True) if v > 0}
     alloy = Alloy.from_mass_percent(
         pct,
         normalize=True,
-        name=f"{band['name']} typical ({route}, {hre} HRE under the substitute model)",
+        name=f"{band['name']}{' of ' + band['vendor'] if vendor else ''} typical ({route}, {hre} HRE under the substitute model)",
     )
     return (alloy, dict(info)) if return_info else alloy
 

@@ -89,6 +89,7 @@ def _table_types() -> dict[str, dict[str, Any]]:
             "composition": str,
             "basis": str,
             "grade": str,
+            "vendor": str,
             "route": h["route"],
             "grain_size_um": h["grain_size_um"],
             "thickness_mm": h["thickness_mm"],
@@ -148,9 +149,12 @@ def _baseline(bl: Mapping[str, Any], route: str, where: Where) -> Alloy:
         msg = f"{where.head()}: needs 'composition' (with 'basis') or 'grade'"
         raise InputError(msg)
     key = "grade" if "grade" in bl else "composition"
+    if "vendor" in bl and key != "grade":
+        msg = f"{where.head('vendor')}: 'vendor' goes with 'grade' (whose datasheet band to meet)"
+        raise InputError(msg)
     try:
         if key == "grade":
-            g = Alloy.from_grade(bl["grade"], route=route)
+            g = Alloy.from_grade(bl["grade"], route=route, vendor=bl.get("vendor"))
             return Alloy(g.mass_array[0], g.elements, name=bl["name"]) if "name" in bl else g
         return Alloy.parse(bl["composition"], basis=bl["basis"], name=bl.get("name"))
     except SubstituteError as exc:
