@@ -211,3 +211,22 @@ def test_ranking_takes_the_model_and_stamps_its_name():
         warnings.simplefilter("ignore", sb.ModelDomainWarning)
         res = sb.rank_substitutes("N42SH", space=space, model=m, explain=0)
     assert res.table.attrs["audit"]["property_model"] == "line 3"
+
+
+def test_flag_pair_on_a_reference_base_starts_from_none_of_the_lever():
+    # PE-3009 (xia2019-scripta, hot-deformed, Nd-Ga-Cu intergranular addition, HcJ 962.89 -> 1480.14 kA/m)
+    # states no Ga amount: the route's reference chemistry (0.5 wt% Ga) was kept as the base and the
+    # typical 0.3 wt% as the changed state, so the pair read as a Ga *decrease* and its sign disagreed
+    import warnings
+
+    from substitute.properties.evidence import paired_observations
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        obs, _ = paired_observations()
+    by_id = {o.pair_id: o for o in obs}
+    for pid in ("PE-3009", "PE-1004"):
+        o = by_id[pid]
+        assert o.generic_base
+        assert float(o.base.alloy.mass_percent.get("Ga", 0.0)) == 0.0
+        assert float(o.changed.alloy.mass_percent["Ga"]) > 0.0

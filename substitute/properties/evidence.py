@@ -459,9 +459,12 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
                     if lever in ("dy_gbd", "tb_gbd") and state0.route != "sintered":
                         msg = "GBD on a non-sintered base"
                         raise ValueError(msg)
+                    # a generic base (the route's reference chemistry: it holds Co, Cu, Ga, Al) is set to
+                    # the pair's base amount even when that is 0 — else a "Ga 0 -> 0.3 wt%" pair compared
+                    # the reference's 0.5 wt% Ga with 0.3 wt% and read as a Ga *decrease*
                     s0 = (
                         apply_lever(state0, lever, a0, unit)
-                        if a0
+                        if (a0 or generic)
                         and lever
                         not in (
                             "dy_gbd",
