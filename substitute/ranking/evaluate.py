@@ -25,6 +25,8 @@ __all__ = [
     "diffused",
     "distinct_rows",
     "evaluate",
+    "head_labels",
+    "label_array",
     "route_groups",
     "take",
 ]
@@ -77,6 +79,27 @@ def _as_cat(values: Any, n: int, categories: Sequence[str] | None = None) -> pd.
         codes, categories=pd.Index([str(u) for u in uniq], dtype=object)
     )
     return _as_cat(cat, n, categories) if categories is not None else cat
+
+
+def label_array(values: Any) -> np.ndarray:
+    """The labels of a column as an object array. A categorical column maps its codes through its few
+    categories instead of converting 10^6 values to strings one by one (``.astype(str)``)."""
+    arr = values.array if isinstance(values, pd.Series) else values
+    if isinstance(arr, pd.Categorical):
+        cats = np.asarray(arr.categories, dtype=object)
+        codes = np.asarray(arr.codes)
+        out = cats[np.maximum(codes, 0)] if len(cats) else np.full(len(codes), "", dtype=object)
+        return np.where(codes >= 0, out, "nan") if (codes < 0).any() else out
+    return np.asarray(values, dtype=object).astype(str).astype(object)
+
+
+def head_labels(head: Sequence[str], n: int) -> pd.Categorical:
+    """A length-``n`` text column holding ``head`` in its first rows and ``""`` after, as a Categorical
+    (the explanations of the top rows of a 10^6-row table, without 10^6 string objects)."""
+    cats, pos = np.unique(np.asarray(["", *head], dtype=object).astype(str), return_inverse=True)
+    codes = np.full(n, pos[0], dtype=np.int32)
+    codes[: len(head)] = pos[1:]
+    return pd.Categorical.from_codes(codes, pd.Index(cats), validate=False)
 
 
 def route_groups(levers: pd.DataFrame, base_route: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from substitute.properties.routes import FAMILY_FORMULAS
+from substitute.ranking.evaluate import label_array
 from substitute.ranking.requirements import Requirements
 
 __all__ = [
@@ -61,7 +62,7 @@ def strategy_masks(table: pd.DataFrame, base: Mapping[str, Any]) -> dict[str, np
             return table[col].to_numpy(dtype=float, na_value=np.nan)
         return np.full(n, base.get(name, default))
 
-    route = table["route"].astype(str).to_numpy()
+    route = label_array(table["route"])
     ndfeb = ~np.isin(route, list(_FAMILY_STRATEGY))
     hre_bulk = np.nan_to_num(lev("dy_mass_percent") + lev("tb_mass_percent"), nan=np.inf)
     hre_all = (
@@ -75,7 +76,7 @@ def strategy_masks(table: pd.DataFrame, base: Mapping[str, Any]) -> dict[str, np
     grain = lev("grain_size_um", np.nan)
     ref_grain = float(base.get("grain_size_um", np.nan))
     origins = {
-        e: table[f"{e.lower()}_origin"].astype(str).to_numpy()
+        e: label_array(table[f"{e.lower()}_origin"])
         if f"{e.lower()}_origin" in table
         else np.full(n, "unknown")
         for e in ("Dy", "Tb", "Ho")

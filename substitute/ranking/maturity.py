@@ -18,6 +18,7 @@ import pandas as pd
 
 from substitute import data
 from substitute.errors import DataError, InputError
+from substitute.ranking.evaluate import label_array
 
 __all__ = [
     "LEVELS",
@@ -78,7 +79,7 @@ def maturity(candidates: pd.DataFrame) -> tuple[npt.NDArray[np.int8], npt.NDArra
     n = len(candidates)
     code = np.zeros(n, dtype=np.int8)
     basis = np.full(n, -1, dtype=np.int16)
-    route = candidates["route"].astype(str).to_numpy() if "route" in candidates else np.full(n, "")
+    route = label_array(candidates["route"]) if "route" in candidates else np.full(n, "")
     for i, r in enumerate(t.itertuples()):
         if r.lever == "route":
             mask = route == r.route

@@ -38,6 +38,8 @@ from substitute.ranking.evaluate import (
     as_price_vector,
     diffused,
     evaluate,
+    head_labels,
+    label_array,
     route_groups,
     take,
 )
@@ -395,13 +397,12 @@ def rank_substitutes(
     if "grain_size_um" in levers:
         from substitute.properties.routes import microstructure
 
-        own = routes["route_eff"].astype(str).isin(["hot_deformed", "bonded_isotropic"]).to_numpy()
+        route_eff = label_array(routes["route_eff"])
+        own = np.isin(route_eff, ["hot_deformed", "bonded_isotropic"])
         if own.any():
             g = levers["grain_size_um"].to_numpy(dtype=float).copy()
             for r in ("hot_deformed", "bonded_isotropic"):
-                g[(routes["route_eff"].astype(str) == r).to_numpy()] = float(
-                    microstructure(r)["grain_size_um"]
-                )
+                g[route_eff == r] = float(microstructure(r)["grain_size_um"])
             levers["grain_size_um"] = g
             dup_cols.append("grain_size_um")
     if dup_cols:
@@ -495,7 +496,7 @@ def rank_substitutes(
     # ---- has the combination of its levers been made? (information, not a constraint)
     combo = combination_evidence(cand)
     for col in combo.columns:
-        cand[col] = combo[col].to_numpy()
+        cand[col] = combo[col].array
     cand["meets_requirements"] = cand["meets_requirements"].to_numpy() & (
         cand["margin_maturity"].to_numpy() >= 0
     )
@@ -550,17 +551,16 @@ def rank_substitutes(
     changed = sp.changed_levers(
         head[lever_cols].rename(columns=lambda c: c[len("lever_") :]), base_levers
     )
-    changed_col = np.full(len(cand), "", dtype=object)
-    changed_col[:n_expl] = changed.to_numpy(dtype=object)
-    cand["changed_levers"] = changed_col
-    explanation = np.full(len(cand), "", dtype=object)
-    explanation[:n_expl] = [
-        # records keep the column names (itertuples renames "status_CN-…@assembly" to _12, which
-        # made the licence verdict invisible to the explanation)
-        _ex.explain(r, base_row, req)
-        for r in cand.iloc[:n_expl].to_dict(orient="records")
-    ]
-    cand["explanation"] = explanation
+    cand["changed_levers"] = head_labels(list(changed.to_numpy(dtype=object)), len(cand))
+    cand["explanation"] = head_labels(
+        [
+            # records keep the column names (itertuples renames "status_CN-…@assembly" to _12, which
+            # made the licence verdict invisible to the explanation)
+            _ex.explain(r, base_row, req)
+            for r in cand.iloc[:n_expl].to_dict(orient="records")
+        ],
+        len(cand),
+    )
     timings["explain_s"] = time.perf_counter() - t3
     bar.update()
     bar.close()
