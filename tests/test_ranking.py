@@ -657,3 +657,39 @@ def test_candidates_differing_only_in_origin_share_their_physics_and_nothing_els
     assert key[0] == key[1]
     assert key[2] == key[3]
     assert len({key[0], key[2], key[4]}) == 3
+
+
+def test_reorder_equals_pandas_take_for_every_column_kind():
+    from substitute.ranking.rank import reorder
+
+    df = pd.DataFrame(
+        {
+            "x": [1.5, 2.5, 3.5, 4.5],
+            "k": pd.Categorical(["a", "b", "a", "c"]),
+            "ok": [True, False, True, False],
+            "s": pd.array(["p", "q", "r", "t"], dtype="str"),
+            "i": np.array([4, 3, 2, 1], dtype=np.int64),
+        }
+    )
+    df.attrs["audit"] = {"v": 1}
+    order = np.array([3, 1, 0, 2])
+    out = reorder(df, order)
+    pd.testing.assert_frame_equal(out, df.take(order).reset_index(drop=True))
+    assert out.attrs["audit"] == {"v": 1}
+
+
+def test_value_share_without_labels_is_the_same_test():
+    from substitute.compliance.valueshare import value_share_batch
+
+    batch = sb.AlloyBatch.concat(
+        [
+            sb.Alloy.parse(s, basis="mass")
+            for s in ("Nd 22, Dy 6, B 1, Fe bal", "Nd 28, B 1, Fe bal")
+        ]
+    )
+    kw = {"mass_kg": 1.6, "item_value_usd": 4200.0, "as_of": "2026-11-25", "origin": "CN"}
+    with_labels = value_share_batch(batch, **kw)
+    without = value_share_batch(batch, labels=False, **kw)
+    assert "alloy" in with_labels
+    assert "alloy" not in without
+    pd.testing.assert_frame_equal(with_labels.drop(columns="alloy"), without)

@@ -115,19 +115,23 @@ def infer_forms(batch: AlloyBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     n = len(batch)
     w = batch.mass_array
-    g = batch.get_mass_fraction
-    re = _col(batch, _RE)
-    anion = _col(batch, _ANIONS)
+    present = set(batch.elements)
+    zero = np.zeros(n)  # one shared column for every absent element (read only here)
+
+    def g(symbol: str) -> np.ndarray:
+        return batch.get_mass_fraction(symbol) if symbol in present else zero
+
+    re = _col(batch, tuple(e for e in _RE if e in present))
+    anion = _col(batch, tuple(e for e in _ANIONS if e in present))
     fe, co, b = g("Fe"), g("Co"), g("B")
-    form = np.full(n, "alloy", dtype=object)
-    family = np.full(n, "", dtype=object)
-    rule = np.full(n, "metallic, not a magnet family: alloy", dtype=object)
-    done = np.zeros(n, bool)
+    # one small-integer rule index per alloy (first match wins); the three label arrays are looked up
+    # at the end — 10^6 alloys in a ranking, so no per-row strings until then
+    rules: list[tuple[str, str, str]] = [("alloy", "", "metallic, not a magnet family: alloy")]
+    which = np.zeros(n, dtype=np.int16)
 
     def assign(mask: np.ndarray, f: str, fam: str, why: str) -> None:
-        m = mask & ~done
-        form[m], family[m], rule[m] = f, fam, why
-        done[m] = True
+        rules.append((f, fam, why))
+        which[mask & (which == 0)] = len(rules) - 1
 
     assign(
         (fe >= 0.5) & (g("O") >= 0.2) & ((g("Sr") + g("Ba")) > 0),
@@ -137,9 +141,8 @@ def infer_forms(batch: AlloyBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
     assign(anion >= 0.05, "compound", "", "O+F+Cl+S ≥ 5 wt%: compound (oxide, fluoride …)")
     top = w.max(axis=1) if w.shape[1] else np.zeros(n)
-    elements = np.asarray(batch.elements, dtype=object)
-    main = elements[w.argmax(axis=1)] if w.shape[1] else np.full(n, "", dtype=object)
-    carbon = np.isin(main, _NONMETALS)
+    nonmetal = [i for i, e in enumerate(batch.elements) if e in _NONMETALS]
+    carbon = np.isin(w.argmax(axis=1), nonmetal) if w.shape[1] else np.zeros(n, bool)
     assign((top >= 0.99) & carbon, "other", "", "C ≥ 99 wt%: carbon (graphite or diamond)")
     assign(top >= 0.99, "metal", "", "one element ≥ 99 wt%: metal")
     assign(
@@ -183,7 +186,10 @@ def infer_forms(batch: AlloyBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         "Tb and Dy 45-70 wt% with Fe ≥ 30 wt% and no B (Terfenol-D type), or Fe ≥ 70 wt% with Ga "
         "10-30 wt% (Galfenol type): magnetostrictive",
     )
-    return form, family, rule
+    lut = np.empty((len(rules), 3), dtype=object)
+    lut[:] = rules
+    picked = lut[which]
+    return picked[:, 0].copy(), picked[:, 1].copy(), picked[:, 2].copy()
 
 
 def infer_form(alloy: AlloyBatch) -> Form:

@@ -38,6 +38,7 @@ def value_share_batch(
     assume: str = "in_force",
     form: str | None = None,
     family: str | None = None,
+    labels: bool = True,
 ) -> pd.DataFrame:
     """Vectorised value-share test for many candidate magnets placed in one item (for ranking).
 
@@ -72,6 +73,9 @@ def value_share_batch(
         What the alloys are (as for :func:`~substitute.compliance.content.controlled_content`); default
         inferred per alloy. Only a magnet of a listed family holding its trigger element is a Part II item
         (an Sm2Fe17N3 magnet is not a SmCo magnet).
+    labels : bool, default True
+        Include the ``alloy`` column (the alloys' names). A ranking of 10^6 unnamed candidates leaves it
+        out: building a million labels costs more than the test itself.
 
     Returns
     -------
@@ -121,15 +125,17 @@ def value_share_batch(
         unknown = raw == "status_unknown"
         code = np.where(unknown & (code == 0), 3, 2).astype(np.int8)
     status = pd.Categorical.from_codes(code, categories=pd.Index(list(BATCH_STATUSES)))
-    names = list(b.names)
-    alloy = (
-        pd.Categorical.from_codes(np.arange(n), categories=pd.Index(names))
-        if len(set(names)) == n
-        else names
-    )
+    cols: dict[str, Any] = {}
+    if labels:
+        names = list(b.names)
+        cols["alloy"] = (
+            pd.Categorical.from_codes(np.arange(n), categories=pd.Index(names))
+            if len(set(names)) == n
+            else names
+        )
     df = pd.DataFrame(
         {
-            "alloy": alloy,
+            **cols,
             "part_ii_item": part_ii,
             "controlled_value_cn_usd": v_cn,
             "item_value_usd": V,
@@ -142,7 +148,8 @@ def value_share_batch(
             "treated_as": _const(treated, n),
             "assumption": _const(assume, n),
             "as_of": _const(d.isoformat(), n),
-        }
+        },
+        copy=False,
     )
     df.attrs["audit"] = {**cat.audit(as_of=d, assume=assume), **pv.audit()}
     return df

@@ -281,7 +281,6 @@ def evaluate(
             if not idx.size:
                 continue
             kw: dict[str, Any] = {}
-            sub = take(batch, idx)
             if r not in FAMILY_ROUTES:
                 for k, v in rp.items():
                     if k == "grain_size_um" or (
@@ -299,17 +298,18 @@ def evaluate(
                     np.asarray(physics_key)[idx], return_index=True, return_inverse=True
                 )
             elif len(idx) > 1:
-                first, inv = distinct_rows(sub.mass_array, *kw.values())
+                first, inv = distinct_rows(batch.mass_array[idx], *kw.values())
             else:
                 first, inv = None, None
             if first is not None and len(first) < len(idx):
-                sub = take(sub, first)
+                sub = take(batch, idx[first])  # one gather of the distinct rows
                 kw = {
                     k: (v[first] if isinstance(v, np.ndarray) and v.shape == (len(idx),) else v)
                     for k, v in kw.items()
                 }
             else:
                 inv = None
+                sub = take(batch, idx)
             out = predict_arrays(
                 sub,
                 route=r,
@@ -329,7 +329,7 @@ def evaluate(
                 if k not in prop:
                     prop[k] = np.zeros(n, dtype=arr.dtype)
                 prop[k][idx] = arr
-    df = pd.DataFrame(prop)
+    df = pd.DataFrame(prop, copy=False)  # no consolidation copy of ~70 float columns
     df.insert(0, "route", routes)  # type: ignore[arg-type]  # stub omits ExtensionArray column values
 
     # ---- origins (categorical codes over ORIGIN_CATS; elements not given are "unknown")
@@ -450,6 +450,7 @@ def evaluate(
                             limb=c.limb,
                             catalog=cat,
                             assume=req.assume,
+                            labels=False,
                         )
                         s = vs["value_share"].to_numpy()
                         thr = (

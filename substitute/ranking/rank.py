@@ -522,14 +522,10 @@ def rank_substitutes(
         order_score[q] = ((obj[q] - lo) / span).sum(axis=1)
     cand["pareto_rank"] = rank
     cand["qualifies"] = ok
-    cand["_score"] = order_score
-    cand = (
-        cand.sort_values(
-            ["qualifies", "pareto_rank", "_score"], ascending=[False, True, True], kind="stable"
-        )
-        .drop(columns="_score")
-        .reset_index(drop=True)
-    )
+    # best first: qualifying, then Pareto rank, then the order score; ties keep the candidate order
+    # (one np.lexsort on the arrays: a DataFrame sort on three float keys factorises each of them)
+    order = np.lexsort((order_score, rank, ~ok))
+    cand = reorder(cand, order)
     cand.insert(1, "order", np.arange(1, len(cand) + 1))
     timings["rank_s"] = time.perf_counter() - t2
     bar.update()
@@ -578,6 +574,25 @@ def rank_substitutes(
         messages=messages,
         timings=timings,
     )
+
+
+def reorder(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    """``frame.take(order)`` with a fresh index, column by column with NumPy indexing (pandas' take on a
+    10^6-row table of ~100 columns is several times slower); categorical columns move their codes."""
+    cols: dict[str, Any] = {}
+    for name, s in frame.items():
+        a = s.array
+        if isinstance(a, pd.Categorical):
+            cols[str(name)] = pd.Categorical.from_codes(
+                np.asarray(a.codes)[order], dtype=a.dtype, validate=False
+            )
+        elif isinstance(s.dtype, np.dtype):
+            cols[str(name)] = s.to_numpy()[order]
+        else:
+            cols[str(name)] = a.take(order)
+    out = pd.DataFrame(cols, copy=False)
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def physics_key(levers: pd.DataFrame) -> np.ndarray:

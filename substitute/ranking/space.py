@@ -215,7 +215,7 @@ class DesignSpace:
                 )
             else:
                 cols[name] = np.asarray(vals, dtype=float)[idx[j]]
-        df = pd.DataFrame(cols)
+        df = pd.DataFrame(cols, copy=False)
         return df
 
 
