@@ -84,7 +84,8 @@ def _read_yaml(relpath: str) -> Any:
     p = path(relpath)
     try:
         with p.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            # libyaml's C parser when present (the rule catalogue parses ~5x faster); same safe subset
+            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         msg = f"{p}: not valid YAML: {exc}"
         raise DataError(msg) from exc

@@ -51,7 +51,10 @@ class AlloyBatch:
         elements: Sequence[str],
         names: Sequence[str] | None = None,
     ) -> None:
-        arr = np.array(mass_fraction, dtype=float, copy=True)
+        self._init(np.array(mass_fraction, dtype=float, copy=True), elements, names)
+
+    def _init(self, arr: np.ndarray, elements: Sequence[str], names: Sequence[str] | None) -> None:
+        """Check and take ownership of ``arr`` (a float array nobody else holds)."""
         if arr.ndim == 1:
             arr = arr[None, :]
         if arr.ndim != 2:
@@ -331,7 +334,9 @@ class AlloyBatch:
         for j, s in enumerate(syms):
             arr[:, j] = per_alloy(f"mass fraction of {s}", columns[s], n, "–")
         arr[:, -1] = 1.0 - arr[:, :-1].sum(axis=1)
-        return cls(arr, [*syms, balance], names)
+        out = cls.__new__(cls)
+        out._init(arr, [*syms, balance], names)  # arr is ours: no second copy of 10^6 rows
+        return out
 
     @classmethod
     def concat(cls, batches: Iterable[AlloyBatch]) -> AlloyBatch:

@@ -525,7 +525,9 @@ def rank_substitutes(
     # best first: qualifying, then Pareto rank, then the order score; ties keep the candidate order
     # (one np.lexsort on the arrays: a DataFrame sort on three float keys factorises each of them)
     order = np.lexsort((order_score, rank, ~ok))
-    cand = reorder(cand, order)
+    cols, attrs = split_columns(cand), dict(cand.attrs)
+    del cand  # the table's memory is released column by column as the sorted copy is built
+    cand = reorder_columns(cols, order, attrs)
     cand.insert(1, "order", np.arange(1, len(cand) + 1))
     timings["rank_s"] = time.perf_counter() - t2
     bar.update()
@@ -579,20 +581,36 @@ def rank_substitutes(
 def reorder(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
     """``frame.take(order)`` with a fresh index, column by column with NumPy indexing (pandas' take on a
     10^6-row table of ~100 columns is several times slower); categorical columns move their codes."""
-    cols: dict[str, Any] = {}
-    for name, s in frame.items():
-        a = s.array
+    return reorder_columns(split_columns(frame), order, dict(frame.attrs))
+
+
+def split_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """The columns of a frame as arrays (NumPy arrays or pandas extension arrays), by name."""
+    return {
+        str(name): (s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array)
+        for name, s in frame.items()
+    }
+
+
+def reorder_columns(cols: dict[str, Any], order: np.ndarray, attrs: dict) -> pd.DataFrame:
+    """A frame of ``cols`` taken at ``order``. Each column is released from ``cols`` as soon as its
+    reordered copy exists, so a 10^6-row table is reordered in the memory of one extra column, which
+    the allocator reuses (no fresh pages for a second copy of the whole table)."""
+    out: dict[str, Any] = {}
+    for name in list(cols):
+        a = cols.pop(name)
         if isinstance(a, pd.Categorical):
-            cols[str(name)] = pd.Categorical.from_codes(
+            out[name] = pd.Categorical.from_codes(
                 np.asarray(a.codes)[order], dtype=a.dtype, validate=False
             )
-        elif isinstance(s.dtype, np.dtype):
-            cols[str(name)] = s.to_numpy()[order]
+        elif isinstance(a, np.ndarray):
+            out[name] = a[order]
         else:
-            cols[str(name)] = a.take(order)
-    out = pd.DataFrame(cols, copy=False)
-    out.attrs = dict(frame.attrs)
-    return out
+            out[name] = a.take(order)
+        del a
+    frame = pd.DataFrame(out, copy=False)
+    frame.attrs = attrs
+    return frame
 
 
 def physics_key(levers: pd.DataFrame) -> np.ndarray:
