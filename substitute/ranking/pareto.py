@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dominates", "first_front", "non_dominated_sort"]
+__all__ = ["dense_ranks", "dominates", "first_front", "non_dominated_sort"]
 
 _BLOCK = 512
 _FRONT_CHUNK = 2048
-_PIVOTS = 512  # front points found by the sequential walk before the block sweep
+_PIVOTS = 2048  # front points found by the sequential walk before the block sweep
 _CELLS = 4_000_000  # comparisons per temporary array (≈ 4 MB of booleans)
 
 
@@ -54,6 +54,15 @@ def _dominated_by_any(points: np.ndarray, by: np.ndarray) -> np.ndarray:
     return out
 
 
+def dense_ranks(obj: np.ndarray) -> np.ndarray:
+    """Each objective replaced by its dense rank (int32): the same ≤, < and = between any two points,
+    so the same dominance, on half the bytes of float64 (the fronts are memory-bound scans)."""
+    obj = np.asarray(obj)
+    return np.column_stack(
+        [np.unique(obj[:, j], return_inverse=True)[1].astype(np.int32) for j in range(obj.shape[1])]
+    ).reshape(obj.shape)
+
+
 def first_front(obj: np.ndarray) -> np.ndarray:
     """Indices of the non-dominated points of ``obj`` (n × k, minimised), in no particular order.
 
@@ -67,27 +76,33 @@ def first_front(obj: np.ndarray) -> np.ndarray:
     ndarray of int
         Row indices of the first Pareto front.
     """
-    obj = np.asarray(obj, dtype=float)
+    obj = np.asarray(obj)
+    if obj.dtype.kind not in "iu":
+        obj = np.asarray(obj, dtype=float)
     n = len(obj)
     if n == 0:
         return np.zeros(0, dtype=int)
     lo, hi = obj.min(axis=0), obj.max(axis=0)
-    span = np.where(hi > lo, hi - lo, 1.0)
+    span = np.where(hi > lo, hi - lo, 1).astype(float)
     score = ((obj - lo) / span).sum(axis=1)
     order = np.argsort(score, kind="stable")
 
-    # pivot pruning, walking the survivors in score order: the best survivor cannot be dominated (its
-    # possible dominators have lower scores and were pivots or were dominated by a pivot, which would then
+    # pivot walk over the survivors in score order: the best survivor cannot be dominated (its possible
+    # dominators have lower scores and were pivots or were dominated by a pivot, which would then
     # dominate it too), so it is on the front; it removes every point it dominates and the next survivor
-    # is the next pivot. Each pass scans only the points left, which shrink fast.
-    surv = order
+    # is the next pivot. The survivors are kept compacted, so each pass scans only the points left.
+    surv, pts = order, obj[order]
     i = 0
     while i < min(_PIVOTS, len(surv)):
-        p = obj[surv[i]]
-        pts = obj[surv[i + 1 :]]
-        dominated = np.all(pts >= p, axis=1) & np.any(pts > p, axis=1)
-        surv = np.concatenate([surv[: i + 1], surv[i + 1 :][~dominated]])
+        rest = pts[i + 1 :]
+        p = pts[i]
+        dominated = (rest >= p).all(axis=1) & (rest != p).any(axis=1)
+        if dominated.any():
+            keep = np.concatenate([np.ones(i + 1, dtype=bool), ~dominated])
+            surv, pts = surv[keep], pts[keep]
         i += 1
+    if i == len(surv):  # every survivor was a pivot: the front is complete
+        return surv
 
     # block sweep in score order: a block's non-dominated points are final (every possible dominator has a
     # lower score and was seen already); they then prune the rest of the survivors, which shrink quickly
@@ -123,6 +138,7 @@ def non_dominated_sort(obj: np.ndarray, *, max_fronts: int | None = None) -> np.
     if not np.all(np.isfinite(obj)):
         msg = "objectives contain NaN or infinite values; drop or fill those candidates first"
         raise ValueError(msg)
+    obj = dense_ranks(obj)
     rank = np.zeros(len(obj), dtype=int)
     remaining = np.arange(len(obj))
     r = 0

@@ -630,9 +630,10 @@ def physics_key(levers: pd.DataFrame) -> np.ndarray:
 
 def _ranks_until(obj: np.ndarray, max_fronts: int, min_ranked: int) -> np.ndarray:
     """Peel fronts until at least ``min_ranked`` points have a rank (or ``max_fronts`` fronts)."""
-    from substitute.ranking.pareto import first_front
+    from substitute.ranking.pareto import dense_ranks, first_front
 
     n = len(obj)
+    obj = dense_ranks(obj)
     if n <= min_ranked:
         return non_dominated_sort(obj, max_fronts=max_fronts)
     rank = np.full(n, max_fronts + 1, dtype=int)
