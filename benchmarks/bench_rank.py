@@ -1,6 +1,7 @@
 """Rank 10^6 substitute candidates end to end, against a per-candidate loop measured in the same run.
 
-Prints stage timings, throughput, peak memory (RSS) and the per-candidate speed ratio. ``make bench``.
+Prints stage timings, throughput (the first ranking of the process and two repeats), peak memory (RSS)
+and the per-candidate speed ratio. ``make bench``.
 """
 
 from __future__ import annotations
@@ -66,26 +67,36 @@ def per_candidate_loop(alloys: sb.AlloyBatch, k: int) -> float:
     return (time.perf_counter() - t0) / k
 
 
-def main() -> None:
-    print(f"design space: {SPACE.size:,} lever combinations")
+def one_run(label: str) -> tuple[float, int, int]:
+    """Seconds, candidates and qualifying candidates of one ranking (the result is released after)."""
     t0 = time.perf_counter()
-    res = rank_substitutes(BASE, REQ, space=SPACE, progress=True)
+    res = rank_substitutes(BASE, REQ, space=SPACE, progress=False)
     dt = time.perf_counter() - t0
     n = len(res.table)
     stages = ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in res.timings.items() if k != "total_s")
+    print(f"  {label}: {dt:.2f} s = {n / dt:,.0f} candidates/s ({stages})")
+    return dt, n, int(res.table["qualifies"].sum())
+
+
+def main() -> None:
+    print(f"design space: {SPACE.size:,} lever combinations")
+    # the first ranking of a process also pays its one-time costs (imports, rule catalogue, model
+    # parameters) and the first touch of ~1.3 GB of fresh memory; later rankings in the same process
+    # (a notebook, a what-if study) reuse both. Both are printed; the target is read on each.
+    cold, n, qualifying = one_run("first ranking in this process (cold)")
+    warm = sorted(one_run(f"repeat {i + 1} (warm)")[0] for i in range(3))
     print(
-        f"ranked {n:,} candidates end to end in {dt:.2f} s = {n / dt:,.0f} candidates/s ({stages})"
-    )
-    print(
-        f"qualifying: {int(res.table['qualifies'].sum()):,}; peak RSS {peak_rss_mib():,.0f} MiB "
-        f"(target: ≤ 3 s end to end, ≤ 2048 MiB)"
+        f"ranked {n:,} candidates end to end: cold {cold:.2f} s, warm median {warm[1]:.2f} s "
+        f"(best {warm[0]:.2f} s); qualifying {qualifying:,}; peak RSS {peak_rss_mib():,.0f} MiB "
+        "(target: <= 3 s end to end, <= 2048 MiB)"
     )
     levers = SPACE.lever_table().head(200)
     alloys = sp.build_alloys(levers, BASE)
     per = per_candidate_loop(alloys, 200)
     print(
-        f"per-candidate loop: {per * 1e3:.2f} ms/candidate → {1 / per:,.0f} candidates/s; "
-        f"batch is {per / (dt / n):,.0f}× faster per candidate"
+        f"per-candidate loop: {per * 1e3:.2f} ms/candidate -> {1 / per:,.0f} candidates/s; "
+        f"the batch is {per / (cold / n):,.0f}x (cold) and {per / (warm[1] / n):,.0f}x (warm) faster "
+        "per candidate"
     )
 
 

@@ -677,8 +677,9 @@ def alloy_cost_per_kg(batch: Any, prices: Any = "ex_china_2025") -> np.ndarray:
     w = b.mass_array
     present = np.asarray((w > 0).any(axis=0))
     els = [e for e, keep in zip(b.elements, present, strict=True) if keep]
-    p = pv.prices(els)
-    return w[:, present] @ p
+    p = np.zeros(len(b.elements))  # elements absent from every alloy need no price
+    p[present] = pv.prices(els)
+    return w @ p
 
 
 def alloy_cost(batch: Any, prices: Any = "ex_china_2025") -> pd.DataFrame:
