@@ -163,7 +163,7 @@ def test_from_grade_with_the_suffixes_usual_heavy_rare_earth():
     assert typical["hre_mass_percent"] == pytest.approx(3.0)  # middle of SH's 2-4 wt%
     assert "usual bulk Dy" in typical["method"]
     assert "typical HRE" in sb.Alloy.from_grade("N42SH", hre="typical").name
-    with pytest.raises(sb.InputError, match="hre must be 'least' or 'typical'"):
+    with pytest.raises(sb.InputError, match="hre must be 'least', 'typical' or 'rated'"):
         sb.Alloy.from_grade("N42SH", hre="most")
 
 
@@ -204,3 +204,28 @@ def test_from_grade_meets_the_vendors_band_and_names_it():
     assert info["band"].startswith("nblihe.com (Ningbo NdFeB maker)'s datasheet")
     assert info["meets_minima"]
     assert sb.Alloy.from_grade("N42", vendor="nblihe").name == a.name
+
+
+def test_rated_chemistry_meets_the_grades_tw_at_the_ranking_confidence():
+    # issue 13: "the typical chemistry of each grade meets its own Tw under the conservative setting".
+    # N42SH is rated Tw 150 °C at Pc ~2 (physics/grade_suffixes.csv); hre="rated" asks P(Tmax >= Tw) >= 0.9
+    import warnings
+
+    from substitute.properties.predictive import prob_at_least
+
+    least, li = grades.typical_chemistry("N42SH", return_info=True)
+    rated, ri = grades.typical_chemistry("N42SH", return_info=True, hre="rated")
+    assert ri["p_meets_tw"] >= 0.9
+    # the rating costs heavy RE under the model
+    assert ri["hre_mass_percent"] > li["hre_mass_percent"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = sb.predict(rated, temperature_C=[150.0], permeance=2.0).iloc[0]
+        q = sb.predict(least, temperature_C=[150.0], permeance=2.0).iloc[0]
+    assert prob_at_least("tmax_C", [p.tmax_C], [p.tmax_C_lo], [p.tmax_C_hi], 150.0)[0] >= 0.9
+    assert prob_at_least("tmax_C", [q.tmax_C], [q.tmax_C_lo], [q.tmax_C_hi], 150.0)[0] < 0.9
+    assert "Tw (150 °C)" in ri["method"]
+    with pytest.raises(sb.InputError, match=r"Tmax >= Tw 220 °C at Pc 2 with P >= 0.9"):
+        grades.typical_chemistry("N30AH", hre="rated")
+    with pytest.raises(sb.InputError, match="'least', 'typical' or 'rated'"):
+        grades.typical_chemistry("N42SH", hre="most")

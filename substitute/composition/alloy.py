@@ -305,7 +305,8 @@ class Alloy(AlloyBatch):
         cls, grade: str, route: str = "sintered", *, hre: str = "least", vendor: str | None = None
     ) -> Alloy:
         """A typical chemistry for a commercial grade (``"N42SH"``), with the least heavy rare earth that
-        meets the grade under the property model (``hre="typical"``: the suffix's usual bulk Dy instead);
+        meets the grade under the property model (``hre="typical"``: the suffix's usual bulk Dy instead;
+        ``hre="rated"``: the least that also meets the grade's Tw with P ≥ 0.9 under the model);
         ``vendor="arnold"`` meets that vendor's datasheet band instead of the consensus band. How it was
         derived is in the alloy's name and in :func:`substitute.properties.grades.typical_chemistry`.
 

@@ -293,6 +293,12 @@ TRE_WINDOW = (29.0, 32.5)
 """Total rare earth of commercial sintered magnets, wt% (couragemagnet.com/faq/324.html; issue 13)."""
 
 
+RATED_CONFIDENCE = 0.9
+"""``hre="rated"``: P(Tmax ≥ Tw) required of a grade's chemistry (``Requirements(confidence=0.9)``)."""
+RATED_PERMEANCE = 2.0
+"""Permeance coefficient at which vendors rate Tw (magnet-physics.md §7 check 16)."""
+
+
 @cache
 def _typical(name: str, route: str, hre: str = "least", vendor: str | None = None):
     from substitute.composition import AlloyBatch
@@ -348,6 +354,22 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         & (bh >= band["bhmax_min_kJ_per_m3"])
         & arr["in_domain"][:, 0]
     )
+    p_tw = np.full(len(br), np.nan)
+    if hre == "rated":
+        # the grade's rating as a requirement: Tmax at Pc 2 (the vendors' Tw basis) reaches Tw with
+        # P >= RATED_CONFIDENCE under the model's predictive distribution (the ranking's default rule)
+        from substitute.properties.predictive import prob_at_least
+
+        tw = float(band["tw_C"])
+        at_tw = predict_arrays(batch, route, [tw], permeance=RATED_PERMEANCE, **kw)
+        p_tw = prob_at_least(
+            "tmax_C",
+            at_tw["tmax_C"][:, 0],
+            at_tw["tmax_C_lo"][:, 0],
+            at_tw["tmax_C_hi"][:, 0],
+            tw,
+        )
+        ok &= p_tw >= RATED_CONFIDENCE
     if hre == "typical":
         # the vendors' usual bulk heavy RE for the suffix (grade_suffixes.csv), not the least that works
         s = _suffixes().loc[band["suffix"]]
@@ -361,7 +383,13 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         msg = (
             f"no chemistry on the search grid (TRE {TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, B 0.90-1.00 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
             f"meets {band['name']} under the model (Br {band['br_min_T']}-{band['br_max_T']} T, "
-            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m)"
+            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m"
+            + (
+                f", Tmax >= Tw {band['tw_C']:g} °C at Pc {RATED_PERMEANCE:g} with P >= "
+                f"{RATED_CONFIDENCE:g}; hre='least' asks only the minima at 20 °C)"
+                if hre == "rated"
+                else ")"
+            )
         )
         raise InputError(msg)
     # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
@@ -382,12 +410,14 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
             "high-grade magnet) is fixed, and lower grades are made with lower alignment or density"
         )
     )
-    how = (
-        "the suffix's usual bulk Dy (middle of its range in physics/grade_suffixes.csv)"
-        if hre == "typical"
-        else "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
-        "substitute.predict (inside the model domain)"
-    )
+    how = {
+        "typical": "the suffix's usual bulk Dy (middle of its range in physics/grade_suffixes.csv)",
+        "least": "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
+        "substitute.predict (inside the model domain)",
+        "rated": "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima and whose "
+        f"Tmax at Pc {RATED_PERMEANCE:g} reaches the grade's Tw ({band['tw_C']:g} °C) with "
+        f"P >= {RATED_CONFIDENCE:g} under the model's predictive distribution (inside the model domain)",
+    }[hre]
     hre = "Dy" if route == "sintered" else "Tb (GBD)"
     info = {
         "grade": band["name"],
@@ -414,6 +444,7 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         "predicted_br_T": float(br[k]),
         "predicted_hcj_kA_per_m": float(hcj[k]),
         "predicted_bhmax_kJ_per_m3": float(bh[k]),
+        "p_meets_tw": float(p_tw[k]),
     }
     return rows[k], tuple(els), info
 
@@ -436,9 +467,12 @@ def typical_chemistry(
         ``"sintered"`` (bulk Dy) or ``"sintered_gbd"`` (Tb by grain-boundary diffusion, 5 mm).
     return_info : bool, default False
         Also return a dict saying how the chemistry was derived.
-    hre : {"least", "typical"}, default "least"
+    hre : {"least", "typical", "rated"}, default "least"
         ``"least"``: the least heavy RE that meets the grade's minima; ``"typical"``: the middle of the
-        suffix's usual bulk heavy-RE range (``physics/grade_suffixes.csv``; route ``sintered``).
+        suffix's usual bulk heavy-RE range (``physics/grade_suffixes.csv``; route ``sintered``);
+        ``"rated"``: the least heavy RE that also meets the grade's Tw at Pc 2 with P ≥ 0.9 under the
+        model (the ranking's default confidence) — with today's wide HcJ intervals that is more heavy RE
+        than vendors use (the info's ``p_meets_tw`` and the grade-ladder page say how much).
     vendor : str, optional
         Meet one vendor's band for the grade (:func:`grade` with ``vendor=``) instead of the consensus.
 
@@ -457,8 +491,8 @@ def typical_chemistry(
     band = grade(name, vendor=vendor)
     if band["family"] != "sintered_ndfeb":
         return _family_chemistry(band, return_info)
-    if hre not in ("least", "typical"):
-        msg = f"hre must be 'least' or 'typical', got {hre!r}"
+    if hre not in ("least", "typical", "rated"):
+        msg = f"hre must be 'least', 'typical' or 'rated', got {hre!r}"
         raise InputError(msg)
     if hre == "typical" and route != "sintered":
         msg = "hre='typical' is the suffix's usual bulk Dy: route 'sintered' only"

@@ -822,7 +822,24 @@ def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
                     "p_meets_tw": p_tw,
                     "tw_ok": p_tw >= confidence,
                     "tw_ok_central": p_tw >= 0.5,
+                    **_rated(name, band, info["hre_mass_percent"]),
                     "error": "",
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _rated(name: str, band: dict[str, Any], least_hre: float) -> dict[str, Any]:
+    """The ``hre="rated"`` chemistry of a grade (Tw met with P ≥ 0.9): its heavy RE, the extra over the
+    least-HRE chemistry, Br in band, or why there is none."""
+    try:
+        _, info = grades.typical_chemistry(name, return_info=True, hre="rated")
+    except SubstituteError:
+        return {"rated_found": False, "hre_rated_mass_percent": np.nan,
+                "hre_rated_extra_mass_percent": np.nan, "rated_br_in_band": False}  # fmt: skip
+    return {
+        "rated_found": True,
+        "hre_rated_mass_percent": info["hre_mass_percent"],
+        "hre_rated_extra_mass_percent": info["hre_mass_percent"] - least_hre,
+        "rated_br_in_band": band["br_min_T"] <= info["predicted_br_T"] <= band["br_max_T"],
+    }
