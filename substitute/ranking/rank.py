@@ -373,9 +373,10 @@ def rank_substitutes(
     keep = routes["valid"].to_numpy()
     levers = levers[keep].reset_index(drop=True)
     routes = routes[keep].reset_index(drop=True)
-    base_alloys = sp.build_alloys(levers, alloy)
     magnets = diffused(
-        base_alloys, routes["gbd_element"].array, routes["gbd_mass_percent"].to_numpy()
+        sp.build_alloys(levers, alloy),  # released at once: its memory serves what follows
+        routes["gbd_element"].array,
+        routes["gbd_mass_percent"].to_numpy(),
     )
     # the origin of an element the magnet does not contain changes nothing: canonicalise, drop duplicates
     dup_cols = []
