@@ -660,7 +660,7 @@ def test_candidates_differing_only_in_origin_share_their_physics_and_nothing_els
 
 
 def test_reorder_equals_pandas_take_for_every_column_kind():
-    from substitute.ranking.rank import reorder
+    from substitute.ranking.rank import reorder_columns, split_columns
 
     df = pd.DataFrame(
         {
@@ -673,7 +673,7 @@ def test_reorder_equals_pandas_take_for_every_column_kind():
     )
     df.attrs["audit"] = {"v": 1}
     order = np.array([3, 1, 0, 2])
-    out = reorder(df, order)
+    out = reorder_columns(split_columns(df), order, dict(df.attrs))
     pd.testing.assert_frame_equal(out, df.take(order).reset_index(drop=True))
     assert out.attrs["audit"] == {"v": 1}
 

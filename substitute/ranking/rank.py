@@ -579,12 +579,6 @@ def rank_substitutes(
     )
 
 
-def reorder(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
-    """``frame.take(order)`` with a fresh index, column by column with NumPy indexing (pandas' take on a
-    10^6-row table of ~100 columns is several times slower); categorical columns move their codes."""
-    return reorder_columns(split_columns(frame), order, dict(frame.attrs))
-
-
 def split_columns(frame: pd.DataFrame) -> dict[str, Any]:
     """The columns of a frame as arrays (NumPy arrays or pandas extension arrays), by name."""
     return {
@@ -594,7 +588,9 @@ def split_columns(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def reorder_columns(cols: dict[str, Any], order: np.ndarray, attrs: dict) -> pd.DataFrame:
-    """A frame of ``cols`` taken at ``order``. Each column is released from ``cols`` as soon as its
+    """A frame of ``cols`` taken at ``order`` (``frame.take(order)`` with a fresh index, column by column
+    with NumPy indexing: pandas' take on a 10^6-row table of ~100 columns is several times slower;
+    categorical columns move their codes). Each column is released from ``cols`` as soon as its
     reordered copy exists, so a 10^6-row table is reordered in the memory of one extra column, which
     the allocator reuses (no fresh pages for a second copy of the whole table)."""
     out: dict[str, Any] = {}
