@@ -585,11 +585,12 @@ def predict(
     n, nt = len(batch), t_C.size
     names = [*PROPERTY_COLUMNS, *EXTRA_COLUMNS]
     num_cols = [c + sfx for c in names for sfx in ("", "_lo", "_hi")]
-    mat = np.empty((n * nt, 1 + len(num_cols)), order="F")  # column-contiguous: one pandas block
-    mat[:, 0] = np.tile(t_C, n)
-    for j, c in enumerate(num_cols, start=1):
-        mat[:, j] = np.broadcast_to(arr[c], (n, nt)).reshape(-1)
-    df = pd.DataFrame(mat, columns=["temperature_C", *num_cols], copy=False)
+    # one row per (alloy, temperature), alloy-major: each (n, nt) result array is a column as it is
+    # (a view, no copy); stacking them into one matrix first cost a second copy of the whole table
+    cols = {"temperature_C": np.tile(t_C, n)}
+    for c in num_cols:
+        cols[c] = np.ascontiguousarray(np.broadcast_to(arr[c], (n, nt))).reshape(-1)
+    df = pd.DataFrame(cols, copy=False)
     df.insert(
         0,
         "alloy",
