@@ -415,7 +415,7 @@ def test_a_design_space_beyond_max_candidates_is_refused_with_its_memory_estimat
             "co_mass_percent": {"min": 0, "max": 6, "step": 0.1},
         }
     )
-    with pytest.raises(sb.InputError, match=r"5,526,661 candidates \(about 11\.1 GB"):
+    with pytest.raises(sb.InputError, match=r"5,526,661 candidates \(about 6\.6 GB"):
         sb.rank_substitutes("N42SH", space=space)
     with pytest.raises(sb.InputError, match="max_candidates must be a positive integer"):
         sb.rank_substitutes("N42SH", space=space, max_candidates=0)

@@ -742,8 +742,8 @@ def _family_candidates(
     return pd.concat(rows, ignore_index=True) if rows else None
 
 
-BYTES_PER_CANDIDATE = 2000
-"""Peak memory per ranked candidate [bytes] (1.9 GB for 1,019,520 candidates, benchmarks/bench_rank.py)."""
+BYTES_PER_CANDIDATE = 1200
+"""Peak memory per ranked candidate [bytes] (1.23 GB for 1,019,520 candidates, benchmarks/bench_rank.py)."""
 
 
 def check_size(n: int, max_candidates: int) -> None:
