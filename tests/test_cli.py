@@ -270,3 +270,17 @@ def test_predict_command(capsys, tmp_path):
     assert "--temperature: 'hot' is not a number" in capsys.readouterr().err
     assert main(["predict", comp, "--basis", "mass", "--route", "sintered_gbd"]) == 2
     assert "needs gbd_element" in capsys.readouterr().err
+
+
+def test_predict_a_grade_by_vendor_band_or_rating(capsys):
+    import json
+
+    assert main(["predict", "N42SH", "--hre", "rated", "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "typical chemistry of grade N42SH, rated heavy RE" in doc["assumptions"]
+    assert main(["predict", "N42", "--vendor", "k&j"]) == 0
+    assert "band of vendor 'k&j'" in capsys.readouterr().out
+    assert main(["predict", "N42SH", "--vendor", "arnold"]) == 2
+    assert "vendors that list it: kylemagnet.info" in capsys.readouterr().err
+    assert main(["predict", "Nd 30, B 1, Fe bal", "--basis", "mass", "--hre", "rated"]) == 2
+    assert "COMPOSITION is not one" in capsys.readouterr().err

@@ -79,6 +79,19 @@ def _band(row: Any, col: str, fmt: str) -> str:
     default=None,
     help="Magnet thickness along the diffusion direction, mm (route sintered_gbd).",
 )
+@click.option(
+    "--hre",
+    type=click.Choice(["least", "typical", "rated"]),
+    default="least",
+    show_default=True,
+    help="For a grade name: the least heavy RE meeting the grade's minima, the suffix's usual Dy, or "
+    "the least that also meets the grade's Tw with P >= 0.9.",
+)
+@click.option(
+    "--vendor",
+    default=None,
+    help="For a grade name: meet this vendor's datasheet band (part of its name, e.g. 'k&j').",
+)
 @output_options
 def predict_cmd(
     composition: str,
@@ -90,6 +103,8 @@ def predict_cmd(
     gbd_element: str | None,
     gbd_mass_percent: float | None,
     thickness_mm: float | None,
+    hre: str,
+    vendor: str | None,
     json_path: str | None,
     csv_path: str | None,
     force: bool,
@@ -110,9 +125,16 @@ def predict_cmd(
     check_outputs({"--json output": json_path, "--csv output": csv_path}, force=force)
     temps = _temperatures(temperature)
     if basis is None and looks_like_grade(composition):
-        alloy = Alloy.from_grade(composition.strip(), route=route)
-        origin = f"typical chemistry of grade {composition.strip()}"
+        alloy = Alloy.from_grade(composition.strip(), route=route, hre=hre, vendor=vendor)
+        origin = (
+            f"typical chemistry of grade {composition.strip()}"
+            + (f", {hre} heavy RE" if hre != "least" else "")
+            + (f", band of vendor {vendor!r}" if vendor else "")
+        )
     else:
+        if vendor is not None or hre != "least":
+            msg = "--hre and --vendor choose the chemistry of a grade name; COMPOSITION is not one"
+            raise InputError(msg)
         alloy = Alloy.parse(composition, basis=basis)
         origin = "as given"
     route_params = {
