@@ -3,8 +3,8 @@
 For every source in the evidence the model is refitted without that source's rows and pairs (starting from
 the full fit, a bounded number of iterations) and then predicts them. The out-of-fold table
 (``datasets/models/loso_predictions.csv``) holds, per held-out quantity, the measurement, the prediction and
-the **mean-of-other-sources baseline** (absolute rows: the mean of the other sources' values on the same
-route group; pairs: the mean effect of the other sources' pairs of the same lever, 0 when none).
+the **mean-of-other-sources baseline** (absolute rows and β levels: the mean of the other sources' values on
+the same route group; pairs: the mean effect of the other sources' pairs of the same lever, 0 when none).
 
 The shipped 90 % intervals come from the out-of-fold ln residuals per route group (pooled when a group has
 few rows): median ± 1.645 robust standard deviations (MAD), so that the handful of sources the model misses
@@ -92,6 +92,22 @@ def _pair_rows(obs, pred: dict) -> list[dict]:
     return rows
 
 
+def _level_rows(obs, pred: np.ndarray) -> list[dict]:
+    return [
+        {
+            "kind": "beta_level",
+            "id": lv.id,
+            "source_id": lv.source_id,
+            "group": group_of(lv.state.route),
+            "lever": "",
+            "property": "beta_pct_per_K",
+            "measured": lv.beta_pct_per_K,
+            "predicted": float(pred[i]),
+        }
+        for i, lv in enumerate(obs.levels)
+    ]
+
+
 def leave_one_source_out(obs, params: dict, full_fit, progress: bool = True) -> pd.DataFrame:
     """Out-of-fold predictions of every absolute row and pair, with the mean-of-other-sources baseline."""
     sources = sorted({o.source_id for o in obs.absolute} | {o.source_id for o in obs.pairs})
@@ -113,6 +129,8 @@ def leave_one_source_out(obs, params: dict, full_fit, progress: bool = True) -> 
             rows += _absolute_rows(held, held.predict_absolute(f.params))
         if p_out:
             rows += _pair_rows(held, held.predict_pairs(f.params))
+        if held.levels:
+            rows += _level_rows(held, held.predict_beta_levels(f.params))
         if progress and (k + 1) % 10 == 0:
             print(f"  leave-one-source-out: {k + 1}/{len(sources)} sources")
     oof = pd.DataFrame(rows)
@@ -125,15 +143,15 @@ def _baseline(oof: pd.DataFrame) -> np.ndarray:
     lever and property, 0 when no other source measured that lever)."""
     out = np.empty(len(oof))
     for i, r in enumerate(oof.itertuples(index=False)):
-        if r.kind == "absolute":
-            key = (oof["kind"] == "absolute") & (oof["group"] == r.group)
+        if r.kind in ("absolute", "beta_level"):
+            key = (oof["kind"] == r.kind) & (oof["group"] == r.group)
         else:
             key = oof["kind"].isin(["pair", "pair_sign"]) & (oof["lever"] == r.lever)
         other = oof[key & (oof["property"] == r.property) & (oof["source_id"] != r.source_id)]
         out[i] = (
             float(other["measured"].mean())
             if len(other)
-            else (0.0 if r.kind != "absolute" else np.nan)
+            else (np.nan if r.kind in ("absolute", "beta_level") else 0.0)
         )
     return out
 

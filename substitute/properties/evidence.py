@@ -319,6 +319,7 @@ class PairObs:
     br_change_pct: float
     hcj_change_pct: float
     generic_base: bool
+    coefficient_range_C: str = ""
 
 
 def _is_2141(alloy: Alloy) -> bool:
@@ -499,6 +500,7 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
                 _num(r.get("br_change_pct")),
                 _num(r.get("hcj_change_pct")),
                 generic,
+                str(r.get("coefficient_range_C") or ""),
             )
         )
         report.append(

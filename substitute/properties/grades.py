@@ -16,6 +16,7 @@ import pandas as pd
 
 from substitute import data
 from substitute.errors import InputError
+from substitute.properties import _tables as tb
 
 __all__ = ["classify", "grade", "parse_grade", "typical_chemistry"]
 
@@ -299,6 +300,7 @@ RATED_PERMEANCE = 2.0
 """Permeance coefficient at which vendors rate Tw (magnet-physics.md §7 check 16)."""
 
 
+@tb.depends_on_params  # the chemistry follows the fitted parameters (set_override during a refit)
 @cache
 def _typical(name: str, route: str, hre: str = "least", vendor: str | None = None):
     from substitute.composition import AlloyBatch
