@@ -115,10 +115,50 @@ def test_typical_chemistry_stays_in_the_commercial_window_and_says_where_br_fall
         assert TRE_WINDOW[0] <= info["tre_mass_percent"] <= TRE_WINDOW[1]
         assert 0.90 <= info["b_mass_percent"] <= 1.00
     assert typical_chemistry("N54", return_info=True)[1]["br_in_band"]
+    n54 = typical_chemistry("N54", return_info=True)[1]
+    assert n54["br_factor"] == pytest.approx(0.965)  # the industrial factor where it fits the band
     n35 = typical_chemistry("N35", return_info=True)[1]
-    assert not n35["br_in_band"]
     assert n35["hre_mass_percent"] == 0.0  # never Dy just to lower Br
     assert "lower alignment or density" in n35["method"]
+    # N35 (1.17-1.22 T) is reached by density x alignment inside the sintered evidence (0.79-0.97)
+    assert n35["br_in_band"]
+    assert 0.79 <= n35["br_factor"] < 0.91
+    assert 1.17 <= n35["predicted_br_T"] <= 1.22
+
+
+def test_grade_br_factor_reproduces_the_band_when_predicted():
+    from substitute.properties.grades import typical_chemistry
+
+    alloy, info = typical_chemistry("N38", return_info=True)
+    assert "Br factor" in alloy.name
+    row = sb.predict(alloy, br_factor=info["br_factor"]).iloc[0]
+    assert 1.22 <= row["br_T"] <= 1.25  # N38 band
+    assert row["in_domain"]
+    # Br is proportional to the factor; HcJ does not depend on it
+    ref = sb.predict(alloy).iloc[0]
+    assert row["br_T"] / ref["br_T"] == pytest.approx(info["br_factor"] / 0.965, rel=1e-9)
+    assert row["hcj_kA_per_m"] == pytest.approx(ref["hcj_kA_per_m"], rel=1e-12)
+
+
+def test_n30_needs_a_br_factor_below_the_evidence_and_says_so():
+    from substitute.properties.grades import typical_chemistry
+
+    info = typical_chemistry("N30", return_info=True)[1]
+    assert not info["br_in_band"]
+    assert info["br_factor"] == pytest.approx(0.79)
+    assert "end of the sintered evidence" in info["method"]
+
+
+def test_br_factor_outside_the_evidence_is_flagged_and_bad_values_refused():
+    a = sb.Alloy.from_grade("N42")
+    with pytest.warns(sb.ModelDomainWarning):
+        row = sb.predict(a, br_factor=0.7).iloc[0]
+    assert not row["in_domain"]
+    assert "br_factor" in row["domain_reason"]
+    with pytest.raises(sb.InputError, match="br_factor must be"):
+        sb.predict(a, br_factor=1.2)
+    with pytest.raises(sb.InputError, match="does not take 'br_factor'"):
+        sb.predict(a, route="hot_deformed", br_factor=0.9)
 
 
 def test_grade_ladder_measures_every_grade():

@@ -693,3 +693,25 @@ def test_value_share_without_labels_is_the_same_test():
     assert "alloy" in with_labels
     assert "alloy" not in without
     pd.testing.assert_frame_equal(with_labels.drop(columns="alloy"), without)
+
+
+def test_grade_baseline_ranks_at_the_grade_br_factor():
+    # issue 13: an N35 baseline was ranked as a 1.39 T magnet; its band is 1.17-1.22 T at 20 C
+    from substitute.properties.grades import typical_chemistry
+
+    small = sp.DesignSpace({"dy_mass_percent": [0.0, 1.5]})
+    r = req()
+    res = rank_substitutes("N35", r, space=small, progress=False)
+    alloy, info = typical_chemistry("N35", return_info=True)
+    expect = sb.predict(
+        alloy, temperature_C=r.temperature_C, permeance=r.permeance, br_factor=info["br_factor"]
+    ).iloc[0]
+    assert res.baseline["br_T"] == pytest.approx(expect["br_T"], rel=1e-9)
+    assert res.table.attrs["audit"]["br_factor"] == pytest.approx(info["br_factor"])
+    # every sintered candidate is made on the same line: Br scales with the factor
+    plain = rank_substitutes(alloy, r, space=small, progress=False)
+    ratio = (
+        res.table.set_index("lever_dy_mass_percent")["br_T"]
+        / plain.table.set_index("lever_dy_mass_percent")["br_T"]
+    )
+    assert ratio.to_numpy() == pytest.approx(info["br_factor"] / 0.965, rel=1e-9)

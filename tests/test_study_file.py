@@ -748,3 +748,23 @@ def test_baseline_grade_of_one_vendor(tmp_path):
     text = BASE.replace('basis = "mass"', 'basis = "mass"\nvendor = "arnold"')
     with pytest.raises(SubstituteError, match=r"line 7 \[baseline\]: 'vendor' goes with 'grade'"):
         load_study(_write(tmp_path, text))
+
+
+def test_baseline_grade_carries_its_br_factor_and_the_file_can_set_one(tmp_path):
+    from substitute.ranking.study import load_study
+
+    p = tmp_path / "s.toml"
+    p.write_text('[study]\nname = "x"\n[baseline]\ngrade = "N38"\n', encoding="utf-8")
+    assert 0.79 <= load_study(p).br_factor < 0.91  # N38 (1.22-1.25 T) needs a lower factor
+    p.write_text(
+        '[study]\nname = "x"\n[baseline]\ngrade = "N38"\nbr_factor = 0.95\n', encoding="utf-8"
+    )
+    assert load_study(p).br_factor == 0.95
+    p.write_text(
+        '[study]\nname = "x"\n[baseline]\ngrade = "N38"\nbr_factor = 1.5\n', encoding="utf-8"
+    )
+    with pytest.raises(
+        SubstituteError, match=r"line 5 \[baseline\] br_factor: density × alignment"
+    ):
+        load_study(p)
+    assert load_study().br_factor is None  # the shipped study gives a composition

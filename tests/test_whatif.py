@@ -818,3 +818,20 @@ def test_fleet_supply_against_non_china_separated_supply(tmp_path):
     )
     with pytest.raises(InputError, match="line 2: date_published is empty"):
         non_china_supply(file=bad)
+
+
+def test_design_from_a_grade_keeps_the_grade_br_factor():
+    # issue 13: a design given as "N38" is an N38 (1.22-1.25 T at 20 C), not a 1.39 T magnet
+    from substitute.properties.grades import typical_chemistry
+
+    d = Design.from_mapping({"name": "d", "grade": "N38", "annual_volume_units_per_year": 1})
+    info = typical_chemistry("N38", return_info=True)[1]
+    assert d.br_factor == pytest.approx(info["br_factor"])
+    assert Design.from_mapping(
+        {"name": "d", "grade": "N38", "annual_volume_units_per_year": 1, "br_factor": 0.95}
+    ).br_factor == pytest.approx(0.95)
+    a = sb.Alloy.parse(BASELINE, basis="mass")
+    with pytest.raises(InputError, match=r"br_factor 1\.2 must be in 0\.5-1"):
+        Design("d", a, annual_volume_units_per_year=1, br_factor=1.2)
+    with pytest.raises(InputError, match="on route 'sintered' or 'sintered_gbd'"):
+        Design("d", a, annual_volume_units_per_year=1, route="hot_deformed", br_factor=0.9)

@@ -80,6 +80,13 @@ def _band(row: Any, col: str, fmt: str) -> str:
     help="Magnet thickness along the diffusion direction, mm (route sintered_gbd).",
 )
 @click.option(
+    "--br-factor",
+    type=float,
+    default=None,
+    help="Density x alignment of a sintered magnet (Br = Js f(2:14:1) x factor; evidence 0.79-0.97). "
+    "Default: the route's 0.965, or for a grade name the factor that puts its Br inside the band.",
+)
+@click.option(
     "--hre",
     type=click.Choice(["least", "typical", "rated"]),
     default="least",
@@ -103,6 +110,7 @@ def predict_cmd(
     gbd_element: str | None,
     gbd_mass_percent: float | None,
     thickness_mm: float | None,
+    br_factor: float | None,
     hre: str,
     vendor: str | None,
     json_path: str | None,
@@ -125,12 +133,21 @@ def predict_cmd(
     check_outputs({"--json output": json_path, "--csv output": csv_path}, force=force)
     temps = _temperatures(temperature)
     if basis is None and looks_like_grade(composition):
-        alloy = Alloy.from_grade(composition.strip(), route=route, hre=hre, vendor=vendor)
+        from substitute.properties.grades import typical_chemistry
+
+        alloy, info = typical_chemistry(
+            composition.strip(), route=route, return_info=True, hre=hre, vendor=vendor
+        )
         origin = (
             f"typical chemistry of grade {composition.strip()}"
             + (f", {hre} heavy RE" if hre != "least" else "")
             + (f", band of vendor {vendor!r}" if vendor else "")
         )
+        if info.get("br_factor_changed") and br_factor is None:
+            br_factor = float(info["br_factor"])
+            origin += (
+                f", Br factor {br_factor:.3f} (density x alignment that puts Br inside the band)"
+            )
     else:
         if vendor is not None or hre != "least":
             msg = "--hre and --vendor choose the chemistry of a grade name; COMPOSITION is not one"
@@ -144,6 +161,7 @@ def predict_cmd(
             "gbd_element": gbd_element,
             "gbd_mass_percent": gbd_mass_percent,
             "thickness_mm": thickness_mm,
+            "br_factor": br_factor,
         }.items()
         if v is not None
     }

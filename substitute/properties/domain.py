@@ -29,6 +29,7 @@ __all__ = [
     "LEVER_FEATURES",
     "domain_mask",
     "evidence_count",
+    "feature_bounds",
     "features",
     "lever_counts",
     "reasons",
@@ -50,6 +51,7 @@ FEATURES: tuple[str, ...] = (
     "grain_size_um",
     "gbd_mass_percent",
     "thickness_mm",
+    "br_factor",
 )
 """Features used by the domain check (units in the names)."""
 
@@ -100,6 +102,7 @@ def features(batch, mp, rp) -> dict[str, np.ndarray]:
         "grain_size_um": rp.grain_size_um,
         "gbd_mass_percent": rp.gbd_mass_percent if rp.gbd_mass_percent is not None else zero,
         "thickness_mm": rp.thickness_mm if rp.thickness_mm is not None else zero,
+        "br_factor": rp.br_factor if rp.br_factor is not None else np.full(n, np.nan),
         "dy_mass_percent": 100.0 * batch.get_mass_fraction("Dy"),
         "tb_mass_percent": 100.0 * batch.get_mass_fraction("Tb"),
         "ho_mass_percent": 100.0 * batch.get_mass_fraction("Ho"),
@@ -124,6 +127,13 @@ def _bounds(route: str) -> tuple[np.ndarray, np.ndarray]:
         for name in ("gbd_mass_percent", "thickness_mm"):
             lo[FEATURES.index(name)], hi[FEATURES.index(name)] = -np.inf, np.inf
     return lo, hi
+
+
+def feature_bounds(feature: str, route: str) -> tuple[float, float]:
+    """Bounds of one domain feature on a route (``model_domain.csv``; ±inf where it has none)."""
+    lo, hi = _bounds(route)
+    j = FEATURES.index(feature)
+    return float(lo[j]), float(hi[j])
 
 
 def temperature_bounds() -> tuple[float, float]:

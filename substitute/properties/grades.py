@@ -304,8 +304,10 @@ RATED_PERMEANCE = 2.0
 @cache
 def _typical(name: str, route: str, hre: str = "least", vendor: str | None = None):
     from substitute.composition import AlloyBatch
+    from substitute.properties.domain import feature_bounds
     from substitute.properties.magnet import predict_arrays
     from substitute.properties.reference import reference_alloy
+    from substitute.properties.routes import microstructure
 
     band = grade(name, vendor=vendor)
     if route not in ("sintered", "sintered_gbd"):
@@ -346,6 +348,16 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
     kw = {}
     if route == "sintered_gbd":
         kw = {"gbd_element": "Tb", "gbd_mass_percent": H, "thickness_mm": 5.0}
+    # Br factor (density × alignment): the route's value where that puts Br inside the band, else the one
+    # that puts Br mid-band, inside the sintered evidence (low grades are made with lower alignment and
+    # density than the industrial 0.965; the chemistry alone cannot lower Br to N30-N40 without heavy RE)
+    f0 = float(microstructure("sintered")["br_factor"])
+    f_lo, f_hi = feature_bounds("br_factor", route)
+    br0 = predict_arrays(batch, route, [20.0], **kw)["br_T"][:, 0]
+    mid = 0.5 * (band["br_min_T"] + band["br_max_T"])
+    inside = (br0 >= band["br_min_T"]) & (br0 <= band["br_max_T"])
+    factor = np.where(inside, f0, np.clip(f0 * mid / np.maximum(br0, 1e-6), f_lo, f_hi))
+    kw["br_factor"] = factor
     arr = predict_arrays(batch, route, [20.0], **kw)
     br = arr["br_T"][:, 0]
     hcj = arr["hcj_kA_per_m"][:, 0]
@@ -397,21 +409,29 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
     # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
     # TRE/B window has one (never more Dy/Tb just to lower Br: real low grades have no heavy RE and
     # lower alignment, which the model does not represent), then Br closest to mid-band
-    in_band = ok & (br <= band["br_max_T"]) & (br >= band["br_min_T"])
+    in_band = ok & (br <= band["br_max_T"] + 1e-9) & (br >= band["br_min_T"] - 1e-9)
     least = H[ok].min()
     tier = ok & (least == H)
     cand = np.flatnonzero(tier & in_band) if (tier & in_band).any() else np.flatnonzero(tier)
-    mid = 0.5 * (band["br_min_T"] + band["br_max_T"])
-    k = cand[np.argmin(np.abs(br[cand] - mid))]
-    br_note = (
-        "Br inside the band"
-        if in_band[k]
-        else (
-            f"Br {br[k]:.3f} T is above the band ({band['br_min_T']}-{band['br_max_T']} T) for every "
-            "chemistry in the window: the model's sintered Br factor (alignment and density of a "
-            "high-grade magnet) is fixed, and lower grades are made with lower alignment or density"
+    # the composition explains as much of the band as it can: the Br factor nearest the route's, then Br
+    # nearest mid-band
+    order = np.lexsort((np.abs(br[cand] - mid), np.round(np.abs(factor[cand] - f0), 4)))
+    k = cand[order[0]]
+    fk = float(factor[k])
+    if not in_band[k]:
+        br_note = (
+            f"Br {br[k]:.3f} T is outside the band ({band['br_min_T']}-{band['br_max_T']} T) for every "
+            f"chemistry in the window even at a Br factor (density × alignment) of {fk:.3f}, the end of "
+            f"the sintered evidence ({f_lo:g}-{f_hi:g})"
         )
-    )
+    elif abs(fk - f0) < 1e-9:
+        br_note = f"Br inside the band at the route's Br factor (density × alignment) {f0:g}"
+    else:
+        br_note = (
+            f"Br inside the band at a Br factor (density × alignment) of {fk:.3f} instead of the route's "
+            f"{f0:g}: lower grades are made with lower alignment or density (the sintered evidence spans "
+            f"{f_lo:g}-{f_hi:g}); predict this magnet with br_factor={fk:.3f}"
+        )
     how = {
         "typical": "the suffix's usual bulk Dy (middle of its range in physics/grade_suffixes.csv)",
         "least": "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
@@ -430,13 +450,16 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         "method": (
             f"grid search over total RE ({TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, the commercial window; "
             "Nd:Pr as in the reference base chemistry), B (0.90-1.00 wt%) and the heavy RE "
-            f"({hre}); {how}, preferring Br inside the band, then Br closest to mid-band; {br_note}"
+            f"({hre}); {how}, preferring Br inside the band, then the Br factor nearest the route's, then "
+            f"Br closest to mid-band; {br_note}"
         ),
         "base_chemistry": "datasets/physics/reference_chemistries.csv: sintered_base",
         "tre_mass_percent": float(T[k]),
         "hre_mass_percent": float(H[k]),
         "hre_element": "Dy" if route == "sintered" else "Tb",
         "b_mass_percent": float(B[k]),
+        "br_factor": fk,
+        "br_factor_changed": abs(fk - f0) > 1e-9,
         "br_in_band": bool(in_band[k]),
         "meets_minima": bool(
             br[k] >= band["br_min_T"]
@@ -504,7 +527,8 @@ def typical_chemistry(
     alloy = Alloy.from_mass_percent(
         pct,
         normalize=True,
-        name=f"{band['name']}{' of ' + band['vendor'] if vendor else ''} typical ({route}, {hre} HRE under the substitute model)",
+        name=f"{band['name']}{' of ' + band['vendor'] if vendor else ''} typical ({route}, {hre} HRE under the substitute model"
+        f"{', Br factor ' + format(info['br_factor'], '.3f') if info['br_factor_changed'] else ''})",
     )
     return (alloy, dict(info)) if return_info else alloy
 

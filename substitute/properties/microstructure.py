@@ -18,7 +18,8 @@
   amount taken up saturates (a_eff = a_sat·(1 − exp(−a/a_sat))), falls with depth as exp(−d/λ) from each face,
   and is reduced on Ce-rich bases (HRE lost to Ce-rich grain-boundary phases: × (1 − k_Ce·x_Ce)). HcJ is set
   by the shell K1 at a quarter of the thickness, and so is the knee (GBD magnets keep bulk squareness).
-* **Br** = Js(T)·f(2:14:1)·b_route (density × alignment, fitted per route, ≤ 1).
+* **Br** = Js(T)·f(2:14:1)·b (density × alignment: the route's value, or a sintered magnet's own
+  ``br_factor``; ≤ 1).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def microstructure_of(batch, mp: MainPhase, mi: MainPhaseIntrinsics, rp, params:
     alpha_t = g["alpha_T_per_K"] + g["alpha_T_per_co_wt_pct"] * co_wt
     neff = r["neff"] + g["neff_per_ln_grain"] * np.log(rp.grain_size_um / r["grain_size_um"])
     neff = np.clip(neff, g["neff_min"], g["neff_max"])
-    f_br = mp.mass_fraction * r["br_factor"]
+    f_br = mp.mass_fraction * (r["br_factor"] if rp.br_factor is None else rp.br_factor)
     if route == "sintered_gbd":
         # HcJ and the knee both from the shell at a quarter of the thickness: measured GBD magnets keep the
         # squareness (Hk/HcJ) of bulk ones, so the core does not set an earlier knee (issue 12 review: a

@@ -52,8 +52,14 @@ FAMILY_FORMULAS = {
 family magnet needs an alloy (ranking, :func:`substitute.Alloy.from_grade` of a SmCo/ferrite grade)."""
 
 ROUTE_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "sintered": ("grain_size_um",),
-    "sintered_gbd": ("gbd_element", "gbd_mass_percent", "thickness_mm", "grain_size_um"),
+    "sintered": ("grain_size_um", "br_factor"),
+    "sintered_gbd": (
+        "gbd_element",
+        "gbd_mass_percent",
+        "thickness_mm",
+        "grain_size_um",
+        "br_factor",
+    ),
     "hot_deformed": ("grain_size_um",),
     "bonded_isotropic": ("grain_size_um",),
     **dict.fromkeys(FAMILY_ROUTES, ()),
@@ -75,6 +81,9 @@ class RouteParams:
     gbd_mass_percent: np.ndarray | None = None
     thickness_mm: np.ndarray | None = None
     notes: tuple[str, ...] = ()
+    br_factor: np.ndarray | None = (
+        None  # density × alignment per alloy; None: the route's fitted value
+    )
 
 
 def check_route(route: Any) -> str:
@@ -138,7 +147,10 @@ def resolve_route_params(
         Model parameters giving the route's default grain size (default: the shipped fit).
     **kwargs
         ``grain_size_um`` [μm]; for ``sintered_gbd``: ``gbd_element`` ("Tb" or "Dy"),
-        ``gbd_mass_percent`` [wt% of the magnet, mass basis], ``thickness_mm`` [mm] (default 5).
+        ``gbd_mass_percent`` [wt% of the magnet, mass basis], ``thickness_mm`` [mm] (default 5); for
+        ``sintered`` and ``sintered_gbd``: ``br_factor`` [–], the magnet's density × alignment (Br =
+        Js·f(2:14:1)·br_factor; default the route's value, 0.965 for an industrial sintered magnet; the
+        evidence spans 0.79–0.97, outside it ``in_domain`` is False).
 
     Returns
     -------
@@ -168,8 +180,14 @@ def resolve_route_params(
         notes.append(f"grain_size_um not given: route default {ms['grain_size_um']} um")
     else:
         grain = _as_array("grain_size_um", gs, n, 1e-3, 100.0, "um")
+    bf = kwargs.get("br_factor")
+    br_factor = (
+        None
+        if bf is None
+        else _as_array("br_factor", bf, n, 0.5, 1.0, "(density × alignment, dimensionless)")
+    )
     if route != "sintered_gbd":
-        return RouteParams(route, grain, notes=tuple(notes))
+        return RouteParams(route, grain, notes=tuple(notes), br_factor=br_factor)
     el = kwargs.get("gbd_element")
     amount = kwargs.get("gbd_mass_percent")
     if el is None or amount is None:
@@ -190,4 +208,4 @@ def resolve_route_params(
         notes.append(f"thickness_mm not given: {DEFAULT_THICKNESS_MM} mm assumed")
     else:
         thickness = _as_array("thickness_mm", th, n, 0.05, 200.0, "mm")
-    return RouteParams(route, grain, el, w, thickness, tuple(notes))
+    return RouteParams(route, grain, el, w, thickness, tuple(notes), br_factor)

@@ -517,7 +517,8 @@ def check_09b_positive_dhcj_dt() -> Check:
 
 def check_10_n48sh_benchmark() -> Check:
     """Br [T] and HcJ [kA/m] of the typical N48SH chemistry at 20 and 150 °C (check 10)."""
-    df = _quiet(predict, Alloy.from_grade("N48SH"), temperature_C=[20, 150])
+    alloy, _, kw = _grade_magnet("N48SH")
+    df = _quiet(predict, alloy, temperature_C=[20, 150], **kw)
     br = [float(v) for v in df["br_T"]]
     hcj = [float(v) for v in df["hcj_kA_per_m"]]
     # the typical chemistry is the least heavy RE that meets the grade minimum, so its HcJ(20 C) sits near
@@ -536,6 +537,12 @@ def check_10_n48sh_benchmark() -> Check:
     )
 
 
+def _grade_magnet(name: str, **kw: Any) -> tuple[Alloy, dict[str, Any], dict[str, Any]]:
+    """A grade's typical chemistry, its info, and the route keywords it is predicted with (its Br factor)."""
+    alloy, info = grades.typical_chemistry(name, return_info=True, **kw)
+    return alloy, info, {"br_factor": info["br_factor"]}
+
+
 def grade_figures(name: str) -> dict[str, Any]:
     """Predicted properties of a grade's typical chemistry and the grade it is classified as.
 
@@ -550,7 +557,8 @@ def grade_figures(name: str) -> dict[str, Any]:
         ``grade`` (input), ``classified`` (grade name from Br, HcJ), ``number`` and ``suffix`` of the
         classified grade, ``br_T`` [T], ``hcj_kA_per_m`` [kA/m], ``bhmax_kJ_per_m3`` [kJ/m³] at 20 °C.
     """
-    p = _quiet(predict, grades.typical_chemistry(name))
+    alloy, _, kw = _grade_magnet(name)
+    p = _quiet(predict, alloy, **kw)
     classified = grades.classify(p).iloc[0]
     number, suffix = grades.parse_grade(classified)
     row = p.iloc[0]
@@ -699,9 +707,9 @@ def check_15_route_ceilings(n: int = 200, seed: int = 7) -> Check:
 
 def check_16_tmax_permeance() -> Check:
     """Tmax [°C] of the typical N42SH chemistry at Pc 3 / 2 / 1 / 0.5 (check 16)."""
-    a = grades.typical_chemistry("N42SH")
+    a, _, kw = _grade_magnet("N42SH")
     pcs = (3.0, 2.0, 1.0, 0.5)
-    t = [float(_one(a, permeance=pc)["tmax_C"]) for pc in pcs]
+    t = [float(_one(a, permeance=pc, **kw)["tmax_C"]) for pc in pcs]
     return _check(
         "16",
         values={"permeance": list(pcs), "tmax_C": t},
@@ -764,14 +772,14 @@ def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
 
     For each energy number and suffix of ``physics/grade_energy_bands.csv`` × ``grade_suffixes.csv``
     that is made (number ≤ the suffix's highest), :func:`~substitute.properties.grades.typical_chemistry`
-    gives the chemistry; :func:`~substitute.properties.magnet.predict` its Br, HcJ, (BH)max at 20 °C and
-    Tmax at Pc 2 with the interval. Columns say whether each lies in the grade's band and P(Tmax ≥ Tw)
+    gives the chemistry and its Br factor (density × alignment); :func:`~substitute.properties.magnet.predict`
+    its Br, HcJ, (BH)max at 20 °C and Tmax at Pc 2 with the interval. Columns say whether each lies in the grade's band and P(Tmax ≥ Tw)
     under the predictive distribution (:mod:`substitute.properties.predictive`).
 
     Returns
     -------
     pandas.DataFrame
-        ``grade, tre_mass_percent, hre_mass_percent, br_T, br_min_T, br_max_T, br_in_band, hcj_kA_per_m,
+        ``grade, tre_mass_percent, hre_mass_percent, br_factor, br_T, br_min_T, br_max_T, br_in_band, hcj_kA_per_m,
         hcj_min_kA_per_m, hcj_ok, bhmax_kJ_per_m3, bhmax_in_band, tmax_C, tw_C, p_meets_tw, tw_ok,
         tw_ok_central`` (``tw_ok`` at P ≥ ``confidence``, ``tw_ok_central`` at P ≥ 0.5); a grade no
         chemistry reaches has ``error`` set.
@@ -790,12 +798,14 @@ def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
             row: dict[str, Any] = {"grade": name, "br_min_T": band["br_min_T"], "br_max_T": band["br_max_T"],
                                    "hcj_min_kA_per_m": band["hcj_min_kA_per_m"], "tw_C": band["tw_C"]}  # fmt: skip
             try:
-                alloy, info = grades.typical_chemistry(name, return_info=True)
+                alloy, info, kw = _grade_magnet(name)
             except SubstituteError as exc:
                 rows.append({**row, "error": str(exc)})
                 continue
-            p = _quiet(predict, alloy, temperature_C=[20.0], permeance=2.0).iloc[0]
-            pw = _quiet(predict, alloy, temperature_C=[float(band["tw_C"])], permeance=2.0).iloc[0]
+            p = _quiet(predict, alloy, temperature_C=[20.0], permeance=2.0, **kw).iloc[0]
+            pw = _quiet(
+                predict, alloy, temperature_C=[float(band["tw_C"])], permeance=2.0, **kw
+            ).iloc[0]
             p_tw = float(
                 prob_at_least(
                     "tmax_C",
@@ -810,6 +820,7 @@ def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
                     **row,
                     "tre_mass_percent": info["tre_mass_percent"],
                     "hre_mass_percent": info["hre_mass_percent"],
+                    "br_factor": info["br_factor"],
                     "br_T": float(p["br_T"]),
                     "br_in_band": band["br_min_T"] <= float(p["br_T"]) <= band["br_max_T"],
                     "hcj_kA_per_m": float(p["hcj_kA_per_m"]),

@@ -223,7 +223,7 @@ def evaluate(
         Processing route per candidate (NdFeB routes or other families).
     route_params : mapping, optional
         Arrays per candidate: ``grain_size_um``, ``gbd_element`` (one value per route group),
-        ``gbd_mass_percent``, ``thickness_mm``.
+        ``gbd_mass_percent``, ``thickness_mm``, ``br_factor`` (sintered routes only).
     origin : mapping, optional
         Element → origin per candidate (``"CN"``, ``"non-CN"``, ``"recycled"``, ``"unknown"``); elements not
         given are ``"unknown"`` (counted as China-origin).
@@ -283,8 +283,10 @@ def evaluate(
             kw: dict[str, Any] = {}
             if r not in FAMILY_ROUTES:
                 for k, v in rp.items():
-                    if k == "grain_size_um" or (
-                        r == "sintered_gbd" and k in ("gbd_mass_percent", "thickness_mm")
+                    if (
+                        k == "grain_size_um"
+                        or (r == "sintered_gbd" and k in ("gbd_mass_percent", "thickness_mm"))
+                        or (k == "br_factor" and r in ("sintered", "sintered_gbd"))
                     ):
                         kw[k] = np.broadcast_to(np.asarray(v, dtype=float), (n,))[idx]
                 if r == "sintered_gbd":

@@ -258,20 +258,26 @@ def _objective_matrix(df: pd.DataFrame, objectives: Sequence[str]) -> np.ndarray
     return np.column_stack(cols)
 
 
-def _baseline_inputs(baseline: Any, route: str | None) -> tuple[Alloy, str]:
-    """The baseline as one Alloy (from an Alloy, a one-row batch, a composition string or a grade name)."""
+def _baseline_inputs(baseline: Any, route: str | None) -> tuple[Alloy, str, float | None]:
+    """The baseline as one Alloy (from an Alloy, a one-row batch, a composition string or a grade name),
+    its route, and for a grade name the Br factor that puts the grade's Br inside its band."""
     route = route or "sintered"
     if isinstance(baseline, str):
         from substitute.composition import looks_like_grade
 
         if looks_like_grade(baseline):
-            return Alloy.from_grade(baseline, route=route), route
-        return as_batch(baseline)[0], route
+            from substitute.properties.grades import typical_chemistry
+
+            alloy, info = typical_chemistry(baseline, route=route, return_info=True)
+            if "br_factor" not in info:  # a SmCo, bonded or ferrite grade: the family's envelope
+                return alloy, route, None
+            return alloy, route, float(info["br_factor"])
+        return as_batch(baseline)[0], route, None
     if isinstance(baseline, AlloyBatch):
         if len(baseline) != 1:
             msg = f"the baseline must be one alloy, got a batch of {len(baseline)}"
             raise InputError(msg)
-        return baseline[0], route
+        return baseline[0], route, None
     msg = f"baseline must be an Alloy, a composition string or a grade name, got {type(baseline).__name__}"
     raise InputError(msg)
 
@@ -288,6 +294,7 @@ def rank_substitutes(
     objectives: Sequence[str] = DEFAULT_OBJECTIVES,
     grain_size_um: float = 5.0,
     thickness_mm: float = 5.0,
+    br_factor: float | None = None,
     max_fronts: int = 50,
     min_ranked: int = 2000,
     explain: int = 1000,
@@ -323,6 +330,11 @@ def rank_substitutes(
         From :data:`OBJECTIVES`; default value share ↓, cost per part ↓, HcJ margin ↑, Br ↑.
     grain_size_um, thickness_mm : float
         Defaults for candidates whose levers do not set them.
+    br_factor : float, optional
+        Density × alignment of the production line, for the baseline and every sintered candidate
+        (Br = Js·f(2:14:1)·br_factor; evidence 0.79–0.97). Default: the route's 0.965, or for a grade
+        name the factor that puts the grade's Br inside its band (:func:`~substitute.properties.grades.
+        typical_chemistry`).
     max_fronts, min_ranked : int
         Pareto fronts are peeled until ``min_ranked`` qualifying candidates have a rank or ``max_fronts``
         fronts exist; the rest get ``pareto_rank = max_fronts + 1`` (reported as not ranked).
@@ -360,7 +372,8 @@ def rank_substitutes(
     timings: dict[str, float] = {}
     req = requirements if requirements is not None else Requirements()
     objectives = check_objectives(objectives)
-    alloy, base_route = _baseline_inputs(baseline, route)
+    alloy, base_route, grade_factor = _baseline_inputs(baseline, route)
+    br_factor = br_factor if br_factor is not None else grade_factor
     space = space if space is not None else sp.default_space(alloy, base_route)
     check_size(space.size, max_candidates)
     b_origin = {"Dy": "CN", "Tb": "CN", "Ho": "CN", **(baseline_origin or {})}
@@ -442,7 +455,10 @@ def rank_substitutes(
         alloy,
         req,
         route=base_route,
-        route_params={"grain_size_um": grain_size_um},
+        route_params={
+            "grain_size_um": grain_size_um,
+            **({"br_factor": br_factor} if br_factor is not None else {}),
+        },
         origin={e: [o] for e, o in b_origin.items()},
         prices=prices,
         origin_premium=origin_premium,
@@ -465,6 +481,7 @@ def rank_substitutes(
             "gbd_element": routes["gbd_element"].array,
             "gbd_mass_percent": routes["gbd_mass_percent"].to_numpy(),
             "thickness_mm": thick,
+            **({"br_factor": np.full(n, br_factor)} if br_factor is not None else {}),
         },
         "origin": origin,
         "prices": prices,
@@ -566,6 +583,9 @@ def rank_substitutes(
     timings["total_s"] = time.perf_counter() - t0
 
     cand.attrs["audit"] = _audit(req, prices, catalog, objectives, model)
+    cand.attrs["audit"]["br_factor"] = (
+        br_factor if br_factor is not None else "route default (sintered 0.965)"
+    )
     return RankResult(
         baseline_alloy=alloy,
         baseline_levers=base_levers,

@@ -59,6 +59,8 @@ class Study:
     objectives: tuple[str, ...] = DEFAULT_OBJECTIVES
     grain_size_um: float = 5.0
     thickness_mm: float = 5.0
+    br_factor: float | None = None
+    """Density × alignment of the sintered magnets (``[baseline] br_factor``; a grade's own by default)."""
     top: int = 10
     source: str = "<code>"
     processing_costs: str | None = None
@@ -93,6 +95,7 @@ def _table_types() -> dict[str, dict[str, Any]]:
             "route": h["route"],
             "grain_size_um": h["grain_size_um"],
             "thickness_mm": h["thickness_mm"],
+            "br_factor": float,
             "origin": h["baseline_origin"],
         },
         "prices": {"origin_premium": h["origin_premium"], "processing_costs": str},
@@ -134,8 +137,9 @@ def _checked(raw: Mapping[str, Any], name: str, where: Where) -> dict[str, Any]:
     return {k: check_value(v, types_[k], w, k) for k, v in table.items()}
 
 
-def _baseline(bl: Mapping[str, Any], route: str, where: Where) -> Alloy:
-    """The baseline alloy of ``[baseline]`` (a composition with its basis, or a grade)."""
+def _baseline(bl: Mapping[str, Any], route: str, where: Where) -> tuple[Alloy, float | None]:
+    """The baseline alloy of ``[baseline]`` (a composition with its basis, or a grade) and, for a grade,
+    the Br factor that puts its Br inside the band."""
     if "grade" in bl and "composition" in bl:
         msg = f"{where.head('grade')}: give either 'composition' or 'grade', not both"
         raise InputError(msg)
@@ -154,9 +158,14 @@ def _baseline(bl: Mapping[str, Any], route: str, where: Where) -> Alloy:
         raise InputError(msg)
     try:
         if key == "grade":
-            g = Alloy.from_grade(bl["grade"], route=route, vendor=bl.get("vendor"))
-            return Alloy(g.mass_array[0], g.elements, name=bl["name"]) if "name" in bl else g
-        return Alloy.parse(bl["composition"], basis=bl["basis"], name=bl.get("name"))
+            from substitute.properties.grades import typical_chemistry
+
+            g, info = typical_chemistry(
+                bl["grade"], route=route, return_info=True, vendor=bl.get("vendor")
+            )
+            g = Alloy(g.mass_array[0], g.elements, name=bl["name"]) if "name" in bl else g
+            return g, info.get("br_factor")
+        return Alloy.parse(bl["composition"], basis=bl["basis"], name=bl.get("name")), None
     except SubstituteError as exc:
         raise relocate(exc, where, ("basis", "route"), default=key) from exc
 
@@ -233,7 +242,14 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
     if "objectives" in st and not st["objectives"]:
         msg = f"{where.at('study')('objectives')}: empty; give at least one of {', '.join(OBJECTIVES)}"
         raise InputError(msg)
-    baseline = _baseline(bl, route, where.at("baseline"))
+    baseline, grade_factor = _baseline(bl, route, where.at("baseline"))
+    br_factor = bl.get("br_factor", grade_factor)
+    if br_factor is not None and not 0.5 <= float(br_factor) <= 1.0:
+        msg = (
+            f"{where.at('baseline')('br_factor')}: density × alignment must be in 0.5-1 "
+            f"(sintered evidence 0.79-0.97), got {br_factor}"
+        )
+        raise InputError(msg)
 
     req_spec = _table(raw, "requirements", where)
     prices = overrides.pop("prices", None) or st.get("prices", "ex_china_2025")
@@ -282,6 +298,7 @@ def load_study(path: str | Path | None = None, **overrides: Any) -> Study:
         objectives=tuple(st.get("objectives", DEFAULT_OBJECTIVES)),
         grain_size_um=float(bl.get("grain_size_um", 5.0)),
         thickness_mm=float(bl.get("thickness_mm", 5.0)),
+        br_factor=None if br_factor is None else float(br_factor),
         top=top,
         source=where.label,
         processing_costs=processing,
@@ -310,6 +327,7 @@ def run_study(
         objectives=study.objectives,
         grain_size_um=study.grain_size_um,
         thickness_mm=study.thickness_mm,
+        br_factor=study.br_factor,
         progress=progress,
         processing_costs=study.processing_costs,
         backend=backend,

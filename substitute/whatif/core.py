@@ -100,10 +100,12 @@ def load_ranking_study(study: Any):
 def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
     """Properties at the study's temperature and the verdict on its performance requirements."""
     from substitute.composition import AlloyBatch
+    from substitute.properties.routes import microstructure
     from substitute.ranking.evaluate import evaluate
 
     req = replace(study.requirements, compliance=())
     batch = AlloyBatch.concat([d.magnet for d in designs])
+    f0 = float(microstructure("sintered")["br_factor"])  # where a design gives no Br factor
     ev = evaluate(
         batch,
         req,
@@ -113,6 +115,7 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
             "gbd_element": [d.gbd_element or "" for d in designs],
             "gbd_mass_percent": np.array([d.gbd_mass_percent for d in designs]),
             "thickness_mm": np.array([d.thickness_mm for d in designs]),
+            "br_factor": np.array([f0 if d.br_factor is None else d.br_factor for d in designs]),
         },
         prices=pv,
     )

@@ -34,6 +34,7 @@ DESIGN_FIELDS = (
     "gbd_element",
     "gbd_mass_percent",
     "thickness_mm",
+    "br_factor",
 )
 
 
@@ -88,6 +89,9 @@ class Design:
         Diffused amount, wt% of the finished magnet (already inside ``alloy``).
     thickness_mm : float, default 5.0
         Magnet thickness along the diffusion direction, mm.
+    br_factor : float, optional
+        Density × alignment of a sintered magnet (Br = Js·f(2:14:1)·br_factor, 0.5–1; evidence
+        0.79–0.97); default the route's 0.965, for a ``grade`` in a designs file the grade's own.
 
     Raises
     ------
@@ -110,6 +114,7 @@ class Design:
     gbd_element: str | None = None
     gbd_mass_percent: float = 0.0
     thickness_mm: float = 5.0
+    br_factor: float | None = None
 
     def __post_init__(self) -> None:
         from substitute.compliance.bom import normalise_origin
@@ -150,6 +155,15 @@ class Design:
                 msg = f"{where}: part_value_usd ({pv:g}) exceeds assembly_value_usd ({self.assembly_value_usd:g})"
                 raise InputError(msg)
             object.__setattr__(self, "part_value_usd", pv)
+        if self.br_factor is not None:
+            bf = _positive(self.br_factor, f"{where}: br_factor", "(density × alignment)")
+            if bf > 1.0 or bf < 0.5 or self.route not in ("sintered", "sintered_gbd"):
+                msg = (
+                    f"{where}: br_factor {bf:g} must be in 0.5-1 (density × alignment; sintered evidence "
+                    f"0.79-0.97) on route 'sintered' or 'sintered_gbd' (got route {self.route!r})"
+                )
+                raise InputError(msg)
+            object.__setattr__(self, "br_factor", bf)
         if self.made_in not in ("CN", "non-CN", "unknown"):
             msg = f"{where}: made_in {self.made_in!r}; valid: 'CN', 'non-CN', 'unknown'"
             raise InputError(msg)
@@ -269,10 +283,16 @@ class Design:
                 raise InputError(msg)
             alloy = Alloy.parse(str(spec.pop(given[0])), basis=basis, name=name)
         else:
+            from substitute.properties.grades import typical_chemistry
+
             route = spec.get("route", "sintered")
-            alloy = Alloy.from_grade(
-                str(spec.pop("grade")), route="sintered" if route == "sintered_gbd" else route
+            alloy, info = typical_chemistry(
+                str(spec.pop("grade")),
+                route="sintered" if route == "sintered_gbd" else route,
+                return_info=True,
             )
+            if "br_factor" in info and "br_factor" not in spec:
+                spec["br_factor"] = info["br_factor"]
         if given[0] == "base_composition":
             spec.pop("name")
             return cls.from_base(
