@@ -264,12 +264,12 @@ def main() -> int:
                 "fraction": made["bhmax_in_band"].mean(),
             },
             {
-                "property": "Tmax at Pc 2 ≥ Tw, P(meets) ≥ 0.9",
+                "property": "hre='least': Tmax at Pc 2 ≥ Tw, P(meets) ≥ 0.9",
                 "grades": len(made),
                 "fraction": made["tw_ok"].mean(),
             },
             {
-                "property": "Tmax at Pc 2 ≥ Tw, central (P ≥ 0.5)",
+                "property": "hre='least': Tmax at Pc 2 ≥ Tw, central (P ≥ 0.5)",
                 "grades": len(made),
                 "fraction": made["tw_ok_central"].mean(),
             },
@@ -279,7 +279,7 @@ def main() -> int:
                 "fraction": float((ladder["error"] != "").mean()),
             },
             {
-                "property": "hre='rated': a chemistry in the window meets Tw with P ≥ 0.9",
+                "property": "hre='rated' (the default): a chemistry in the window meets Tw with P ≥ 0.9",
                 "grades": len(made),
                 "fraction": made["rated_found"].mean(),
             },
@@ -434,8 +434,8 @@ def main() -> int:
         f"{int((made['br_factor'] < 0.964).sum())} grades that need it). N30 and N30M would need less than the "
         "evidence's 0.79. Tw at P ≥ 0.9 is met only where the lower Br of a low grade lowers the working point's "
         "field; elsewhere the interval of Tmax is wide (the HcJ interval on held-out sources, see above). "
-        '`Alloy.from_grade(name, hre="rated")` asks the rating too: the least heavy RE whose Tmax at Pc 2 '
-        "reaches Tw with "
+        '`Alloy.from_grade(name)` (default `hre="rated"`; the table above is `hre="least"`) asks the rating too: '
+        "the least heavy RE whose Tmax at Pc 2 reaches Tw with "
         f"P ≥ 0.9. It needs a median {rated_extra} more Dy than the least-HRE chemistry — the price of "
         "the model's uncertainty, not what vendors add (their usual Dy is in `physics/grade_suffixes.csv`).",
         "",

@@ -275,11 +275,15 @@ def test_predict_command(capsys, tmp_path):
 def test_predict_a_grade_by_vendor_band_or_rating(capsys):
     import json
 
-    assert main(["predict", "N42SH", "--hre", "rated", "--json", "-"]) == 0
+    assert main(["predict", "N42SH", "--hre", "least", "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert any(
-        a.startswith("typical chemistry of grade N42SH, rated heavy RE") for a in doc["assumptions"]
+        a.startswith("typical chemistry of grade N42SH, least heavy RE") for a in doc["assumptions"]
     )
+    # the default chemistry meets the grade's rating; where none in the window does, it says so
+    assert main(["predict", "N38AH", "--json", "-"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert any("NO chemistry in the window meets Tw" in a for a in doc["assumptions"])
     assert main(["predict", "N42", "--vendor", "k&j"]) == 0
     assert "band of vendor 'k&j'" in capsys.readouterr().out
     assert main(["predict", "N42SH", "--vendor", "arnold"]) == 2

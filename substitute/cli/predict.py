@@ -88,11 +88,10 @@ def _band(row: Any, col: str, fmt: str) -> str:
 )
 @click.option(
     "--hre",
-    type=click.Choice(["least", "typical", "rated"]),
-    default="least",
-    show_default=True,
-    help="For a grade name: the least heavy RE meeting the grade's minima, the suffix's usual Dy, or "
-    "the least that also meets the grade's Tw with P >= 0.9.",
+    type=click.Choice(["rated", "least", "typical"]),
+    default=None,
+    help="For a grade name: the least heavy RE meeting the grade's minima and its Tw at Pc 2 with "
+    "P >= 0.9 (rated, the default), the minima only (least), or the suffix's usual Dy (typical).",
 )
 @click.option(
     "--vendor",
@@ -111,7 +110,7 @@ def predict_cmd(
     gbd_mass_percent: float | None,
     thickness_mm: float | None,
     br_factor: float | None,
-    hre: str,
+    hre: str | None,
     vendor: str | None,
     json_path: str | None,
     csv_path: str | None,
@@ -135,21 +134,27 @@ def predict_cmd(
     if basis is None and looks_like_grade(composition):
         from substitute.properties.grades import typical_chemistry
 
+        hre = hre or "rated"
         alloy, info = typical_chemistry(
             composition.strip(), route=route, return_info=True, hre=hre, vendor=vendor
         )
         origin = (
             f"typical chemistry of grade {composition.strip()}"
-            + (f", {hre} heavy RE" if hre != "least" else "")
+            + (f", {hre} heavy RE" if hre != "rated" else "")
             + (f", band of vendor {vendor!r}" if vendor else "")
         )
+        if hre == "rated" and not info.get("meets_tw", True):
+            origin += (
+                f"; NO chemistry in the window meets Tw at Pc 2 with P >= 0.9 (this one: P = "
+                f"{info['p_meets_tw']:.2f}), the least heavy RE meeting the minima is shown"
+            )
         if info.get("br_factor_changed") and br_factor is None:
             br_factor = float(info["br_factor"])
             origin += (
                 f", Br factor {br_factor:.3f} (density x alignment that puts Br inside the band)"
             )
     else:
-        if vendor is not None or hre != "least":
+        if vendor is not None or hre is not None:
             msg = "--hre and --vendor choose the chemistry of a grade name; COMPOSITION is not one"
             raise InputError(msg)
         alloy = Alloy.parse(composition, basis=basis)

@@ -302,13 +302,14 @@ class Alloy(AlloyBatch):
 
     @classmethod
     def from_grade(
-        cls, grade: str, route: str = "sintered", *, hre: str = "least", vendor: str | None = None
+        cls, grade: str, route: str = "sintered", *, hre: str = "rated", vendor: str | None = None
     ) -> Alloy:
-        """A typical chemistry for a commercial grade (``"N42SH"``), with the least heavy rare earth that
-        meets the grade under the property model (``hre="typical"``: the suffix's usual bulk Dy instead;
-        ``hre="rated"``: the least that also meets the grade's Tw with P ≥ 0.9 under the model);
-        ``vendor="arnold"`` meets that vendor's datasheet band instead of the consensus band. How it was
-        derived is in the alloy's name and in :func:`substitute.properties.grades.typical_chemistry`.
+        """A typical chemistry for a commercial grade (``"N42SH"``): the least heavy rare earth that meets
+        the grade's minima and its rated Tw at Pc 2 with P ≥ 0.9 under the property model (``hre="least"``:
+        the minima at 20 °C only; ``hre="typical"``: the suffix's usual bulk Dy); ``vendor="arnold"``
+        meets that vendor's datasheet band instead of the consensus band. How it was derived — and the Br
+        factor (density × alignment) that puts its Br inside the band, to pass to ``predict`` — is in the
+        alloy's name and in :func:`substitute.properties.grades.typical_chemistry`.
 
         This is the one upward arrow of the package (composition → properties): the typical chemistry
         of a grade is found with the property model, so it is imported here, on first use, and

@@ -302,7 +302,7 @@ RATED_PERMEANCE = 2.0
 
 @tb.depends_on_params  # the chemistry follows the fitted parameters (set_override during a refit)
 @cache
-def _typical(name: str, route: str, hre: str = "least", vendor: str | None = None):
+def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = None):
     from substitute.composition import AlloyBatch
     from substitute.properties.domain import feature_bounds
     from substitute.properties.magnet import predict_arrays
@@ -368,21 +368,17 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         & (bh >= band["bhmax_min_kJ_per_m3"])
         & arr["in_domain"][:, 0]
     )
-    p_tw = np.full(len(br), np.nan)
-    if hre == "rated":
-        # the grade's rating as a requirement: Tmax at Pc 2 (the vendors' Tw basis) reaches Tw with
-        # P >= RATED_CONFIDENCE under the model's predictive distribution (the ranking's default rule)
-        from substitute.properties.predictive import prob_at_least
+    # the grade's rating as a requirement: Tmax at Pc 2 (the vendors' Tw basis) reaches Tw with
+    # P >= RATED_CONFIDENCE under the model's predictive distribution (the ranking's default rule)
+    from substitute.properties.predictive import prob_at_least
 
-        tw = float(band["tw_C"])
-        at_tw = predict_arrays(batch, route, [tw], permeance=RATED_PERMEANCE, **kw)
-        p_tw = prob_at_least(
-            "tmax_C",
-            at_tw["tmax_C"][:, 0],
-            at_tw["tmax_C_lo"][:, 0],
-            at_tw["tmax_C_hi"][:, 0],
-            tw,
-        )
+    tw = float(band["tw_C"])
+    at_tw = predict_arrays(batch, route, [tw], permeance=RATED_PERMEANCE, **kw)
+    p_tw = prob_at_least(
+        "tmax_C", at_tw["tmax_C"][:, 0], at_tw["tmax_C_lo"][:, 0], at_tw["tmax_C_hi"][:, 0], tw
+    )
+    rated_reached = bool((ok & (p_tw >= RATED_CONFIDENCE)).any())
+    if hre == "rated" and rated_reached:
         ok &= p_tw >= RATED_CONFIDENCE
     if hre == "typical":
         # the vendors' usual bulk heavy RE for the suffix (grade_suffixes.csv), not the least that works
@@ -397,13 +393,7 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         msg = (
             f"no chemistry on the search grid (TRE {TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, B 0.90-1.00 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
             f"meets {band['name']} under the model (Br {band['br_min_T']}-{band['br_max_T']} T, "
-            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m"
-            + (
-                f", Tmax >= Tw {band['tw_C']:g} °C at Pc {RATED_PERMEANCE:g} with P >= "
-                f"{RATED_CONFIDENCE:g}; hre='least' asks only the minima at 20 °C)"
-                if hre == "rated"
-                else ")"
-            )
+            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m)"
         )
         raise InputError(msg)
     # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
@@ -432,13 +422,20 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
             f"{f0:g}: lower grades are made with lower alignment or density (the sintered evidence spans "
             f"{f_lo:g}-{f_hi:g}); predict this magnet with br_factor={fk:.3f}"
         )
+    rating = (
+        f"Tmax at Pc {RATED_PERMEANCE:g} reaches the grade's Tw ({band['tw_C']:g} °C) with "
+        f"P >= {RATED_CONFIDENCE:g} under the model's predictive distribution"
+    )
     how = {
         "typical": "the suffix's usual bulk Dy (middle of its range in physics/grade_suffixes.csv)",
         "least": "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima under "
         "substitute.predict (inside the model domain)",
         "rated": "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima and whose "
-        f"Tmax at Pc {RATED_PERMEANCE:g} reaches the grade's Tw ({band['tw_C']:g} °C) with "
-        f"P >= {RATED_CONFIDENCE:g} under the model's predictive distribution (inside the model domain)",
+        f"{rating} (inside the model domain)"
+        if rated_reached
+        else f"no chemistry in the window has {rating} (the model's interval is wider than the "
+        "heavy RE can buy without leaving the band): the least heavy RE whose Br, (BH)max and HcJ at "
+        "20 °C reach the grade minima, which does NOT meet the rating at that confidence",
     }[hre]
     hre = "Dy" if route == "sintered" else "Tb (GBD)"
     info = {
@@ -470,6 +467,7 @@ def _typical(name: str, route: str, hre: str = "least", vendor: str | None = Non
         "predicted_hcj_kA_per_m": float(hcj[k]),
         "predicted_bhmax_kJ_per_m3": float(bh[k]),
         "p_meets_tw": float(p_tw[k]),
+        "meets_tw": bool(p_tw[k] >= RATED_CONFIDENCE),
     }
     return rows[k], tuple(els), info
 
@@ -479,7 +477,7 @@ def typical_chemistry(
     route: str = "sintered",
     return_info: bool = False,
     *,
-    hre: str = "least",
+    hre: str = "rated",
     vendor: str | None = None,
 ):
     """A chemistry that meets a grade under the property model (least heavy RE, or the suffix's usual).
@@ -492,12 +490,16 @@ def typical_chemistry(
         ``"sintered"`` (bulk Dy) or ``"sintered_gbd"`` (Tb by grain-boundary diffusion, 5 mm).
     return_info : bool, default False
         Also return a dict saying how the chemistry was derived.
-    hre : {"least", "typical", "rated"}, default "least"
-        ``"least"``: the least heavy RE that meets the grade's minima; ``"typical"``: the middle of the
-        suffix's usual bulk heavy-RE range (``physics/grade_suffixes.csv``; route ``sintered``);
-        ``"rated"``: the least heavy RE that also meets the grade's Tw at Pc 2 with P ≥ 0.9 under the
-        model (the ranking's default confidence) — with today's wide HcJ intervals that is more heavy RE
-        than vendors use (the info's ``p_meets_tw`` and the grade-ladder page say how much).
+    hre : {"rated", "least", "typical"}, default "rated"
+        ``"rated"``: the least heavy RE that meets the grade's minima at 20 °C *and* its rating — Tmax at
+        Pc 2 reaches the grade's Tw with P ≥ 0.9 under the model (the ranking's default confidence); with
+        today's wide HcJ intervals that is a little more heavy RE than vendors use (median +0.3 wt% Dy,
+        the grade-ladder page). Where no chemistry in the window meets the rating at that confidence
+        (10 of 57 ladder grades: N54–N56 and the top of SH–AH), the least heavy RE meeting the minima, with
+        ``meets_tw`` False and the reason in ``method``. ``"least"``: the least heavy RE that meets the
+        minima at 20 °C only; ``"typical"``: the middle of the suffix's usual bulk heavy-RE range
+        (``physics/grade_suffixes.csv``; route ``sintered``). The info's ``p_meets_tw`` is P(Tmax at Pc 2
+        ≥ Tw) in every case.
     vendor : str, optional
         Meet one vendor's band for the grade (:func:`grade` with ``vendor=``) instead of the consensus.
 

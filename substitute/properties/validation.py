@@ -375,7 +375,7 @@ def check_05_bulk_dy_coercivity() -> Check:
 
 def check_05b_eh_needs_6_to_8_wt_percent_dy() -> Check:
     """Bulk heavy RE [wt%] of the model's least-HRE N38EH chemistry (check 5, EH ladder)."""
-    _, info = grades.typical_chemistry("N38EH", "sintered", return_info=True)
+    _, info = grades.typical_chemistry("N38EH", "sintered", return_info=True, hre="least")
     hre = float(info["hre_mass_percent"])
     return _check(
         "5b", values={"hre_mass_percent": hre}, ours=f"{hre:.2f}", passed=_in(hre, 5.0, 8.0)
@@ -486,7 +486,7 @@ def check_09_beta_ladder() -> Check:
     """β(HcJ) 20-100 °C [%/K] of the grade ladder's typical chemistries (check 9); vendors quote β over
     20-100 °C (e.g. en.shanghaimagnet.com in ``grades/vendor_grades.csv``)."""
     betas = {
-        g: float(_one(grades.typical_chemistry(g))["beta_hcj_20_100_pct_per_K"])
+        g: float(_one(grades.typical_chemistry(g, hre="least"))["beta_hcj_20_100_pct_per_K"])
         for g in BETA_LADDER_GRADES
     }
     published = {"N42": -0.75, "N42M": -0.68, "N42H": -0.605, "N42SH": -0.54, "N40UH": -0.49}
@@ -538,8 +538,10 @@ def check_10_n48sh_benchmark() -> Check:
 
 
 def _grade_magnet(name: str, **kw: Any) -> tuple[Alloy, dict[str, Any], dict[str, Any]]:
-    """A grade's typical chemistry, its info, and the route keywords it is predicted with (its Br factor)."""
-    alloy, info = grades.typical_chemistry(name, return_info=True, **kw)
+    """A grade's typical chemistry (the least heavy RE meeting its minima unless ``hre`` says otherwise:
+    the checks compare the model with vendors' grades, not with its own rating), its info, and the route
+    keywords it is predicted with (its Br factor)."""
+    alloy, info = grades.typical_chemistry(name, return_info=True, **{"hre": "least", **kw})
     return alloy, info, {"br_factor": info["br_factor"]}
 
 
@@ -603,7 +605,8 @@ def check_12_curie_temperature() -> Check:
     """Tc of Nd2Fe12Co2B [K] and of sintered grades' typical chemistries [°C] (check 12)."""
     tc = float(intrinsic(Alloy.from_formula("Nd2Fe12Co2B"))["tc_C"].iloc[0]) + 273.15
     sintered = {
-        g: float(_one(grades.typical_chemistry(g))["tc_C"]) for g in ("N42", "N42SH", "N38EH")
+        g: float(_one(grades.typical_chemistry(g, hre="least"))["tc_C"])
+        for g in ("N42", "N42SH", "N38EH")
     }
     return _check(
         "12",
@@ -843,9 +846,8 @@ def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
 def _rated(name: str, band: dict[str, Any], least_hre: float) -> dict[str, Any]:
     """The ``hre="rated"`` chemistry of a grade (Tw met with P ≥ 0.9): its heavy RE, the extra over the
     least-HRE chemistry, Br in band, or why there is none."""
-    try:
-        _, info = grades.typical_chemistry(name, return_info=True, hre="rated")
-    except SubstituteError:
+    _, info = grades.typical_chemistry(name, return_info=True, hre="rated")
+    if not info["meets_tw"]:  # no chemistry in the window meets the rating at P >= 0.9
         return {"rated_found": False, "hre_rated_mass_percent": np.nan,
                 "hre_rated_extra_mass_percent": np.nan, "rated_br_in_band": False}  # fmt: skip
     return {
