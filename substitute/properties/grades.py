@@ -359,6 +359,16 @@ def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = Non
     factor = np.where(inside, f0, np.clip(f0 * mid / np.maximum(br0, 1e-6), f_lo, f_hi))
     kw["br_factor"] = factor
     arr = predict_arrays(batch, route, [20.0], **kw)
+    # a Br inside the band whose (BH)max falls short (N54M: 412 of 414 kJ/m³ at 0.965): the factor that
+    # reaches the (BH)max floor ((BH)max ∝ Br²), if the band's Br ceiling and the evidence allow it
+    br, bh = arr["br_T"][:, 0], arr["bhmax_kJ_per_m3"][:, 0]
+    short = (br <= band["br_max_T"]) & (bh < band["bhmax_min_kJ_per_m3"]) & (bh > 0)
+    if short.any():
+        need = factor * np.sqrt(band["bhmax_min_kJ_per_m3"] / np.maximum(bh, 1e-9)) * 1.001
+        room = factor * band["br_max_T"] / np.maximum(br, 1e-9)
+        factor = np.where(short, np.minimum(np.minimum(need, room), f_hi), factor)
+        kw["br_factor"] = factor
+        arr = predict_arrays(batch, route, [20.0], **kw)
     br = arr["br_T"][:, 0]
     hcj = arr["hcj_kA_per_m"][:, 0]
     bh = arr["bhmax_kJ_per_m3"][:, 0]
@@ -495,7 +505,7 @@ def typical_chemistry(
         Pc 2 reaches the grade's Tw with P ≥ 0.9 under the model (the ranking's default confidence); with
         today's wide HcJ intervals that is a little more heavy RE than vendors use (median +0.3 wt% Dy,
         the grade-ladder page). Where no chemistry in the window meets the rating at that confidence
-        (10 of 57 ladder grades: N54–N56 and the top of SH–AH), the least heavy RE meeting the minima, with
+        (6 of 57 ladder grades: N45UH, N42EH and the AH grades), the least heavy RE meeting the minima, with
         ``meets_tw`` False and the reason in ``method``. ``"least"``: the least heavy RE that meets the
         minima at 20 °C only; ``"typical"``: the middle of the suffix's usual bulk heavy-RE range
         (``physics/grade_suffixes.csv``; route ``sintered``). The info's ``p_meets_tw`` is P(Tmax at Pc 2
