@@ -490,3 +490,43 @@ def test_shared_nodes_are_fine_below_the_limits(tmp_path):
 
     doc = load_user_yaml("a: &a {x: 1}\nb: [*a, *a, *a]\n")
     assert doc["b"][2] == {"x": 1}
+
+
+def test_part_given_by_grade_is_not_declared_free_of_dy_tb():
+    # a BOM part given only as "N42": the model's chemistry for N42 holds no Dy, but a grade name does not
+    # fix the Dy/Tb content (GBD grades hold Tb/Dy at every energy class) -- "not controlled" would be a
+    # verdict resting on a modelled composition: it is unknown_status until the composition is declared
+    n42 = sb.Alloy.from_grade("N42")
+    assert n42.get_mass_fraction("Dy")[0] == 0.0
+
+    def unit(grade):
+        part = Part("rotor magnets", n42, 1.6, origin="unknown", made_in="CN", grade=grade)
+        return Assembly("e-axle", [part], value_usd=4200, made_in="non-CN")
+
+    graded = assess(unit("N42"), as_of=AS_OF)
+    no18 = row(graded, "part", N18, "")
+    assert no18.status == "unknown_status"
+    assert "grade N42" in no18.reason
+    assert "declare composition_wt_pct" in no18.reason
+    assert row(graded, "assembly").status == "unknown_status"  # No. 61 limb 1(1) on the assembly
+    declared = assess(unit(None), as_of=AS_OF)  # the same composition, declared: a verdict
+    assert row(declared, "part", N18, "").status == "not_controlled"
+    assert row(declared, "assembly").status == "not_controlled"
+    # a grade part whose modelled chemistry holds Dy is caught as it would be declared
+    sh = sb.Alloy.from_grade("N42SH")
+    df = assess(
+        Assembly("m", [Part("p", sh, 1.0, made_in="CN", grade="N42SH")], value_usd=100),
+        as_of=AS_OF,
+    )
+    assert row(df, "part", N18, "").status == "licence_required"
+
+
+def test_bom_file_part_by_grade_carries_the_grade(tmp_path):
+    text = (data.path("examples/e-axle-bom.yaml")).read_text(encoding="utf-8")
+    text = text.replace('composition_wt_pct: "Nd 25, Pr 5, Dy 4, B 1, Fe bal"', "grade: N42")
+    p = tmp_path / "bom.yaml"
+    p.write_text(text, encoding="utf-8")
+    bom, _settings = load_bom(p)
+    parts = [q for q in bom.parts() if q.name == "rotor magnets"]
+    assert parts[0].grade == "N42"
+    assert main(["assess", str(p), "--as-of", AS_OF, "--check"]) != 0  # an undeclared grade fails the gate

@@ -563,6 +563,33 @@ def _part_i_item(u: Unit, p: Part, ctx: _Context) -> bool:
 
 
 # --------------------------------------------------------------------------------------------- verdicts
+_GRADE_DECIDED = ("Dy", "Tb")
+"""Elements whose content a grade name does not fix (heavy RE in bulk or diffused at any energy class)."""
+
+
+def _grade_only(u: Unit, nd: NodeSums) -> list[Part]:
+    """Parts under this node whose composition was derived from a grade name, when the rule turns on an
+    element a grade does not fix (Dy, Tb)."""
+    if not set(_GRADE_DECIDED) & set(u.trigger or u.listed):
+        return []
+    return [p for p in nd.node.parts() if getattr(p, "grade", None)]
+
+
+def _undeclared(u: Unit, nd: NodeSums, status: str, sentence: str) -> tuple[str, str]:
+    """A verdict the grade-derived composition alone decides is not one: ``unknown_status`` (the tool
+    lacks a fact — the part's Dy/Tb content), saying which parts to declare."""
+    parts = _grade_only(u, nd)
+    if not parts or status not in ("not_controlled", "below_threshold"):
+        return status, sentence
+    which = ", ".join(f"{p.name!r} (grade {p.grade})" for p in parts)
+    return (
+        "unknown_status",
+        f"{sentence} But the composition of {which} was derived from the grade name by the property "
+        "model, and a grade does not fix its Dy/Tb content (grain-boundary-diffused grades hold Tb or Dy "
+        "at every energy class): declare composition_wt_pct for a verdict.",
+    )
+
+
 def _verdict(
     u: Unit, nd: NodeSums, row: dict[str, Any], present: list[str], ctx: _Context
 ) -> tuple[str, str]:
@@ -667,7 +694,9 @@ def _export_verdict(
             f"{u.label} lists {', '.join(held)} only as {', '.join(forms)}; {name!r} is a "
             f"{p.form.label} ({how}), not a listed item (declare form/family if this is wrong).",
         )
-    return "not_controlled", f"{u.label}: {name!r} holds no {join(u.trigger or u.listed)}."
+    return _undeclared(
+        u, nd, "not_controlled", f"{u.label}: {name!r} holds no {join(u.trigger or u.listed)}."
+    )
 
 
 def _china_origin_item_verdict(
@@ -767,7 +796,9 @@ def _value_share_verdict(
         )
     is_ii, what = _part_ii(u, nd, ctx)
     if not is_ii:
-        return (
+        return _undeclared(
+            u,
+            nd,
             "not_controlled",
             f"{u.label}: {name!r} holds no {join(u.trigger)} magnet material of a listed family, so it is "
             "not an Annex 1 Part II item.",
@@ -808,7 +839,7 @@ def _value_share_verdict(
         f"{label}{u.label}: {num} is {fmt_pct(share)} of {den}, {rel} the {thr * 100:g} % threshold "
         f"({comp}; share/threshold {row['share_over_threshold']:.6g})."
     )
-    return ("licence_required" if caught else "below_threshold"), sent
+    return _undeclared(u, nd, "licence_required" if caught else "below_threshold", sent)
 
 
 def _apply_end_use(

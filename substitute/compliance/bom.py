@@ -123,6 +123,11 @@ class Part:
         Default: inferred from the composition, and the inference is printed as an assumption.
     family : {"NdFeB", "SmCo", "SmFeN", "ferrite", "AlNiCo", "other"}, optional
         Magnet family when ``form="magnet"`` (default: inferred).
+    grade : str, optional
+        The grade name the composition was derived from (a BOM part given as ``grade:``). A grade does not
+        fix the heavy-rare-earth content, so a verdict that the derived composition alone decides (no Dy
+        or Tb, or a value share below a threshold) is reported as ``unknown_status`` until the real
+        composition is declared.
 
     Raises
     ------
@@ -144,6 +149,7 @@ class Part:
         value_usd: float | None = None,
         form: str | None = None,
         family: str | None = None,
+        grade: str | None = None,
     ) -> None:
         from substitute.composition import Alloy, AlloyBatch, as_batch
 
@@ -173,6 +179,7 @@ class Part:
         )
         form, family = check_form(form, family, f"part {name!r}")
         self.form = _resolve_form(self.alloy, form, family)
+        self.grade = None if grade is None else str(grade)
 
     def __repr__(self) -> str:
         return (
@@ -501,7 +508,7 @@ def _bom_node(raw: Any, where: str, path: str) -> Part | Assembly:
         elif p.composition_at_pct:
             alloy = Alloy.parse(p.composition_at_pct, basis="atomic", name=p.name)
         else:
-            alloy = Alloy.from_grade(str(p.grade))
+            alloy = Alloy.from_grade(str(p.grade))  # its heavy RE is the model's, not the part's
         return Part(
             p.name,
             alloy,
@@ -512,6 +519,7 @@ def _bom_node(raw: Any, where: str, path: str) -> Part | Assembly:
             value_usd=p.value_usd,
             form=p.form,
             family=p.family,
+            grade=p.grade,
         )
     except DataError as exc:
         if str(exc).startswith(where):
