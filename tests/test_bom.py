@@ -529,4 +529,5 @@ def test_bom_file_part_by_grade_carries_the_grade(tmp_path):
     bom, _settings = load_bom(p)
     parts = [q for q in bom.parts() if q.name == "rotor magnets"]
     assert parts[0].grade == "N42"
-    assert main(["assess", str(p), "--as-of", AS_OF, "--check"]) != 0  # an undeclared grade fails the gate
+    # an undeclared grade fails the gate
+    assert main(["assess", str(p), "--as-of", AS_OF, "--check"]) != 0
