@@ -715,3 +715,14 @@ def test_grade_baseline_ranks_at_the_grade_br_factor():
         / plain.table.set_index("lever_dy_mass_percent")["br_T"]
     )
     assert ratio.to_numpy() == pytest.approx(info["br_factor"] / 0.965, rel=1e-9)
+    # a candidate rebuilt for predict (and what-if designs) keeps the factor
+    cand = res.candidate(0)
+    assert cand["route_params"]["br_factor"] == pytest.approx(info["br_factor"])
+    again = sb.predict(
+        cand["alloy"],
+        route=cand["route"],
+        temperature_C=r.temperature_C,
+        permeance=r.permeance,
+        **cand["route_params"],
+    ).iloc[0]
+    assert again["br_T"] == pytest.approx(res.table.iloc[0]["br_T"], rel=1e-9)

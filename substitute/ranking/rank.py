@@ -95,6 +95,8 @@ class RankResult:
     baseline_levers: dict[str, Any] = field(default_factory=dict)
     requirements: Requirements | None = None
     thickness_mm: float = 5.0
+    br_factor: float | None = None
+    """Density × alignment the sintered candidates were evaluated at (None: the route's)."""
 
     @property
     def qualifying(self) -> pd.DataFrame:
@@ -184,7 +186,8 @@ class RankResult:
         -------
         dict
             ``alloy`` (whole-magnet composition, including any diffused Tb/Dy), ``route``,
-            ``route_params`` (keyword arguments of ``predict``: grain size, GBD element/amount/thickness)
+            ``route_params`` (keyword arguments of ``predict``: grain size, GBD element/amount/thickness,
+            the Br factor of a grade baseline)
             and ``origin`` (feedstock origin of Dy, Tb, Ho).
         """
         row = self.table.iloc[int(i)]
@@ -216,6 +219,8 @@ class RankResult:
                 gbd_mass_percent=g_amt,
                 thickness_mm=float(lev.get("thickness_mm", self.thickness_mm)),
             )
+        if self.br_factor is not None and route in ("sintered", "sintered_gbd"):
+            params["br_factor"] = self.br_factor
         origin = {
             e: str(row[f"{e.lower()}_origin"])
             for e in ("Dy", "Tb", "Ho")
@@ -591,6 +596,7 @@ def rank_substitutes(
         baseline_levers=base_levers,
         requirements=req,
         thickness_mm=thickness_mm,
+        br_factor=br_factor,
         table=cand,
         baseline=base_row,
         eliminated=eliminated,

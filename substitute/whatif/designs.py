@@ -399,6 +399,7 @@ def designs_from_ranking(
                 gbd_element=rp.get("gbd_element") or None,
                 gbd_mass_percent=float(rp.get("gbd_mass_percent", 0.0)),
                 thickness_mm=float(rp.get("thickness_mm", 5.0)),
+                br_factor=rp.get("br_factor"),
             )
         )
     return out
