@@ -283,3 +283,12 @@ def test_rated_chemistry_meets_the_grades_tw_at_the_ranking_confidence():
     assert "does NOT meet the rating" in ah["method"]
     with pytest.raises(sb.InputError, match="'least', 'typical' or 'rated'"):
         grades.typical_chemistry("N42SH", hre="most")
+
+
+def test_a_grade_no_chemistry_reaches_says_how_near_and_what_would():
+    # N54M: (BH)max >= 414 kJ/m3 with HcJ >= 1114 kA/m; at the evidence's top Br factor the nearest
+    # chemistry falls short in (BH)max only
+    with pytest.raises(
+        sb.InputError, match=r"meets N54M.*nearest: Dy .*\(BH\)max .* short.*Br factor above"
+    ):
+        sb.Alloy.from_grade("N54M")

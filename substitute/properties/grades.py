@@ -400,10 +400,38 @@ def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = Non
         # the vendors' content, whether or not the model says it reaches the grade: the info says which
         ok = at & (ok if (ok & at).any() else arr["in_domain"][:, 0])
     if not ok.any():
+        # what would: the in-domain chemistry nearest the grade (the smallest worst relative shortfall)
+        short = np.maximum.reduce(
+            [
+                1.0 - br / band["br_min_T"],
+                1.0 - hcj / band["hcj_min_kA_per_m"],
+                1.0 - bh / band["bhmax_min_kJ_per_m3"],
+            ]
+        )
+        short = np.where(arr["in_domain"][:, 0], short, np.inf)
+        near = ""
+        if np.isfinite(short).any():
+            j = int(np.argmin(short))
+            gaps = [
+                f"{what} {have:.4g} < {need:g} {unit} ({100 * (1 - have / need):.1f} % short)"
+                for what, have, need, unit in (
+                    ("Br", br[j], band["br_min_T"], "T"),
+                    ("HcJ", hcj[j], band["hcj_min_kA_per_m"], "kA/m"),
+                    ("(BH)max", bh[j], band["bhmax_min_kJ_per_m3"], "kJ/m³"),
+                )
+                if have < need
+            ]
+            near = (
+                f"; nearest: {'Dy' if route == 'sintered' else 'Tb GBD'} {H[j]:g} wt%, TRE {T[j]:g} wt%, "
+                f"B {B[j]:g} wt%, Br factor {factor[j]:.3f}: {'; '.join(gaps)}. It would take less heavy RE "
+                "for the same HcJ (finer grains or more Ga/Cu, which the search holds at the reference "
+                f"chemistry's) or a Br factor above the evidence's {f_hi:g}"
+            )
         msg = (
             f"no chemistry on the search grid (TRE {TRE_WINDOW[0]:g}-{TRE_WINDOW[1]:g} wt%, B 0.90-1.00 wt%, {'Dy 0-12' if route == 'sintered' else 'Tb GBD 0-1.5'} wt%) "
             f"meets {band['name']} under the model (Br {band['br_min_T']}-{band['br_max_T']} T, "
-            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m)"
+            f"HcJ >= {band['hcj_min_kA_per_m']} kA/m, (BH)max >= {band['bhmax_min_kJ_per_m3']} kJ/m³)"
+            f"{near}"
         )
         raise InputError(msg)
     # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
