@@ -281,6 +281,7 @@ def test_rated_chemistry_meets_the_grades_tw_at_the_ranking_confidence():
     assert not ah["meets_tw"]
     assert ah["p_meets_tw"] < 0.9
     assert "does NOT meet the rating" in ah["method"]
+    assert "the best reaches P = 0." in ah["method"]  # how near the window gets, and what would
     with pytest.raises(sb.InputError, match="'least', 'typical' or 'rated'"):
         grades.typical_chemistry("N42SH", hre="most")
 

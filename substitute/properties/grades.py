@@ -388,6 +388,7 @@ def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = Non
         "tmax_C", at_tw["tmax_C"][:, 0], at_tw["tmax_C_lo"][:, 0], at_tw["tmax_C_hi"][:, 0], tw
     )
     rated_reached = bool((ok & (p_tw >= RATED_CONFIDENCE)).any())
+    best = int(np.argmax(np.where(ok, p_tw, -1.0))) if ok.any() else -1  # the window's best rating
     if hre == "rated" and rated_reached:
         ok &= p_tw >= RATED_CONFIDENCE
     if hre == "typical":
@@ -471,9 +472,12 @@ def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = Non
         "rated": "the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade minima and whose "
         f"{rating} (inside the model domain)"
         if rated_reached
-        else f"no chemistry in the window has {rating} (the model's interval is wider than the "
-        "heavy RE can buy without leaving the band): the least heavy RE whose Br, (BH)max and HcJ at "
-        "20 °C reach the grade minima, which does NOT meet the rating at that confidence",
+        else f"no chemistry in the window meets the rating ({rating}): the best reaches P = "
+        f"{p_tw[best]:.2f} at "
+        f"{H[best]:g} wt% heavy RE, and more leaves the band or the evidence (the model's HcJ interval "
+        "is wider than heavy RE can buy; a narrower one, from more evidence, or a lower confidence would "
+        "meet it). Given instead: the least heavy RE whose Br, (BH)max and HcJ at 20 °C reach the grade "
+        "minima, which does NOT meet the rating at that confidence",
     }[hre]
     hre = "Dy" if route == "sintered" else "Tb (GBD)"
     info = {
