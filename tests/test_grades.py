@@ -175,6 +175,12 @@ def test_grade_ladder_measures_every_grade():
     assert made["hcj_ok"].all()
     assert made["tw_ok_central"].all()
     assert ((made["p_meets_tw"] >= 0) & (made["p_meets_tw"] <= 1)).all()
+    # issue 13 done-when: every N35-N56 grade (all suffixes) that a chemistry reaches has Br in its band
+    number = made["grade"].str.extract(r"^N(\d+)")[0].astype(int)
+    assert made.loc[number >= 35, "br_in_band"].astype(bool).all()
+    assert made["bhmax_in_band"].astype(bool).all()
+    # the default chemistry meets its rating for most grades; the rest say why (meets_tw False)
+    assert made["rated_found"].mean() >= 0.85
 
 
 def test_classify_honours_the_vendor_hcj_floor_of_high_energy_grades():
