@@ -531,3 +531,25 @@ def test_bom_file_part_by_grade_carries_the_grade(tmp_path):
     assert parts[0].grade == "N42"
     # an undeclared grade fails the gate
     assert main(["assess", str(p), "--as-of", AS_OF, "--check"]) != 0
+
+
+def test_grade_part_at_the_no61_threshold():
+    # hand-built case around 0.1 %: the same modelled N42SH magnet (it holds Dy), China-origin Dy,
+    # in a foreign-made assembly whose value puts the share just below / just above the threshold
+    sh = sb.Alloy.from_grade("N42SH")
+
+    def share_row(value_usd, grade):
+        part = Part("magnets", sh, 1.0, origin="CN", made_in="non-CN", grade=grade)
+        return row(
+            assess(Assembly("unit", [part], value_usd=value_usd, made_in="non-CN"), as_of=AS_OF),
+            "assembly",
+        )
+
+    cv = float(share_row(1e6, None).controlled_value_cn_usd)
+    assert cv > 0
+    below, above = cv / 0.000999, cv / 0.001001  # share 0.0999 % and 0.1001 %
+    assert share_row(below, None).status == "below_threshold"
+    assert share_row(below, "N42SH").status == "unknown_status"  # modelled Dy: not a verdict
+    assert share_row(above, None).status == "licence_required"
+    assert share_row(above, "N42SH").status == "licence_required"  # caught either way
+    assert share_row(cv / 0.001, "N42SH").status == "licence_required"  # a tie goes to the rule
