@@ -300,6 +300,33 @@ RATED_PERMEANCE = 2.0
 """Permeance coefficient at which vendors rate Tw (magnet-physics.md §7 check 16)."""
 
 
+def _br_factors(batch, route: str, kw: dict, band: dict, f0: float, bounds: tuple[float, float]):
+    """Per grid chemistry, the Br factor (density × alignment) a magnet of this grade is made at, and the
+    predictions at 20 °C with it.
+
+    The route's ``f0`` where that puts Br inside the band; else the factor that puts Br mid-band (low grades
+    are made with lower alignment and density than the industrial 0.965 — composition alone cannot lower
+    an HRE-free magnet to N30-N40); where Br is in the band but (BH)max short of its floor (N54M: 412 of
+    414 kJ/m³), the factor that reaches the floor ((BH)max ∝ Br²) under the band's Br ceiling. Always
+    inside ``bounds``, the sintered evidence."""
+    from substitute.properties.magnet import predict_arrays
+
+    f_lo, f_hi = bounds
+    br0 = predict_arrays(batch, route, [20.0], **kw)["br_T"][:, 0]
+    mid = 0.5 * (band["br_min_T"] + band["br_max_T"])
+    inside = (br0 >= band["br_min_T"]) & (br0 <= band["br_max_T"])
+    factor = np.where(inside, f0, np.clip(f0 * mid / np.maximum(br0, 1e-6), f_lo, f_hi))
+    arr = predict_arrays(batch, route, [20.0], **kw, br_factor=factor)
+    br, bh = arr["br_T"][:, 0], arr["bhmax_kJ_per_m3"][:, 0]
+    short = (br <= band["br_max_T"]) & (bh < band["bhmax_min_kJ_per_m3"]) & (bh > 0)
+    if short.any():
+        need = factor * np.sqrt(band["bhmax_min_kJ_per_m3"] / np.maximum(bh, 1e-9)) * 1.001
+        room = factor * band["br_max_T"] / np.maximum(br, 1e-9)
+        factor = np.where(short, np.minimum(np.minimum(need, room), f_hi), factor)
+        arr = predict_arrays(batch, route, [20.0], **kw, br_factor=factor)
+    return factor, arr
+
+
 @tb.depends_on_params  # the chemistry follows the fitted parameters (set_override during a refit)
 @cache
 def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = None):
@@ -348,27 +375,11 @@ def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = Non
     kw = {}
     if route == "sintered_gbd":
         kw = {"gbd_element": "Tb", "gbd_mass_percent": H, "thickness_mm": 5.0}
-    # Br factor (density × alignment): the route's value where that puts Br inside the band, else the one
-    # that puts Br mid-band, inside the sintered evidence (low grades are made with lower alignment and
-    # density than the industrial 0.965; the chemistry alone cannot lower Br to N30-N40 without heavy RE)
     f0 = float(microstructure("sintered")["br_factor"])
     f_lo, f_hi = feature_bounds("br_factor", route)
-    br0 = predict_arrays(batch, route, [20.0], **kw)["br_T"][:, 0]
     mid = 0.5 * (band["br_min_T"] + band["br_max_T"])
-    inside = (br0 >= band["br_min_T"]) & (br0 <= band["br_max_T"])
-    factor = np.where(inside, f0, np.clip(f0 * mid / np.maximum(br0, 1e-6), f_lo, f_hi))
+    factor, arr = _br_factors(batch, route, kw, band, f0, (f_lo, f_hi))
     kw["br_factor"] = factor
-    arr = predict_arrays(batch, route, [20.0], **kw)
-    # a Br inside the band whose (BH)max falls short (N54M: 412 of 414 kJ/m³ at 0.965): the factor that
-    # reaches the (BH)max floor ((BH)max ∝ Br²), if the band's Br ceiling and the evidence allow it
-    br, bh = arr["br_T"][:, 0], arr["bhmax_kJ_per_m3"][:, 0]
-    short = (br <= band["br_max_T"]) & (bh < band["bhmax_min_kJ_per_m3"]) & (bh > 0)
-    if short.any():
-        need = factor * np.sqrt(band["bhmax_min_kJ_per_m3"] / np.maximum(bh, 1e-9)) * 1.001
-        room = factor * band["br_max_T"] / np.maximum(br, 1e-9)
-        factor = np.where(short, np.minimum(np.minimum(need, room), f_hi), factor)
-        kw["br_factor"] = factor
-        arr = predict_arrays(batch, route, [20.0], **kw)
     br = arr["br_T"][:, 0]
     hcj = arr["hcj_kA_per_m"][:, 0]
     bh = arr["bhmax_kJ_per_m3"][:, 0]
@@ -435,9 +446,8 @@ def _typical(name: str, route: str, hre: str = "rated", vendor: str | None = Non
             f"{near}"
         )
         raise InputError(msg)
-    # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band if the
-    # TRE/B window has one (never more Dy/Tb just to lower Br: real low grades have no heavy RE and
-    # lower alignment, which the model does not represent), then Br closest to mid-band
+    # the least heavy RE that meets the grade; at that heavy-RE content, a Br inside the band (never more
+    # Dy/Tb just to lower Br: real low grades have no heavy RE and lower alignment — the Br factor)
     in_band = ok & (br <= band["br_max_T"] + 1e-9) & (br >= band["br_min_T"] - 1e-9)
     least = H[ok].min()
     tier = ok & (least == H)
