@@ -339,7 +339,7 @@ def main() -> int:
         f"{fig_(br_all, 'baseline_mae'):.3f} T (n = {int(fig_(br_all, 'n')) if len(br_all) else 0}).",
         f"* **Lever effects** (Δln HcJ of held-out pairs): MAE {float(pm.iloc[-1]['MAE model']):.3f} vs "
         f"{float(pm.iloc[-1]['MAE baseline']):.3f} for the mean effect of the other sources' pairs of the same lever; "
-        f"**sign agreement {100 * share:.0f} %** ({int(sign['agree'].sum())} of {n_sign} clear effects; target ≥ 95 %).",
+        f"**sign agreement {100 * share:.1f} %** ({int(sign['agree'].sum())} of {n_sign} clear effects; target ≥ 95 %).",
         f"* **Intervals**: the shipped 90 % interval of HcJ is ×{math.exp(li['hcj_kA_per_m'][0]):.2f}–"
         f"×{math.exp(li['hcj_kA_per_m'][1]):.2f} (before: {BEFORE['interval']}), of Br ×{math.exp(li['br_T'][0]):.3f}–"
         f"×{math.exp(li['br_T'][1]):.3f}; on held-out sources it covers "
