@@ -246,51 +246,34 @@ def main() -> int:
     vendor_rows, vendor_summary = vendor_comparison()
     ladder = grade_ladder()
     made = ladder[ladder["error"] == ""]
+    rated = made[made["rated_found"].astype(bool)]
     ladder_summary = pd.DataFrame(
         [
             {
-                "property": "Br at 20 °C inside the band",
-                "grades": len(made),
-                "fraction": made["br_in_band"].mean(),
-            },
-            {
-                "property": "HcJ at 20 °C ≥ the grade minimum",
-                "grades": len(made),
-                "fraction": made["hcj_ok"].mean(),
-            },
-            {
-                "property": "(BH)max at 20 °C inside the band (+2 %)",
-                "grades": len(made),
-                "fraction": made["bhmax_in_band"].mean(),
-            },
-            {
-                "property": "hre='least': Tmax at Pc 2 ≥ Tw, P(meets) ≥ 0.9",
-                "grades": len(made),
-                "fraction": made["tw_ok"].mean(),
-            },
-            {
-                "property": "hre='least': Tmax at Pc 2 ≥ Tw, central (P ≥ 0.5)",
-                "grades": len(made),
-                "fraction": made["tw_ok_central"].mean(),
-            },
-            {
-                "property": "no chemistry in the window reaches the grade",
-                "grades": len(ladder),
-                "fraction": float((ladder["error"] != "").mean()),
-            },
-            {
-                "property": "hre='rated' (the default): a chemistry in the window meets Tw with P ≥ 0.9",
-                "grades": len(made),
-                "fraction": made["rated_found"].mean(),
-            },
-            {
-                "property": "hre='rated': Br at 20 °C inside the band",
-                "grades": int(made["rated_found"].sum()),
-                "fraction": made.loc[made["rated_found"], "rated_br_in_band"].mean(),
-            },
+                "property": label,
+                "grades": len(rows),
+                "fraction": float(rows[col].astype(float).mean()),
+            }
+            for label, rows, col in (
+                ("Br at 20 °C inside the band", made, "br_in_band"),
+                ("HcJ at 20 °C ≥ the grade minimum", made, "hcj_ok"),
+                ("(BH)max at 20 °C inside the band (+2 %)", made, "bhmax_in_band"),
+                ("hre='least': Tmax at Pc 2 ≥ Tw, P(meets) ≥ 0.9", made, "tw_ok"),
+                ("hre='least': Tmax at Pc 2 ≥ Tw, central (P ≥ 0.5)", made, "tw_ok_central"),
+                (
+                    "no chemistry in the window reaches the grade",
+                    ladder.assign(none=ladder["error"] != ""),
+                    "none",
+                ),
+                (
+                    "hre='rated' (the default): a chemistry in the window meets Tw with P ≥ 0.9",
+                    made,
+                    "rated_found",
+                ),
+                ("hre='rated': Br at 20 °C inside the band", rated, "rated_br_in_band"),
+            )
         ]
     )
-    rated = made[made["rated_found"]]
     rated_extra = (
         f"{rated['hre_rated_extra_mass_percent'].median():.1f} wt% (range "
         f"{rated['hre_rated_extra_mass_percent'].min():.1f}–{rated['hre_rated_extra_mass_percent'].max():.1f})"
