@@ -496,7 +496,7 @@ def test_part_given_by_grade_is_not_declared_free_of_dy_tb():
     # a BOM part given only as "N42": the model's chemistry for N42 holds no Dy, but a grade name does not
     # fix the Dy/Tb content (GBD grades hold Tb/Dy at every energy class) -- "not controlled" would be a
     # verdict resting on a modelled composition: it is unknown_status until the composition is declared
-    n42 = sb.Alloy.from_grade("N42")
+    n42 = sb.Alloy.from_grade("N42", hre="least")
     assert n42.get_mass_fraction("Dy")[0] == 0.0
 
     def unit(grade):

@@ -86,12 +86,54 @@ def test_outside_bounds_rows_are_named_with_a_reason():
 
 
 # ------------------------------------------------------------------------------------- crossval
-def test_robust_interval_ignores_a_few_far_misses():
+def test_quantile_interval_widens_for_misses_that_recur_and_the_mad_one_does_not():
+    # 10 % of the residuals are far misses: a 90 % interval must reach them; the MAD fit to the bulk does not
     rng = np.random.default_rng(1)
-    res = np.concatenate([rng.normal(0, 0.1, 40), [3.0, 3.5]])
-    lo, hi = cv.robust_interval(res)
-    assert -0.25 < lo < -0.1
-    assert 0.1 < hi < 0.25
+    res = np.concatenate([rng.normal(0, 0.1, 36), [1.0, -1.2, 1.1, -0.9]])
+    lo, hi = cv.quantile_interval(res)
+    assert lo == -hi
+    assert np.mean((res >= lo) & (res <= hi)) == pytest.approx(0.9, abs=0.03)
+    mlo, mhi = cv.mad_interval(res)
+    assert -0.3 < mlo < 0 < mhi < 0.3
+    assert np.mean((res >= mlo) & (res <= mhi)) < 0.9
+
+
+def test_intervals_give_each_source_one_vote():
+    # one source reporting the same miss four times is one observation of how the model misses that lab
+    res = np.array([-0.8] * 4 + [0.2, 0.1, -0.3, 0.15, 0.05, -0.1, 0.25, -0.2, 0.12, -0.05, 0.3])
+    src = ["a"] * 4 + [f"s{i}" for i in range(11)]
+    w = cv.source_weights(src)
+    assert w.tolist() == pytest.approx([0.25] * 4 + [1.0] * 11)
+    lo_row, _ = cv.quantile_interval(res)
+    lo_src, _ = cv.quantile_interval(res, w)
+    assert lo_row == pytest.approx(-0.8)  # row-weighted, the four copies are 27 % of the evidence
+    # one source of twelve (8 %): inside the 10 % a 90 % interval may leave out
+    assert -0.8 < lo_src < -0.3
+
+
+def _synthetic_oof(kind: str, prop: str, measured, predicted, per_source: int) -> pd.DataFrame:
+    n = len(measured)
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "id": [f"r{i}" for i in range(n)],
+            "source_id": [f"s{i // per_source}" for i in range(n)],
+            "group": "sintered",
+            "lever": "dy_gbd" if kind == "pair" else "",
+            "property": prop,
+            "measured": measured,
+            "predicted": predicted,
+        }
+    )
+
+
+def test_estimator_coverage_holds_out_each_source():
+    rng = np.random.default_rng(3)
+    oof = _synthetic_oof("pair", "d_ln_hcj", rng.normal(0.3, 0.1, 40), 0.3, per_source=2)
+    c = cv.estimator_coverage(oof).set_index("estimator")
+    assert set(c.index) == set(cv.ESTIMATORS)
+    assert (c["sources"] == 20).all()
+    assert 0.75 <= c.loc["quantile of abs. residual (shipped)", "coverage"] <= 1.0
 
 
 def test_baseline_excludes_the_held_out_source():
@@ -113,20 +155,8 @@ def test_baseline_excludes_the_held_out_source():
 
 def test_nested_coverage_uses_other_sources_only():
     rng = np.random.default_rng(2)
-    n = 60
-    meas = np.exp(rng.normal(0, 0.2, n)) * 1000
-    oof = pd.DataFrame(
-        {
-            "kind": "absolute",
-            "id": [f"r{i}" for i in range(n)],
-            "source_id": [f"s{i // 3}" for i in range(n)],
-            "group": "sintered",
-            "lever": "",
-            "property": "hcj_kA_per_m",
-            "measured": meas,
-            "predicted": 1000.0,
-        }
-    )
+    meas = np.exp(rng.normal(0, 0.2, 60)) * 1000
+    oof = _synthetic_oof("absolute", "hcj_kA_per_m", meas, 1000.0, per_source=3)
     c = cv.nested_coverage(oof).set_index("group").loc["all"]
     assert 0.75 <= c["coverage"] <= 1.0
 
@@ -215,9 +245,9 @@ def test_ranking_takes_the_model_and_stamps_its_name():
 
 
 def test_flag_pair_on_a_reference_base_starts_from_none_of_the_lever():
-    # PE-3009 (xia2019-scripta, hot-deformed, Nd-Ga-Cu intergranular addition, HcJ 962.89 -> 1480.14 kA/m)
-    # states no Ga amount: the route's reference chemistry (0.5 wt% Ga) was kept as the base and the
-    # typical 0.3 wt% as the changed state, so the pair read as a Ga *decrease* and its sign disagreed
+    # PE-1004 (Ga, sintered) and PE-0025 (Cu, hot-deformed) state no amount: the route's reference chemistry
+    # (0.5 wt% Ga) was once kept as the base and the typical 0.3 wt% as the changed state, so such a pair
+    # read as a Ga *decrease* and its sign disagreed
     import warnings
 
     from substitute.properties.evidence import paired_observations
@@ -226,11 +256,24 @@ def test_flag_pair_on_a_reference_base_starts_from_none_of_the_lever():
         warnings.simplefilter("ignore")
         obs, _ = paired_observations()
     by_id = {o.pair_id: o for o in obs}
-    for pid in ("PE-3009", "PE-1004"):
+    for pid, el in (("PE-1004", "Ga"), ("PE-0025", "Cu")):
         o = by_id[pid]
         assert o.generic_base
-        assert float(o.base.alloy.mass_percent.get("Ga", 0.0)) == 0.0
-        assert float(o.changed.alloy.mass_percent["Ga"]) > 0.0
+        assert float(o.base.alloy.mass_percent.get(el, 0.0)) == 0.0
+        assert float(o.changed.alloy.mass_percent[el]) > 0.0
+
+
+def test_excluded_pairs_are_reported_not_used():
+    # PE-0006/0007 repeat chen2022-jallcom's Ce series (the same magnets in the group's other paper): used,
+    # one copy stayed in training when the other source was held out
+    from substitute.properties.evidence import paired_observations
+
+    obs, rep = paired_observations()
+    used = {o.pair_id for o in obs}
+    assert not used & {"PE-0006", "PE-0007", "PE-4001", "PE-3009"}
+    why = rep.set_index("pair_id").loc["PE-0006", "why"]
+    assert why.startswith("excluded:")
+    assert "chen2022-jallcom" in why
 
 
 @pytest.mark.parametrize(

@@ -117,12 +117,19 @@ def test_typical_chemistry_stays_in_the_commercial_window_and_says_where_br_fall
     assert typical_chemistry("N54", return_info=True)[1]["br_in_band"]
     n54 = typical_chemistry("N54", return_info=True, hre="least")[1]
     assert n54["br_factor"] == pytest.approx(0.965)  # the industrial factor where it fits the band
-    # rated, N54 needs Dy; the factor rises (inside the evidence) to keep (BH)max at its 414 kJ/m3 floor
-    rated = typical_chemistry("N54", return_info=True)[1]
+    # rated, N52 needs Dy (1.5 wt%) to reach Tw 80 C with P >= 0.9 and stays in its (BH)max band
+    rated = typical_chemistry("N52", return_info=True)[1]
     assert rated["meets_tw"]
-    assert 0.965 < rated["br_factor"] <= 0.97
-    assert rated["predicted_bhmax_kJ_per_m3"] >= 414.0
-    n35 = typical_chemistry("N35", return_info=True)[1]
+    assert rated["p_meets_tw"] >= 0.9
+    assert rated["hre_mass_percent"] > 0
+    assert rated["predicted_bhmax_kJ_per_m3"] >= 398.0
+    # N54 is not rated under the interval that holds on held-out sources (x0.25-x4 on HcJ): the Dy it would
+    # take drops (BH)max below the band; it says so, with the best P, and returns the least-Dy chemistry
+    n54r = typical_chemistry("N54", return_info=True)[1]
+    assert not n54r["meets_tw"]
+    assert 0.5 < n54r["p_meets_tw"] < 0.9
+    assert "no chemistry in the window meets the rating" in n54r["method"]
+    n35 = typical_chemistry("N35", return_info=True, hre="least")[1]
     assert n35["hre_mass_percent"] == 0.0  # never Dy just to lower Br
     assert "lower alignment or density" in n35["method"]
     # N35 (1.17-1.22 T) is reached by density x alignment inside the sintered evidence (0.79-0.97)
@@ -179,8 +186,9 @@ def test_grade_ladder_measures_every_grade():
     number = made["grade"].str.extract(r"^N(\d+)")[0].astype(int)
     assert made.loc[number >= 35, "br_in_band"].astype(bool).all()
     assert made["bhmax_in_band"].astype(bool).all()
-    # the default chemistry meets its rating for most grades; the rest say why (meets_tw False)
-    assert made["rated_found"].mean() >= 0.85
+    # the default chemistry meets its rating for most grades (44 of 57 under the interval that holds on
+    # held-out sources; 51 of 57 under the earlier one, which covered 62 %); the rest say why (meets_tw False)
+    assert made["rated_found"].mean() >= 0.75
 
 
 def test_classify_honours_the_vendor_hcj_floor_of_high_energy_grades():

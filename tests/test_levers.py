@@ -10,7 +10,7 @@ import pytest
 from substitute.properties import lever_checks as lc
 
 NOT_MET = {
-    "check_tb_vs_dy_per_atom": "Tb/Dy per atom 1.42: the Nd-Tb mixing series (one interior point, "
+    "check_tb_vs_dy_per_atom": "Tb/Dy per atom 1.43: the Nd-Tb mixing series (one interior point, "
     "HA x1.43 at 25 % Tb) pulls below the end-member ratio; 2 Tb-bulk pair sources",
     "check_gbd_on_ce_base": "GBD gain on 30 % Ce 1.1x the Ce-free gain: one Ce-base GBD pair (amount not "
     "stated) barely moves the Ce penalty from its prior",

@@ -43,6 +43,7 @@ __all__ = [
     "absolute_observations",
     "apply_lever",
     "coverage",
+    "is_excluded",
     "magnets",
     "paired_observations",
     "pairs",
@@ -108,6 +109,12 @@ def _num(v: Any) -> float:
     return x
 
 
+def is_excluded(row: Any) -> bool:
+    """Whether a row of either table is kept as read but not used (its ``excluded_reason`` says why)."""
+    why = row.get("excluded_reason")
+    return isinstance(why, str) and bool(why.strip())
+
+
 @cache
 def magnets() -> pd.DataFrame:
     """The measured-magnet table (strings as read; numbers parsed where the column is numeric)."""
@@ -116,7 +123,7 @@ def magnets() -> pd.DataFrame:
 
 @cache
 def pairs() -> pd.DataFrame:
-    """The paired-effect table."""
+    """The paired-effect table, as read (:func:`is_excluded` tells the duplicates kept but not used)."""
     return data.read_csv(PAIRS_FILE)
 
 
@@ -344,7 +351,7 @@ def absolute_observations(table: pd.DataFrame | None = None) -> list[AbsoluteObs
     tab = magnets() if table is None else table
     out = []
     for _, r in tab.iterrows():
-        if isinstance(r.get("excluded_reason"), str) and r["excluded_reason"].strip():
+        if is_excluded(r):
             continue
         read_route = str(r["route"])
         route = _ABSOLUTE_ROUTES.get(read_route)
@@ -435,7 +442,9 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
     for _, r in tab.iterrows():
         lever = str(r["lever"])
         why = ""
-        if lever not in MODELLED_LEVERS:
+        if is_excluded(r):
+            why = f"excluded: {str(r['excluded_reason']).strip()}"
+        elif lever not in MODELLED_LEVERS:
             why = "lever not represented by the model"
         base = _pair_base(r) if not why else None
         if not why and base is None:
@@ -517,8 +526,10 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
 
 
 def coverage() -> pd.DataFrame:
-    """Evidence per lever: pairs, sources, amount range, and absolute rows (the data card's coverage map)."""
+    """Evidence per lever: pairs, sources, amount range (the data card's coverage map); excluded pairs are
+    not counted."""
     p = pairs()
+    p = p[~p.apply(is_excluded, axis=1)]
     rows = []
     for lever, g in p.groupby("lever"):
         amt = pd.to_numeric(g["amount_changed"], errors="coerce")

@@ -69,7 +69,7 @@ def _demonstrated() -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     m = ev.magnets()
     for r in m.to_dict(orient="records"):
-        if isinstance(r.get("excluded_reason"), str) and r["excluded_reason"].strip():
+        if ev.is_excluded(r):
             continue
         bits = _alloy_bits(ev.parse_composition(r.get("composition"), r.get("composition_basis")))
         route = str(r.get("route", ""))
@@ -87,6 +87,8 @@ def _demonstrated() -> pd.DataFrame:
         rows.append({"bits": bits, "source": r["source_id"], "citation": str(r.get("source", ""))})
     p = ev.pairs()
     for r in p.to_dict(orient="records"):
+        if ev.is_excluded(r):
+            continue
         base = _alloy_bits(
             ev.parse_composition(r.get("base_composition"), r.get("base_composition_basis"))
         )
