@@ -1,6 +1,7 @@
 """The evidence behind the property model, its fit, its leave-one-source-out machinery and a user's calibration."""
 
 import copy
+import math
 import warnings
 
 import numpy as np
@@ -216,6 +217,31 @@ def test_calibrate_moves_predictions_towards_the_users_magnets():
         "sintered.neff",
         "sintered.br_factor",
     }
+
+
+def test_calibrated_model_carries_the_lever_effect_interval_widened_to_the_users_residuals():
+    shipped = tb.params()["uncertainty"]
+    rel = shipped["log_interval_relative"]["hcj_kA_per_m"]
+    # chosen and tested on the held-out pairs: far narrower than the absolute interval, which must cover
+    # labs of unstated processing
+    assert rel[1] < 0.6 * shipped["log_interval"]["sintered"]["hcj_kA_per_m"][1]
+    m = sb.calibrate(MINE, name="line 3")
+    assert m.params["uncertainty"]["log_interval"]["sintered"]["hcj_kA_per_m"] == pytest.approx(rel)
+    a = sb.Alloy.parse(MINE["composition"][1], basis="mass")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        row = sb.predict(a, model=m).iloc[0]
+    assert row["hcj_kA_per_m_lo"] / row["hcj_kA_per_m"] == pytest.approx(math.exp(rel[0]), rel=1e-6)
+    # a magnet the route factors cannot follow widens the interval to cover it
+    odd = MINE.copy()
+    odd.loc[1, "hcj_kA_per_m"] = 600.0
+    m2 = sb.calibrate(odd, name="odd")
+    lo2, _ = m2.params["uncertainty"]["log_interval"]["sintered"]["hcj_kA_per_m"]
+    assert lo2 < rel[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        r2 = sb.predict(a, model=m2).iloc[0]
+    assert r2["hcj_kA_per_m_lo"] <= 600.0 <= r2["hcj_kA_per_m_hi"]
 
 
 def test_calibrate_rejects_bad_rows_with_one_line():

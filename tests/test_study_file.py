@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
+import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import substitute as sb
 from substitute import data
 from substitute.composition import Alloy
 from substitute.errors import (
@@ -768,3 +772,56 @@ def test_baseline_grade_carries_its_br_factor_and_the_file_can_set_one(tmp_path)
     ):
         load_study(p)
     assert load_study().br_factor is None  # the shipped study gives a composition
+
+
+def _with_baseline(extra: str) -> str:
+    return BASE.replace('basis = "mass"\n', f'basis = "mass"\n{extra}\n', 1)
+
+
+def test_measured_baseline_calibrates_the_model_and_narrows_the_interval(tmp_path):
+    # the baseline magnet as measured (Br 1.30 T, HcJ 24 kOe): the model's route factors move to it and
+    # the candidates carry the interval of a lever's effect on a measured magnet, not of unknown processing
+    plain, _ = _load(tmp_path, BASE)
+    st, _ = _load(
+        tmp_path, _with_baseline('measured_br_T = 1.30\nmeasured_hcj_kA_per_m = "24 kOe"')
+    )
+    assert plain.model is None
+    assert st.model is not None
+    assert "1.3 T" in st.model.name
+    assert "1910 kA/m" in st.model.name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        shipped = sb.predict(st.baseline).iloc[0]
+        cal = sb.predict(st.baseline, model=st.model).iloc[0]
+    # one magnet moves the route factors part of the way (the shipped fit is the prior) and the interval
+    # covers what is left
+    for key, measured in (("br_T", 1.30), ("hcj_kA_per_m", 24 * 79.5775)):
+        assert abs(cal[key] - measured) < abs(shipped[key] - measured)
+        assert cal[f"{key}_lo"] <= measured <= cal[f"{key}_hi"]
+    width = cal["hcj_kA_per_m_hi"] / cal["hcj_kA_per_m"]
+    assert width < 0.5 * shipped["hcj_kA_per_m_hi"] / shipped["hcj_kA_per_m"]
+    res = sb.run_study(replace(st, space=sb.DesignSpace({"dy_mass_percent": [1.5, 3.0]})))
+    assert res.table.attrs["audit"]["property_model"] == st.model.name
+    assert any(
+        m.startswith("Property model calibrated to the measured baseline") for m in res.messages
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ("measured_br_T = 1.30", "give both measured_br_T and measured_hcj_kA_per_m"),
+        (
+            "measured_br_T = 1.30\nmeasured_hcj_kA_per_m = 1600\nbr_factor = 0.95",
+            "give either br_factor or the measured Br",
+        ),
+        (
+            'measured_br_T = "strong"\nmeasured_hcj_kA_per_m = 1600',
+            r"measured_br_T: expected a number in T",
+        ),
+    ],
+)
+def test_measured_baseline_errors_name_the_key(tmp_path, extra, match):
+    msg = _error(tmp_path, _with_baseline(extra))
+    assert "[baseline]" in msg
+    assert re.search(match, msg)

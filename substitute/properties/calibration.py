@@ -748,8 +748,12 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
     The shipped model (its lever effects fitted on the published within-source evidence) is the prior;
     your magnets refit the route factors α, Neff and the Br factor of the routes they use, so a
     systematic difference of your process (alignment, grain-boundary quality) moves the predictions
-    while the levers' effects stay those of the evidence. The prediction intervals are widened when your
-    residuals after the fit are wider than the shipped ones.
+    while the levers' effects stay those of the evidence.
+
+    The intervals become those of a lever's effect on a measured magnet — the held-out paired effects'
+    (``uncertainty.log_interval_relative``, HcJ about ×0.63–×1.59) where narrower than the shipped absolute
+    ones, which must also cover labs of unstated processing (HcJ about ×0.25–×4) — widened to cover your
+    residuals after the fit (all of them below 5 rows per route group, else their 5–95 % quantiles).
 
     Parameters
     ----------
@@ -818,7 +822,12 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
     pa = obs.predict_absolute(params)
     report_rows = []
     widened = copy.deepcopy(params["uncertainty"]["log_interval"])
+    relative = params["uncertainty"].get("log_interval_relative") or {}
     for g in groups:
+        for key, (r_lo, r_hi) in relative.items():
+            # knowing your process can only narrow the interval: the narrower end of the two
+            a_lo, a_hi = widened[g][key]
+            widened[g][key] = [max(a_lo, r_lo), min(a_hi, r_hi)]
         sel = np.array([group_of(o.state.route) == g for o in absolute])
         for key, meas in (("br_T", obs.abs_br), ("hcj_kA_per_m", obs.abs_hcj)):
             ok = sel & np.isfinite(meas) & (meas > 0)
@@ -826,9 +835,9 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
                 continue
             r = np.log(meas[ok]) - _ln(pa[key][ok], 1e-3)
             lo, hi = widened[g][key]
-            if ok.sum() >= 5:
-                lo = min(lo, float(np.quantile(r, 0.05)))
-                hi = max(hi, float(np.quantile(r, 0.95)))
+            q = (0.05, 0.95) if ok.sum() >= 5 else (0.0, 1.0)
+            lo = min(lo, float(np.quantile(r, q[0])))
+            hi = max(hi, float(np.quantile(r, q[1])))
             widened[g][key] = [lo, hi]
             report_rows.append(
                 {

@@ -271,7 +271,9 @@ def estimator_coverage(oof: pd.DataFrame) -> pd.DataFrame:
 
 
 def interval_offsets(oof: pd.DataFrame) -> dict:
-    """90 % interval offsets (ln) per route group from the out-of-fold residuals of absolute rows."""
+    """90 % interval offsets (ln) per route group from the out-of-fold residuals of absolute rows
+    (``log_interval``), and of a lever's effect from the held-out paired effects (``log_interval_relative``:
+    the interval of a model calibrated to the user's own magnets, :func:`~substitute.calibrate`)."""
     ab = oof[oof["kind"] == "absolute"]
     out: dict = {"log_interval": {}, "interval_rows": {}}
     for prop in ("br_T", "hcj_kA_per_m"):
@@ -282,10 +284,21 @@ def interval_offsets(oof: pd.DataFrame) -> dict:
             lohi = quantile_interval(_ln_res(ref), source_weights(ref["source_id"]))
             out["log_interval"].setdefault(g, {})[prop] = list(lohi)
             out["interval_rows"].setdefault(g, {})[prop] = len(ref)
+    # the interval of a lever's effect on a measured magnet (a user's calibrated model predicts relative to
+    # their own magnets): from the held-out pairs, Δln of the changed magnet against its base
+    pr = oof[(oof["kind"] == "pair") & oof["property"].isin(["d_ln_hcj", "d_ln_br"])]
+    pr = pr.dropna(subset=["measured", "predicted"])
+    for prop, key in (("d_ln_br", "br_T"), ("d_ln_hcj", "hcj_kA_per_m")):
+        d = pr[pr["property"] == prop]
+        res = (d["measured"] - d["predicted"]).to_numpy(float)
+        out.setdefault("log_interval_relative", {})[key] = list(
+            quantile_interval(res, source_weights(d["source_id"]))
+        )
+        out.setdefault("relative_interval_pairs", {})[key] = len(d)
     beta = ab[ab["property"] == "beta_pct_per_K"]
     if len(beta) >= MIN_GROUP_ROWS:
-        d = (beta["measured"] - beta["predicted"]).abs().to_numpy(float)
-        out["beta_pct_per_K"] = float(np.quantile(d, 0.9))
+        miss = (beta["measured"] - beta["predicted"]).abs().to_numpy(float)
+        out["beta_pct_per_K"] = float(np.quantile(miss, 0.9))
     return out
 
 
