@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -393,6 +394,40 @@ def test_cheapest_substitute_comes_from_the_ranking_once_per_price_and_rule_sett
     assert row["performance_verdict"] == ("unchanged" if meets else "degraded")
     assert row["p_meets"] == pytest.approx(float(res.baseline["p_meets"]), rel=1e-9)
     assert (row["p_meets"] >= row["confidence"]) == meets
+
+
+def test_a_studys_calibrated_model_reaches_the_whatif_verdicts(small_study):
+    # a study whose baseline was measured carries a calibrated model: the what-if's performance verdict
+    # and its cheapest substitute use it too, as rank and review do
+    mine = pd.DataFrame(
+        {"composition": [BASELINE], "route": ["sintered"], "br_T": [1.30], "hcj_kA_per_m": [1900.0]}
+    )
+    model = sb.calibrate(mine, name="measured baseline")
+    st = dataclasses.replace(small_study, model=model)
+    s = Scenario("s", as_of="2026-12-01")
+    row = whatif([_baseline()], s, study=st).iloc[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        p = sb.predict(
+            sb.Alloy.parse(BASELINE, basis="mass"),
+            route="sintered",
+            temperature_C=150.0,
+            permeance=2.0,
+            grain_size_um=5.0,
+            model=model,
+        )
+    assert row["br_T"] == pytest.approx(float(p["br_T"].iloc[0]), rel=1e-12)
+    res = sb.rank_substitutes(
+        st.baseline,
+        dataclasses.replace(st.requirements, as_of=s.as_of),
+        space=st.space,
+        prices=s.price_vector(),
+        baseline_origin=st.baseline_origin,
+        model=model,
+        progress=False,
+    )
+    best = res.qualifying["material_cost_usd_per_part"].min()
+    assert row["cheapest_substitute_cost_usd_per_unit"] == pytest.approx(best, rel=1e-12)
 
 
 def test_designs_from_ranking_reproduce_ranking_cost_and_share(small_study):

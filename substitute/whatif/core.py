@@ -105,7 +105,12 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
 
     req = replace(study.requirements, compliance=())
     batch = AlloyBatch.concat([d.magnet for d in designs])
-    f0 = float(microstructure("sintered")["br_factor"])  # where a design gives no Br factor
+    model = getattr(study, "model", None)  # a study's measured baseline calibrates the model
+    f0 = (  # where a design gives no Br factor: the route's (your magnets' when calibrated)
+        float(microstructure("sintered")["br_factor"])
+        if model is None
+        else float(model.params["routes"]["sintered"]["br_factor"])
+    )
     ev = evaluate(
         batch,
         req,
@@ -118,6 +123,7 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
             "br_factor": np.array([f0 if d.br_factor is None else d.br_factor for d in designs]),
         },
         prices=pv,
+        model=model,
     )
     margins = [c for c in ev.columns if c.startswith("margin_")]
     fails = [
@@ -189,6 +195,8 @@ def _cheapest(
                 objectives=study.objectives,
                 grain_size_um=study.grain_size_um,
                 thickness_mm=study.thickness_mm,
+                br_factor=study.br_factor,
+                model=getattr(study, "model", None),
                 explain=1,
                 catalog=prep.catalogs[int(prep.rule_index[i])],
                 progress=False,
