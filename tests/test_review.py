@@ -167,6 +167,25 @@ def test_cli_writes_report_and_json(tmp_path, capsys):
     assert json.loads(js.read_text(encoding="utf-8"))["verdict"]["performance_ok"] is False
 
 
+def test_cli_review_says_which_model_a_measured_baseline_gave(tmp_path, capsys):
+    # a study whose baseline magnet was measured is reviewed on the model calibrated to it: the reviewer
+    # reads which model and which interval the verdict rests on, on the console and in the report
+    text = data.path("examples/default-study.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'route = "sintered"\n',
+        'route = "sintered"\nmeasured_br_T = 1.31\nmeasured_hcj_kA_per_m = 1700\n',
+        1,
+    )
+    study = tmp_path / "measured.toml"
+    study.write_text(text, encoding="utf-8")
+    html = tmp_path / "review.html"
+    main(["review", str(study), "-o", str(html), "--as-of", AS_OF, "--top", "3"])
+    out = capsys.readouterr().out
+    assert "Property model calibrated to the measured baseline (Br 1.31 T, HcJ 1700 kA/m)" in out
+    assert "interval of HcJ ×0.6" in out
+    assert "calibrated to the measured baseline" in html.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("fail_on", "code"),
     # an empty --fail-on is bad input (2), never a gate that passes everything

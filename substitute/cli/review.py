@@ -105,6 +105,10 @@ def review_cmd(
         from substitute.ranking.study import assumed_note
 
         say(f"  {assumed_note(rv.study)}")
+    if rv.study.model is not None:
+        from substitute.ranking.study import model_note
+
+        say(f"  {model_note(rv.study.model, rv.study.route)}")
     for r in rv.performance.itertuples():
         say(
             f"  {'ok  ' if r.passes else 'FAIL'} {r.check}: {r.value:.4g} {r.unit} "
