@@ -128,13 +128,32 @@ def _synthetic_oof(kind: str, prop: str, measured, predicted, per_source: int) -
     )
 
 
+def test_absolute_interval_does_not_swing_with_one_collapsing_source():
+    # seven sources, one of them predicted near zero: its residual (here 1.6 or 3.4) sets a 90 % quantile
+    # but not a median; the shipped absolute HcJ interval is the pairs' tail ratio x the median miss
+    res = np.array([0.38, 0.6, -0.39, -0.26, 0.03, -0.29, -0.83, 1.6])
+    src = ["a", "a", "b", "b", "c", "d", "e", "f"]
+    w = cv.source_weights(src)
+    collapsed = res.copy()
+    collapsed[-1] = 3.4
+    assert cv.quantile_interval(collapsed, w)[1] > 1.5 * cv.quantile_interval(res, w)[1]
+    assert cv.scaled_interval(collapsed, w, 4.3) == pytest.approx(cv.scaled_interval(res, w, 4.3))
+    rng = np.random.default_rng(4)
+    pairs = _synthetic_oof("pair", "d_ln_hcj", rng.normal(0, 0.1, 120), 0.0, per_source=3)
+    # normal misses: q90/median of |residual| is 1.645/0.674
+    assert cv.tail_ratio(pairs) == pytest.approx(2.44, rel=0.15)
+    assert cv.tail_ratio(pairs.head(12)) == pytest.approx(
+        cv.NORMAL_TAIL_RATIO
+    )  # 4 sources: too few
+
+
 def test_estimator_coverage_holds_out_each_source():
     rng = np.random.default_rng(3)
     oof = _synthetic_oof("pair", "d_ln_hcj", rng.normal(0.3, 0.1, 40), 0.3, per_source=2)
     c = cv.estimator_coverage(oof).set_index("estimator")
     assert set(c.index) == set(cv.ESTIMATORS)
     assert (c["sources"] == 20).all()
-    assert 0.75 <= c.loc["quantile of abs. residual (shipped)", "coverage"] <= 1.0
+    assert 0.75 <= c.loc["90 % quantile of abs. residual (shipped shape)", "coverage"] <= 1.0
 
 
 def test_baseline_excludes_the_held_out_source():

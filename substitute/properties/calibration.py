@@ -751,8 +751,8 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
     while the levers' effects stay those of the evidence.
 
     The intervals become those of a lever's effect on a measured magnet — the held-out paired effects'
-    (``uncertainty.log_interval_relative``, HcJ about ×0.63–×1.59) where narrower than the shipped absolute
-    ones, which must also cover labs of unstated processing (HcJ about ×0.25–×4) — widened to cover your
+    (``uncertainty.log_interval_relative``, HcJ about ×0.7–×1.4) where narrower than the shipped absolute
+    ones, which must also cover labs of unstated processing (HcJ about ×0.2–×5) — widened to cover your
     residuals after the fit (all of them below 5 rows per route group, else their 5–95 % quantiles).
 
     Parameters
