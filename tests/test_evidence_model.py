@@ -182,6 +182,21 @@ def test_nested_coverage_uses_other_sources_only():
 
 
 # ---------------------------------------------------------------------------------- domain / warnings
+def test_a_zero_from_the_coercivity_law_below_tc_is_flagged_not_returned_silently():
+    # issue 12: "above Tc ... it says so instead of returning zeros silently"; below Tc the constant-Neff
+    # law can give alpha*HA <= Neff*Js for a low-coercivity magnet (La 10 % of the RE at 150 C, lever
+    # check L12), while measured magnets keep HcJ > 0 there (tbsputter2024-cn: 872 -> 196 kA/m at 160 C)
+    a = reference_alloy("sintered", replace_nd={"La": 3.0})
+    with pytest.warns(sb.ModelDomainWarning, match="gives no coercivity below Tc"):
+        df = sb.predict(a, temperature_C=[20.0, 150.0])
+    cold, hot = df.iloc[0], df.iloc[1]
+    assert cold["hcj_kA_per_m"] > 0
+    assert "no coercivity" not in cold["domain_reason"]
+    assert hot["hcj_kA_per_m"] == 0.0
+    assert not hot["in_domain"]
+    assert "α·HA ≤ Neff·Js" in hot["domain_reason"]
+
+
 def test_prediction_outside_the_evidence_warns_and_says_so():
     a = sb.Alloy.parse("Nd 20, Pr 6, Co 25, B 0.95, Fe bal", basis="mass")
     with pytest.warns(sb.ModelDomainWarning, match="outside the model's domain"):

@@ -70,7 +70,15 @@ LEVER_FEATURES: dict[str, float] = {
 }
 """Levers whose evidence is counted, with the level below which the lever counts as not used."""
 
-_FLAGS = (*FEATURES, "temperature_C", "above_tc", "envelope_model", "no_evidence", "binder_limit")
+_FLAGS = (
+    *FEATURES,
+    "temperature_C",
+    "above_tc",
+    "envelope_model",
+    "no_evidence",
+    "binder_limit",
+    "hcj_law_zero",
+)
 BIT: dict[str, int] = {name: 1 << i for i, name in enumerate(_FLAGS)}
 """Bit of each domain flag in ``domain_mask``."""
 
@@ -249,6 +257,12 @@ def _reason_text(mask: int) -> str:
                 )
             elif name == "binder_limit":
                 parts.append("above the binder's temperature limit of bonded magnets")
+            elif name == "hcj_law_zero":
+                parts.append(
+                    "the coercivity law gives no coercivity below Tc (α·HA ≤ Neff·Js): the constant-Neff "
+                    "law loses low-coercivity magnets too fast when hot, and measured ones keep HcJ > 0 "
+                    "there (docs/validation.md, temperature law) — HcJ 0 here is not a prediction"
+                )
             elif name == "main_phase_mass_fraction":
                 lo = _bounds("sintered")[0][FEATURES.index("main_phase_mass_fraction")]
                 parts.append(f"2:14:1 phase fraction below {lo} (far from an NdFeB magnet)")

@@ -268,12 +268,21 @@ def check_hcj_150_positive() -> LeverCheck:
     }
     v = {k: float(r["hcj_kA_per_m"]) for k, r in h.items()}
     m = min(v.values())
+    silent = [k for k, r in h.items() if r["hcj_kA_per_m"] <= 0 and bool(r["in_domain"])]
     return LeverCheck(
         "L12",
         "HcJ(150 C) of HRE-free Ce 20 %, La 10 %, 8 um grains",
         "0 (Neff 1.89)",
         m,
-        ", ".join(f"{k} {x:.0f}" for k, x in v.items()) + " kA/m",
+        ", ".join(f"{k} {x:.0f}" for k, x in v.items())
+        + " kA/m"
+        + (
+            ""
+            if m > 0
+            else " (zeros flagged out of domain)"
+            if not silent
+            else " (zeros not flagged)"
+        ),
         "> 0 for all",
         m > 0,
         "Bance et al., JAP 116, 233903 (2014): Neff 1.22 at 8.3 um; sintered Ce/La magnets keep HcJ at 150 C",

@@ -350,6 +350,7 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     mask |= np.where((t_lo > T - 273.15) | (t_hi < T - 273.15), dom.BIT["temperature_C"], 0)
     mask |= np.where(above, dom.BIT["above_tc"], 0)
     mask |= np.where(binder_K < T, dom.BIT["binder_limit"], 0)
+    mask |= np.where((hcj <= 0) & ~above, dom.BIT["hcj_law_zero"], 0)
     out["_mask"] = mask
     for k, v in per.items():
         out[k] = np.broadcast_to(v[:, None], br.shape)
