@@ -74,7 +74,7 @@ rv.compliance[
 ]
 
 # %% [markdown]
-# The magnet's central Tmax (153 °C) is above 150 °C, but the model is only about 57 % sure of it, so at
+# The magnet's central Tmax (153 °C) is above 150 °C, but the model is only about 54 % sure of it, so at
 # the study's P(meets) ≥ 0.9 it fails its own rating — the wide HcJ interval of the model, stated in the
 # validation report, not a measured failure. It also needs a licence under No. 61 limb 1(1): the
 # China-origin Dy is worth about ten times the 0.1 % value threshold of the assembly. No. 61's status on this date is
