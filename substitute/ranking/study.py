@@ -194,6 +194,8 @@ def _measured_model(bl: Mapping[str, Any], baseline: Alloy, route: str, where: W
     if missing:
         msg = f"{where(given[0])}: give both measured_br_T and measured_hcj_kA_per_m (missing {missing[0]})"
         raise InputError(msg)
+    import pandas as pd
+
     from substitute.properties.calibration import calibrate
 
     comp = ", ".join(f"{el} {w:.6g}" for el, w in baseline.mass_percent.items() if w > 0)
@@ -206,8 +208,6 @@ def _measured_model(bl: Mapping[str, Any], baseline: Alloy, route: str, where: W
         "temperature_C": bl.get("measured_temperature_C", 20.0),
         "grain_size_um": bl.get("grain_size_um", 5.0),
     }
-    import pandas as pd
-
     name = (
         f"calibrated to the measured baseline (Br {bl['measured_br_T']:.3g} T, "
         f"HcJ {bl['measured_hcj_kA_per_m']:.0f} kA/m)"
