@@ -272,6 +272,36 @@ def test_predict_command(capsys, tmp_path):
     assert "needs gbd_element" in capsys.readouterr().err
 
 
+def test_predict_calibrated_to_your_measured_magnets(capsys, tmp_path):
+    # sb.calibrate from the command line: the model moves to the user's magnets and the interval becomes
+    # that of a lever's effect on a measured magnet; a bad file is one line and exit 2
+    import json
+
+    mine = tmp_path / "mine.csv"
+    mine.write_text(
+        "composition,route,br_T,hcj_kA_per_m\n"
+        '"Nd 23, Pr 7.5, Dy 1, B 0.95, Co 1, Cu 0.15, Ga 0.2, Fe bal",sintered,1.33,1900\n'
+        '"Nd 24, Pr 8, B 0.95, Cu 0.1, Ga 0.2, Fe bal",sintered,1.36,1450\n',
+        encoding="utf-8",
+    )
+    comp = "Nd 23, Pr 7.5, Dy 2, B 0.95, Fe bal"
+    rows = {}
+    for tag, extra in (("shipped", []), ("mine", ["--measured", str(mine)])):
+        assert main(["predict", comp, "--basis", "mass", "--json", "-", *extra]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        rows[tag] = doc["rows"][0]
+    assert any("model calibrated to mine.csv" in a for a in doc["assumptions"])
+    width = {k: r["hcj_kA_per_m_hi"] / r["hcj_kA_per_m_lo"] for k, r in rows.items()}
+    assert width["mine"] < 0.5 * width["shipped"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("composition,route\nx,sintered\n", encoding="utf-8")
+    assert main(["predict", comp, "--basis", "mass", "--measured", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "bad.csv" in err
+    assert "lack column(s) br_T, hcj_kA_per_m" in err
+
+
 def test_predict_a_grade_by_vendor_band_or_rating(capsys):
     import json
 

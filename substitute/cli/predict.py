@@ -26,6 +26,21 @@ def _temperatures(text: str) -> list[float]:
     return out
 
 
+def _measured_model(path: str) -> Any:
+    """The property model calibrated to the user's measured magnets in ``path`` (errors name the file)."""
+    from pathlib import Path
+
+    from substitute import data
+    from substitute.properties.calibration import calibrate
+
+    table = data.read_user_table(path, what="measured-magnets file")
+    try:
+        return calibrate(table, name=f"calibrated to {Path(path).name}")
+    except InputError as exc:
+        msg = f"measured-magnets file {path!r}: {exc}"
+        raise InputError(msg) from None
+
+
 def _band(row: Any, col: str, fmt: str) -> str:
     return f"{row[col]:{fmt}} [{row[col + '_lo']:{fmt}}–{row[col + '_hi']:{fmt}}]"
 
@@ -98,6 +113,15 @@ def _band(row: Any, col: str, fmt: str) -> str:
     default=None,
     help="For a grade name: meet this vendor's datasheet band (part of its name, e.g. 'k&j').",
 )
+@click.option(
+    "--measured",
+    "measured_path",
+    default=None,
+    metavar="FILE",
+    help="Your measured magnets (.csv or .parquet; columns composition, route, br_T, hcj_kA_per_m, "
+    "optional composition_basis, temperature_C, grain_size_um): the model is calibrated to them and its "
+    "interval becomes that of a lever's effect on a measured magnet.",
+)
 @output_options
 def predict_cmd(
     composition: str,
@@ -112,6 +136,7 @@ def predict_cmd(
     br_factor: float | None,
     hre: str | None,
     vendor: str | None,
+    measured_path: str | None,
     json_path: str | None,
     csv_path: str | None,
     force: bool,
@@ -170,9 +195,19 @@ def predict_cmd(
         }.items()
         if v is not None
     }
+    model = _measured_model(measured_path) if measured_path else None
+    if model is not None:
+        origin += f"; model {model.name}"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ModelDomainWarning)  # the table says it per row
-        df = predict(alloy, route=route, temperature_C=temps, permeance=permeance, **route_params)
+        df = predict(
+            alloy,
+            route=route,
+            temperature_C=temps,
+            permeance=permeance,
+            model=model,
+            **route_params,
+        )
     notes = list(df.attrs.get("notes", []))
     with readable_text(json_path, csv_path) as data:
         click.echo(f"{alloy.to_string()}  ({origin}; route {route}; Pc {permeance:g})")
