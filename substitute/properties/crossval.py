@@ -8,13 +8,14 @@ the same route group; pairs: the mean effect of the other sources' pairs of the 
 
 The shipped 90 % intervals are centred at the prediction, each source weighted as one observation. Their
 shape was chosen on the held-out paired effects (:func:`estimator_coverage`: the 90 % quantile of |residual|
-covers 84 % there; the earlier median ± 1.645 MAD about 70 %, treating the recurring far misses as
-outliers). A lever's effect on a measured magnet takes that quantile directly (``log_interval_relative``).
+comes nearest 90 % there; the earlier median ± 1.645 MAD stays near 70 %, treating the recurring far misses
+as outliers). A lever's effect on a measured magnet takes that quantile directly (``log_interval_relative``).
 The absolute HcJ interval (per route group, pooled when a group has few rows) is ± the pairs' tail ratio
 (q90/median of |residual|, :func:`tail_ratio`) × the median |residual| of the absolute rows — seven sources
-give a stable median but not a stable 90 % quantile, and one held-out prediction that collapses (αHA ≈
-Neff·Js) moves the quantile several-fold; Br, which has no such mode, takes the quantile directly. :func:`nested_coverage` then tests it on the absolute
-rows: each source's rows against the interval computed from all *other* sources' residuals.
+give a stable median but not a stable 90 % quantile, and one held-out prediction that collapses
+(αHA ≈ Neff·Js) moves the quantile several-fold; Br, which has no such mode, takes the quantile directly.
+:func:`nested_coverage` then tests it on the absolute rows: each source's rows against the interval
+computed from all *other* sources' residuals.
 """
 
 from __future__ import annotations
@@ -237,6 +238,7 @@ ESTIMATORS = {
 
 
 def _pair_residuals(oof: pd.DataFrame, prop: str = "d_ln_hcj") -> pd.DataFrame:
+    """Held-out pairs with a magnitude (not sign-only) of one property, with ``res`` = measured − predicted."""
     p = oof[(oof["kind"] == "pair") & (oof["property"] == prop)].dropna(
         subset=["measured", "predicted"]
     )
@@ -299,11 +301,12 @@ def estimator_coverage(oof: pd.DataFrame) -> pd.DataFrame:
     """Coverage of each interval estimator on the held-out paired effects (Δln HcJ, Δln Br): the
     development set the shipped estimator was chosen on — the absolute rows are too few to choose on and
     stay a test set."""
-    p = oof[(oof["kind"] == "pair") & oof["property"].isin(["d_ln_hcj", "d_ln_br"])]
-    p = p.dropna(subset=["measured", "predicted"])
     rows = []
-    for prop, d in p.groupby("property"):
-        res = (d["measured"] - d["predicted"]).to_numpy(float)
+    for prop in ("d_ln_br", "d_ln_hcj"):
+        d = _pair_residuals(oof, prop)
+        if d.empty:
+            continue
+        res = d["res"].to_numpy(float)
         src = d["source_id"].to_numpy()
         for name, est in ESTIMATORS.items():
             hit, width = _held_out_hits(res, src, est)
@@ -339,13 +342,10 @@ def interval_offsets(oof: pd.DataFrame) -> dict:
             out["interval_rows"].setdefault(g, {})[prop] = len(ref)
     # the interval of a lever's effect on a measured magnet (a user's calibrated model predicts relative to
     # their own magnets): from the held-out pairs, Δln of the changed magnet against its base
-    pr = oof[(oof["kind"] == "pair") & oof["property"].isin(["d_ln_hcj", "d_ln_br"])]
-    pr = pr.dropna(subset=["measured", "predicted"])
     for prop, key in (("d_ln_br", "br_T"), ("d_ln_hcj", "hcj_kA_per_m")):
-        d = pr[pr["property"] == prop]
-        res = (d["measured"] - d["predicted"]).to_numpy(float)
+        d = _pair_residuals(oof, prop)
         out.setdefault("log_interval_relative", {})[key] = list(
-            quantile_interval(res, source_weights(d["source_id"]))
+            quantile_interval(d["res"].to_numpy(float), source_weights(d["source_id"]))
         )
         out.setdefault("relative_interval_pairs", {})[key] = len(d)
     beta = ab[ab["property"] == "beta_pct_per_K"]

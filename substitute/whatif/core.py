@@ -105,12 +105,9 @@ def _performance(designs: list[Design], study: Any, pv: Any) -> pd.DataFrame:
 
     req = replace(study.requirements, compliance=())
     batch = AlloyBatch.concat([d.magnet for d in designs])
-    model = getattr(study, "model", None)  # a study's measured baseline calibrates the model
-    f0 = (  # where a design gives no Br factor: the route's (your magnets' when calibrated)
-        float(microstructure("sintered")["br_factor"])
-        if model is None
-        else float(model.params["routes"]["sintered"]["br_factor"])
-    )
+    model = study.model  # a study's measured baseline calibrates the model
+    # where a design gives no Br factor: the route's (your magnets' when calibrated)
+    f0 = float(microstructure("sintered", None if model is None else model.params)["br_factor"])
     ev = evaluate(
         batch,
         req,
@@ -196,7 +193,7 @@ def _cheapest(
                 grain_size_um=study.grain_size_um,
                 thickness_mm=study.thickness_mm,
                 br_factor=study.br_factor,
-                model=getattr(study, "model", None),
+                model=study.model,
                 explain=1,
                 catalog=prep.catalogs[int(prep.rule_index[i])],
                 progress=False,
