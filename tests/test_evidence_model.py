@@ -401,3 +401,145 @@ def test_grade_chemistry_follows_the_parameters_in_use():
         tb.set_override(None)
     assert after > before
     assert typical_chemistry("N42SH", return_info=True)[1]["hre_mass_percent"] == before
+
+
+# --------------------------------------------------------------------- directions stated in words
+def _one_pair(**cells) -> pd.DataFrame:
+    """A one-row paired-effect table: a Ce substitution on the sintered reference, with ``cells`` set."""
+    row = dict.fromkeys(ev.pairs().columns, np.nan)
+    row.update(
+        pair_id="PE-T001",
+        source_id="test",
+        lever="ce",
+        amount_base=0.0,
+        amount_changed=5.0,
+        amount_unit="wt%",
+        route="sintered",
+        temperature_C=20.0,
+    )
+    row.update(cells)
+    return pd.DataFrame([row])
+
+
+@pytest.mark.parametrize(
+    ("word", "sign"), [("up", 1.0), ("down", -1.0), ("flat", 0.0), (" Down ", -1.0)]
+)
+def test_direction_words_are_signs(word, sign):
+    assert ev.direction(word) == sign
+
+
+def test_direction_rejects_other_words_and_reads_empty_as_none():
+    assert math.isnan(ev.direction(np.nan))
+    assert math.isnan(ev.direction(""))
+    with pytest.raises(ValueError, match="'lower' is not one of up, down, flat"):
+        ev.direction("lower")
+
+
+def test_a_direction_in_words_is_a_sign_only_pair():
+    obs, rep = ev.paired_observations(_one_pair(hcj_direction="down", br_direction="down"))
+    (o,) = obs
+    assert o.sign_only
+    assert (o.hcj_direction, o.br_direction) == (-1.0, -1.0)
+    assert rep["why"].iloc[0] == "sign only (direction stated in words)"
+
+
+def test_a_direction_penalises_only_a_prediction_of_the_wrong_sign():
+    # the model lowers HcJ with 5 wt% Ce: "down" costs nothing, "up" costs the predicted drop
+    params = tb.params()
+    res = {}
+    for word in ("down", "up", "flat"):
+        obs, _ = ev.paired_observations(_one_pair(hcj_direction=word))
+        o = cal.Observations([], obs, use_series=False)
+        res[word] = o.residuals(params)
+        drop = float(o.predict_pairs(params)["d_ln_hcj"][0])
+    assert drop < -0.02
+    assert np.all(res["down"] == 0.0)
+    assert np.all(res["flat"] == 0.0)
+    assert res["up"].max() == pytest.approx(-drop / cal.SIGMA["sign"])
+
+
+def test_held_out_directions_are_rows_of_their_own_and_count_in_the_sign_agreement():
+    obs, _ = ev.paired_observations(_one_pair(hcj_direction="down", br_change_pct=-1.0))
+    held = cal.Observations([], obs, use_series=False)
+    rows = pd.DataFrame(cv._pair_rows(held, held.predict_pairs(tb.params())))
+    hcj = rows[rows["property"] == "d_ln_hcj"].iloc[0]
+    assert (hcj["kind"], hcj["measured"]) == ("pair_direction", -1.0)
+    # Br has a value (a relative change), so values win over words: a sign-only pair row, not a direction
+    br = rows[rows["property"] == "d_ln_br"].iloc[0]
+    assert br["kind"] == "pair_sign"
+    assert br["measured"] == pytest.approx(math.log(0.99))
+    sa = cv.sign_agreement(rows.assign(baseline=np.nan)).set_index("property")
+    assert sa.loc["d_ln_hcj", "in_words"] == 1
+    assert sa.loc["d_ln_hcj", "in_words_agree"] == 1
+
+
+def test_a_direction_is_not_a_magnitude_for_the_baseline():
+    oof = pd.DataFrame(
+        [
+            {
+                "kind": "pair",
+                "source_id": "a",
+                "lever": "ce",
+                "property": "d_ln_hcj",
+                "measured": -0.2,
+            },
+            {
+                "kind": "pair_direction",
+                "source_id": "b",
+                "lever": "ce",
+                "property": "d_ln_hcj",
+                "measured": -1.0,
+            },
+            {
+                "kind": "pair",
+                "source_id": "c",
+                "lever": "ce",
+                "property": "d_ln_hcj",
+                "measured": -0.1,
+            },
+        ]
+    ).assign(group="sintered", id="x", predicted=0.0)
+    base = cv._baseline(oof)
+    assert base[0] == pytest.approx(-0.1)  # source c only: b's "-1" is a direction, not an effect
+    assert base[2] == pytest.approx(-0.2)
+
+
+@pytest.mark.parametrize(
+    ("context", "ce"), [("ce=5 wt%; gbd_source=DyHx", 5.0), ("ce=8.24 wt% in magnet", 8.24)]
+)
+def test_base_context_in_wt_percent_is_applied(context, ce):
+    # "ce=5 wt%" once never matched (a \b after "%" cannot), so GBD pairs on Ce bases ran on Ce-free ones
+    pair = _one_pair(lever="dy_gbd", amount_unit="flag", amount_changed=1.0, base_context=context)
+    obs, _ = ev.paired_observations(pair)
+    assert obs[0].base.alloy.mass_percent["Ce"] == pytest.approx(ce, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------- mixing series
+def test_a_bowing_is_fitted_only_from_series_with_two_interior_points():
+    from substitute import data
+
+    s = data.read_csv("physics/r2fe14b_mixing_series.csv")
+    used = s[cal.ha_series_in_fit(s)]
+    assert set(used["guest"]) == {"Dy", "La"}
+    for _, g in used.groupby(["host", "guest"]):
+        assert ((g["x_guest"] > 0) & (g["x_guest"] < 1)).sum() >= cal.MIN_INTERIOR_POINTS
+    # the 1986 Nd-Ce point (4.4 T at x = 0.25) is validation data, and the fit's series has no Ce row
+    assert not cal.ha_series_in_fit(s)[(s["guest"] == "Ce") & (s["x_guest"] == 0.25)].any()
+    assert len(cal._series_table()["y"]) == len(used[used["x_guest"] > 0])
+
+
+def test_mixing_series_table_shows_every_measured_ratio_with_the_model_beside_it():
+    from substitute.properties.validation import mixing_series_table
+
+    t = mixing_series_table()
+    ce = t[(t["series"] == "Nd-Ce") & (t["x_guest"] == 0.25)].iloc[0]
+    assert ce["ratio_measured"] == pytest.approx(4.4 / 7.6)
+    assert not ce["in_fit"]
+    assert ce["why_not"] == "one interior point"
+    sc = t[t["series"].str.contains("400 K")].iloc[0]
+    assert sc["temperature_K"] == 400.0
+    assert sc["ratio_measured"] == pytest.approx(4.7 / 5.5)
+    # Dy raises HA, Ce and La lower it, in the model as measured
+    for guest_series, up in (("Nd-Dy", True), ("Nd-La", False), ("Nd-Ce (compilation)", False)):
+        g = t[t["series"] == guest_series]
+        assert ((g["ratio_model"] > 1) == up).all()

@@ -10,10 +10,6 @@ import pytest
 from substitute.properties import lever_checks as lc
 
 NOT_MET = {
-    "check_tb_vs_dy_per_atom": "Tb/Dy per atom 1.43: the Nd-Tb mixing series (one interior point, "
-    "HA x1.43 at 25 % Tb) pulls below the end-member ratio; 2 Tb-bulk pair sources",
-    "check_gbd_on_ce_base": "GBD gain on 30 % Ce 1.1x the Ce-free gain: one Ce-base GBD pair (amount not "
-    "stated) barely moves the Ce penalty from its prior",
     "check_hcj_150_positive": "HRE-free La 10 % and 8 um grains reach HcJ 0 at 150 C: the vendor beta of "
     "N grades (-0.75 %/K, 20-100 C) makes the HcJ(T) law nearly linear",
 }

@@ -184,11 +184,6 @@ def test_13_ce_la_y_substitution_hot_deformed():
     assert h["La"] < 0.6 * h["Ce"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 fit: 10 wt% Ce for Nd gives HcJ 748 kA/m, 26 % below the published Ce-rich magnet "
-    "(its additions and process are not in the abstract; the Ce evidence is 6 pairs from one group)",
-)
 def test_13_ce_rich_hre_free_sintered():
     v = acc.check_13b_ce_rich_sintered().values
     # [S J. Mater. Chem. C 2025 D5TC03056K] Ce-rich (> 9.5 wt% Ce) HRE-free: 12.7 kG / 12.7 kOe / 40 MGOe

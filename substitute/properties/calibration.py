@@ -6,11 +6,13 @@ posteriori least squares (``scipy.optimize.least_squares``, bounded) of
 
 * **paired effects** (``calibration/paired_effects.csv``, via :mod:`substitute.properties.evidence`):
   predicted vs measured Δln HcJ (σ 0.08), Δln Br (σ 0.02), Δβ (σ 0.05 %/K) of each within-source
-  comparison — these carry the levers; pairs with no stated amount constrain only the sign (a hinge);
+  comparison — these carry the levers; pairs with no stated amount, and pairs whose source states only a
+  direction in words ("coercivity decreased"), constrain only the sign (a hinge);
 * **absolute magnets** with a composition: ln Br (σ 0.04), ln HcJ (σ 0.15), β (σ 0.05 %/K) — these carry
   the route factors (α, Neff, Br factor) and the temperature laws;
 * **mixing series** of the intrinsic data (``physics/r2fe14b_mixing_series.csv``): ln(HA(x)/HA(0)) within each
-  series (σ 0.05) — the K1 bowing of Dy, Tb, Ce, La, Gd;
+  series with two or more interior points (σ 0.05) — the K1 bowing of Dy and La; Tb, Ce, Ho and Gd take
+  theirs from the paired evidence and the prior (their single series points are validation data);
 * the **priors** ((θ − μ)/σ for every fitted parameter).
 
 Tc bowing and the Co curves are closed-form reads of the series (no free parameter); the Tmax margin is set
@@ -121,6 +123,17 @@ def read_priors() -> pd.DataFrame:
     return pri
 
 
+MIN_INTERIOR_POINTS = 2
+"""A mixing series informs a bowing (of Tc, or of K1 through HA) only with at least this many interior points
+(0 < x < 1): a single point sets a curvature exactly, so one misread point would set it. Single points stay
+validation data (the page's mixing-series table) — e.g. the Nd–Ce x = 0.25 HA of 1986, 4.4 T, which later
+single-crystal data put far higher."""
+
+
+def _interior(series: pd.DataFrame) -> pd.DataFrame:
+    return series[(series["x_guest"] > 0) & (series["x_guest"] < 1)]
+
+
 def intrinsic_static() -> dict[str, Any]:
     """Closed-form intrinsic terms: Tc bowing per guest and the Co-on-Fe-site curves.
 
@@ -141,11 +154,11 @@ def intrinsic_static() -> dict[str, Any]:
         t0 = float(g["tc_K"].iloc[0])
         end = g[g["x_guest"] == 1.0]
         t1 = float(end["tc_K"].iloc[0]) if len(end) else float(cast(float, tab.loc[guest, "tc_K"]))
-        inner = g[(g["x_guest"] > 0) & (g["x_guest"] < 1)]
+        inner = _interior(g)
         x = inner["x_guest"].to_numpy(float)
         d = inner["tc_K"].to_numpy(float) - ((1 - x) * t0 + x * t1)
         w = x * (1 - x)
-        b = float(np.sum(d * w) / np.sum(w * w)) if len(x) >= 2 else 0.0
+        b = float(np.sum(d * w) / np.sum(w * w)) if len(x) >= MIN_INTERIOR_POINTS else 0.0
         bow_tc[guest] = b
         report.append({"series": f"{host}-{guest}", "n_interior": len(x), "bow_tc_K": b})
     co = data.read_csv("physics/r2fe14b_cobalt_series.csv")
@@ -439,6 +452,8 @@ class Observations:
             m = self.measured_pair_effects()
             self.d_hcj, self.d_br, self.d_beta = m["d_ln_hcj"], m["d_ln_br"], m["d_beta"]
             self.sign_only = np.array([o.sign_only for o in pairs])
+            self.dir_hcj = np.array([o.hcj_direction for o in pairs])
+            self.dir_br = np.array([o.br_direction for o in pairs])
             self.h0 = np.array([o.hcj[0] if np.isfinite(o.hcj[0]) else np.nan for o in pairs])
             self.assumed = np.array([o.assumed_amount for o in pairs])
         self.levels = beta_levels(pairs)
@@ -515,19 +530,21 @@ class Observations:
             parts.append(np.where(ok, (pb - np.nan_to_num(self.abs_beta)) / SIGMA["beta"], 0.0))
         if self.pairs:
             pp = self.predict_pairs(params)
-            for key, meas in (
-                ("d_ln_hcj", self.d_hcj),
-                ("d_ln_br", self.d_br),
-                ("d_beta", self.d_beta),
+            no_direction = np.full(len(self.pairs), np.nan)
+            for key, meas, stated in (
+                ("d_ln_hcj", self.d_hcj, self.dir_hcj),
+                ("d_ln_br", self.d_br, self.dir_br),
+                ("d_beta", self.d_beta, no_direction),
             ):
                 sd = SIGMA[key] * np.where(self.assumed, 2.5, 1.0)
                 pred = np.nan_to_num(pp[key], nan=0.0)
                 ok = np.isfinite(meas)
                 full = ok & ~self.sign_only
                 r = np.where(full, (pred - np.nan_to_num(meas)) / sd, 0.0)
-                # sign-only pairs: penalise only a prediction of the wrong sign
-                sgn = np.sign(np.nan_to_num(meas))
-                wrong = ok & self.sign_only & (sgn != 0)
+                # sign-only pairs: penalise only a prediction of the wrong sign (the sign of the values, or
+                # the direction the source states in words)
+                sgn = np.where(ok, np.sign(np.nan_to_num(meas)), np.nan_to_num(stated))
+                wrong = (ok | np.isfinite(stated)) & self.sign_only & (sgn != 0)
                 r = np.where(wrong, np.maximum(-sgn * pred, 0.0) / SIGMA["sign"], r)
                 parts.append(r)
         if self.series is not None:
@@ -535,18 +552,27 @@ class Observations:
         return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def ha_series_in_fit(series: pd.DataFrame) -> pd.Series:
+    """Which rows of the mixing-series table the fit uses for HA: ``use_for_fit`` true, an HA value, in a
+    host–guest series that has its x = 0 row and :data:`MIN_INTERIOR_POINTS` interior points."""
+    ok = (series["use_for_fit"].astype(str).str.lower() == "true") & series["mu0ha_T"].notna()
+    keep = pd.Series(False, index=series.index)
+    for _, g in series[ok].groupby(["host", "guest"]):
+        if (g["x_guest"] == 0.0).any() and len(_interior(g)) >= MIN_INTERIOR_POINTS:
+            keep[g.index] = True
+    return keep
+
+
 def _series_table() -> dict[str, np.ndarray]:
-    """Interior points of the mixing series with HA: x vectors and measured ln(HA(x)/HA(0))."""
+    """Points of the mixing series the fit uses (:func:`ha_series_in_fit`): x vectors and measured
+    ln(HA(x)/HA(0))."""
     s = data.read_csv("physics/r2fe14b_mixing_series.csv")
-    s = s[s["use_for_fit"].astype(str).str.lower() == "true"].dropna(subset=["mu0ha_T"])
+    s = s[ha_series_in_fit(s)]
     xs, ys = [], []
     idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
     for (host, guest), g in s.groupby(["host", "guest"]):
         host, guest = str(host), str(guest)
-        h0 = g[g["x_guest"] == 0.0]
-        if h0.empty:
-            continue
-        ha0 = float(h0["mu0ha_T"].iloc[0])
+        ha0 = float(g.loc[g["x_guest"] == 0.0, "mu0ha_T"].iloc[0])
         for _, r in g[g["x_guest"] > 0].iterrows():
             x = np.zeros(len(tb.MAIN_PHASE_RE))
             x[idx[host]] = 1.0 - r["x_guest"]

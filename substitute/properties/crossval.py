@@ -81,17 +81,21 @@ def _absolute_rows(obs, pred: dict) -> list[dict]:
 
 
 def _pair_rows(obs, pred: dict) -> list[dict]:
+    """Held-out pairs: one row per measured property; a direction stated only in words is a
+    ``pair_direction`` row whose ``measured`` is that direction (+1, −1, 0), not a magnitude."""
     rows = []
     for i, o in enumerate(obs.pairs):
-        for prop, meas in (
-            ("d_ln_hcj", obs.d_hcj[i]),
-            ("d_ln_br", obs.d_br[i]),
-            ("d_beta", obs.d_beta[i]),
+        for prop, value, words in (
+            ("d_ln_hcj", obs.d_hcj[i], o.hcj_direction),
+            ("d_ln_br", obs.d_br[i], o.br_direction),
+            ("d_beta", obs.d_beta[i], np.nan),
         ):
+            kind = "pair" if np.isfinite(value) else "pair_direction"  # values win over words
+            meas = value if kind == "pair" else words
             if np.isfinite(meas):
                 rows.append(
                     {
-                        "kind": "pair_sign" if o.sign_only else "pair",
+                        "kind": "pair_sign" if kind == "pair" and o.sign_only else kind,
                         "id": o.pair_id,
                         "source_id": o.source_id,
                         "group": o.base.route,
@@ -163,7 +167,7 @@ def _baseline(oof: pd.DataFrame) -> np.ndarray:
         out[i] = (
             float(other["measured"].mean())
             if len(other)
-            else (np.nan if r.kind in ("absolute", "beta_level") else 0.0)
+            else (np.nan if r.kind in ("absolute", "beta_level", "pair_direction") else 0.0)
         )
     return out
 
@@ -440,8 +444,13 @@ def metrics(oof: pd.DataFrame) -> pd.DataFrame:
 def sign_agreement(oof: pd.DataFrame, threshold: float = 0.02) -> pd.DataFrame:
     """Per lever: pairs whose measured HcJ (or Br) effect is clear (|Δln| ≥ ``threshold``) and the share the
     out-of-fold prediction gets the sign of."""
-    p = oof[oof["kind"].isin(["pair", "pair_sign"]) & oof["property"].isin(["d_ln_hcj", "d_ln_br"])]
-    p = p[p["measured"].abs() >= threshold]
+    p = oof[
+        oof["kind"].isin(["pair", "pair_sign", "pair_direction"])
+        & oof["property"].isin(["d_ln_hcj", "d_ln_br"])
+    ]
+    p = p[
+        p["measured"].abs() >= threshold
+    ]  # a direction is ±1 (clear) or 0 (flat: no sign to agree with)
     rows = []
     for (lever, prop), d in p.groupby(["lever", "property"]):
         agree = np.sign(d["measured"]) == np.sign(d["predicted"])
@@ -453,6 +462,8 @@ def sign_agreement(oof: pd.DataFrame, threshold: float = 0.02) -> pd.DataFrame:
                 "sources": d["source_id"].nunique(),
                 "agree": int(agree.sum()),
                 "share": float(agree.mean()),
+                "in_words": int((d["kind"] == "pair_direction").sum()),
+                "in_words_agree": int(agree[d["kind"] == "pair_direction"].sum()),
             }
         )
     return pd.DataFrame(rows)

@@ -20,6 +20,7 @@ listed as not modelled.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,6 +35,7 @@ from substitute.errors import SubstituteError
 from substitute.properties.reference import reference_alloy
 
 __all__ = [
+    "DIRECTIONS",
     "MAGNETS_FILE",
     "MODELLED_LEVERS",
     "PAIRS_FILE",
@@ -43,6 +45,7 @@ __all__ = [
     "absolute_observations",
     "apply_lever",
     "coverage",
+    "direction",
     "is_excluded",
     "magnets",
     "paired_observations",
@@ -107,6 +110,22 @@ def _num(v: Any) -> float:
     except (TypeError, ValueError):
         return float("nan")
     return x
+
+
+DIRECTIONS: dict[str, float] = {"up": 1.0, "down": -1.0, "flat": 0.0}
+"""Values of ``hcj_direction`` / ``br_direction`` in ``paired_effects.csv``: what the source says in words
+("coercivity decreased") where it prints no numbers for the two states."""
+
+
+def direction(v: Any) -> float:
+    """+1, −1, 0 for ``up``, ``down``, ``flat``; NaN when the cell is empty (a bad word is a ValueError)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip():
+        return math.nan
+    word = str(v).strip().lower()
+    if word not in DIRECTIONS:
+        msg = f"direction {v!r} is not one of {', '.join(DIRECTIONS)}"
+        raise ValueError(msg)
+    return DIRECTIONS[word]
 
 
 def is_excluded(row: Any) -> bool:
@@ -286,7 +305,8 @@ def _context(alloy: Alloy, text: Any) -> Alloy:
         return alloy
     st = State(alloy, "sintered")
     for part in text.split(";"):
-        m = re.match(r"\s*([a-z_]+)\s*=\s*([0-9.]+)\s*(wt%|at%|x_RE)\b", part)
+        # the unit ends the token: "ce=5 wt%;" and "ce=5 wt% in magnet" (a \b after "%" never matches)
+        m = re.match(r"\s*([a-z_]+)\s*=\s*([0-9.]+)\s*(wt%|at%|x_RE)(?![A-Za-z0-9_])", part)
         if m and m.group(1) in MODELLED_LEVERS and m.group(1) not in ("dy_gbd", "tb_gbd"):
             try:
                 st = apply_lever(st, m.group(1), float(m.group(2)), m.group(3))
@@ -327,6 +347,9 @@ class PairObs:
     hcj_change_pct: float
     generic_base: bool
     coefficient_range_C: str = ""
+    hcj_direction: float = math.nan
+    br_direction: float = math.nan
+    """+1, −1 or 0: the direction the source states in words where it prints no values (NaN: none stated)."""
 
 
 def _is_2141(alloy: Alloy) -> bool:
@@ -455,9 +478,13 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
             unit = str(r["amount_unit"])
             a0, a1 = _num(r["amount_base"]), _num(r["amount_changed"])
             flagged = unit == "flag"
+            dirs = (direction(r.get("hcj_direction")), direction(r.get("br_direction")))
             # no stated amount: GBD pairs keep their magnitude at a typical amount (uptake saturates,
-            # so the amount matters little; weighted less), other levers only their sign
-            sign_only = flagged and lever not in ("dy_gbd", "tb_gbd")
+            # so the amount matters little; weighted less), other levers only their sign; a pair whose
+            # source states only a direction in words counts only by that sign
+            sign_only = (flagged and lever not in ("dy_gbd", "tb_gbd")) or any(
+                math.isfinite(d) for d in dirs
+            )
             if flagged:
                 typical = MODELLED_LEVERS[lever]
                 if typical is None:
@@ -510,6 +537,7 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
                 _num(r.get("hcj_change_pct")),
                 generic,
                 str(r.get("coefficient_range_C") or ""),
+                *dirs,
             )
         )
         report.append(
@@ -517,7 +545,9 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
                 "pair_id": r["pair_id"],
                 "lever": lever,
                 "used": True,
-                "why": "sign only (amount not stated)"
+                "why": "sign only (direction stated in words)"
+                if any(math.isfinite(d) for d in dirs)
+                else "sign only (amount not stated)"
                 if sign_only
                 else ("typical amount assumed (not stated)" if flagged else ""),
             }

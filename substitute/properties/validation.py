@@ -54,6 +54,7 @@ __all__ = [
     "check_15_route_ceilings",
     "check_16_tmax_permeance",
     "grade_figures",
+    "mixing_series_table",
 ]
 
 KA = 1e3  # A/m per kA/m
@@ -768,6 +769,58 @@ def all_checks() -> pd.DataFrame:
         "reference_chemistries_hash": data.file_hash(REFERENCE_FILE),
     }
     return df
+
+
+def mixing_series_table() -> pd.DataFrame:
+    """Every measured HA of a mixed (Nd1−xRx)2Fe14B against the model, as a ratio to the series' own x = 0.
+
+    ``in_fit`` marks the points the fit uses (:func:`~substitute.properties.calibration.ha_series_in_fit`:
+    series with two or more interior points); the others — single points, other temperatures, compilations
+    — are validation data. The ratio cancels each lab's calibration of the field; the model's ratio is taken
+    at the row's temperature (295 K where the source states none).
+    """
+    from substitute.properties import _tables as tb
+    from substitute.properties.calibration import ha_series_in_fit
+    from substitute.properties.intrinsic import anisotropy_field, mix_intrinsics
+
+    s = data.read_csv("physics/r2fe14b_mixing_series.csv")
+    s = s.assign(in_fit=ha_series_in_fit(s)).dropna(subset=["mu0ha_T"])
+    idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
+    rows = []
+    for label, g in s.groupby("series", sort=False):
+        zero = g[g["x_guest"] == 0.0]
+        if zero.empty:
+            continue
+        ha0 = float(zero["mu0ha_T"].iloc[0])
+        for r in g[g["x_guest"] > 0].to_dict("records"):
+            t_k = float(r["temperature_K"])
+            T = t_k if np.isfinite(t_k) else 295.0
+            xg = float(r["x_guest"])
+            x = np.zeros((2, len(tb.MAIN_PHASE_RE)))
+            x[:, idx[str(r["host"])]] = 1.0
+            x[1, idx[str(r["host"])]] = 1.0 - xg
+            x[1, idx[str(r["guest"])]] = xg
+            ha = anisotropy_field(mix_intrinsics(x, np.zeros(2)), T)
+            if r["in_fit"]:
+                why = ""
+            elif str(r["use_for_fit"]).lower() == "true":
+                why = "one interior point"
+            else:
+                why = "marked not for the fit (its note)"
+            rows.append(
+                {
+                    "series": label,
+                    "x_guest": xg,
+                    "temperature_K": T,
+                    "ha_T": float(r["mu0ha_T"]),
+                    "ratio_measured": float(r["mu0ha_T"]) / ha0,
+                    "ratio_model": float(ha[1] / ha[0]),
+                    "in_fit": bool(r["in_fit"]),
+                    "why_not": why,
+                    "source": str(r["source"]).split(",")[0][:70],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def grade_ladder(confidence: float = 0.9) -> pd.DataFrame:
