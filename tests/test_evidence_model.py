@@ -435,12 +435,26 @@ def test_direction_rejects_other_words_and_reads_empty_as_none():
         ev.direction("lower")
 
 
-def test_a_direction_in_words_is_a_sign_only_pair():
+def test_a_direction_in_words_is_read_and_reported():
     obs, rep = ev.paired_observations(_one_pair(hcj_direction="down", br_direction="down"))
     (o,) = obs
-    assert o.sign_only
     assert (o.hcj_direction, o.br_direction) == (-1.0, -1.0)
     assert rep["why"].iloc[0] == "sign only (direction stated in words)"
+
+
+def test_values_of_one_property_keep_their_magnitude_beside_a_direction_of_the_other():
+    # HcJ values and Br only in words: HcJ is fitted on its magnitude, Br only on its sign
+    pair = _one_pair(hcj_base_kA_per_m=1000.0, hcj_changed_kA_per_m=500.0, br_direction="up")
+    obs, _ = ev.paired_observations(pair)
+    o = cal.Observations([], obs, use_series=False)
+    params = tb.params()
+    pred = o.predict_pairs(params)
+    r = o.residuals(params)  # [HcJ, Br, beta] for the one pair
+    assert r[0] == pytest.approx((pred["d_ln_hcj"][0] - math.log(0.5)) / cal.SIGMA["d_ln_hcj"])
+    assert (
+        pred["d_ln_br"][0] < 0
+    )  # Ce lowers Js: the stated "up" is the wrong sign, penalised as such
+    assert r[1] == pytest.approx(-pred["d_ln_br"][0] / cal.SIGMA["sign"])
 
 
 def test_a_direction_penalises_only_a_prediction_of_the_wrong_sign():
@@ -464,9 +478,9 @@ def test_held_out_directions_are_rows_of_their_own_and_count_in_the_sign_agreeme
     rows = pd.DataFrame(cv._pair_rows(held, held.predict_pairs(tb.params())))
     hcj = rows[rows["property"] == "d_ln_hcj"].iloc[0]
     assert (hcj["kind"], hcj["measured"]) == ("pair_direction", -1.0)
-    # Br has a value (a relative change), so values win over words: a sign-only pair row, not a direction
+    # Br has a value (a relative change): a magnitude row like any other pair's
     br = rows[rows["property"] == "d_ln_br"].iloc[0]
-    assert br["kind"] == "pair_sign"
+    assert br["kind"] == "pair"
     assert br["measured"] == pytest.approx(math.log(0.99))
     sa = cv.sign_agreement(rows.assign(baseline=np.nan)).set_index("property")
     assert sa.loc["d_ln_hcj", "in_words"] == 1

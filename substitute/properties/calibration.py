@@ -38,12 +38,14 @@ from substitute.properties import _tables as tb
 from substitute.properties import evidence as ev
 
 __all__ = [
+    "MIN_INTERIOR_POINTS",
     "PRIORS_FILE",
     "Fit",
     "Model",
     "Observations",
     "calibrate",
     "fit",
+    "ha_series_in_fit",
     "intrinsic_static",
     "prior_params",
     "read_priors",
@@ -541,10 +543,11 @@ class Observations:
                 ok = np.isfinite(meas)
                 full = ok & ~self.sign_only
                 r = np.where(full, (pred - np.nan_to_num(meas)) / sd, 0.0)
-                # sign-only pairs: penalise only a prediction of the wrong sign (the sign of the values, or
-                # the direction the source states in words)
+                # sign-only pairs, and a direction stated in words where there are no values: penalise
+                # only a prediction of the wrong sign
                 sgn = np.where(ok, np.sign(np.nan_to_num(meas)), np.nan_to_num(stated))
-                wrong = (ok | np.isfinite(stated)) & self.sign_only & (sgn != 0)
+                hinge = (ok & self.sign_only) | (~ok & np.isfinite(stated))
+                wrong = hinge & (sgn != 0)
                 r = np.where(wrong, np.maximum(-sgn * pred, 0.0) / SIGMA["sign"], r)
                 parts.append(r)
         if self.series is not None:

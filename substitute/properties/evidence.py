@@ -349,7 +349,8 @@ class PairObs:
     coefficient_range_C: str = ""
     hcj_direction: float = math.nan
     br_direction: float = math.nan
-    """+1, −1 or 0: the direction the source states in words where it prints no values (NaN: none stated)."""
+    """+1, −1 or 0: the direction the source states in words where it prints no values for that property
+    (NaN: none stated); the fit and the validation use it only as a sign."""
 
 
 def _is_2141(alloy: Alloy) -> bool:
@@ -478,13 +479,11 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
             unit = str(r["amount_unit"])
             a0, a1 = _num(r["amount_base"]), _num(r["amount_changed"])
             flagged = unit == "flag"
+            # a direction stated in words (for a property without values) counts only by its sign
             dirs = (direction(r.get("hcj_direction")), direction(r.get("br_direction")))
             # no stated amount: GBD pairs keep their magnitude at a typical amount (uptake saturates,
-            # so the amount matters little; weighted less), other levers only their sign; a pair whose
-            # source states only a direction in words counts only by that sign
-            sign_only = (flagged and lever not in ("dy_gbd", "tb_gbd")) or any(
-                math.isfinite(d) for d in dirs
-            )
+            # so the amount matters little; weighted less), other levers only their sign
+            sign_only = flagged and lever not in ("dy_gbd", "tb_gbd")
             if flagged:
                 typical = MODELLED_LEVERS[lever]
                 if typical is None:
