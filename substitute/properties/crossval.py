@@ -448,9 +448,8 @@ def sign_agreement(oof: pd.DataFrame, threshold: float = 0.02) -> pd.DataFrame:
         oof["kind"].isin(["pair", "pair_sign", "pair_direction"])
         & oof["property"].isin(["d_ln_hcj", "d_ln_br"])
     ]
-    p = p[
-        p["measured"].abs() >= threshold
-    ]  # a direction is ±1 (clear) or 0 (flat: no sign to agree with)
+    # a direction in words is ±1 (clear) or 0 (flat: no sign to agree with)
+    p = p[p["measured"].abs() >= threshold]
     rows = []
     for (lever, prop), d in p.groupby(["lever", "property"]):
         agree = np.sign(d["measured"]) == np.sign(d["predicted"])

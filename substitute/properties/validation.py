@@ -24,8 +24,9 @@ from substitute import data
 from substitute.composition import Alloy, AlloyBatch
 from substitute.errors import SubstituteError
 from substitute.properties import grades
-from substitute.properties._tables import MU0, audit_stamp
-from substitute.properties.intrinsic import intrinsic
+from substitute.properties._tables import MAIN_PHASE_RE, MU0, audit_stamp
+from substitute.properties.calibration import ha_series_in_fit
+from substitute.properties.intrinsic import anisotropy_field, intrinsic, mix_intrinsics
 from substitute.properties.magnet import predict
 from substitute.properties.reference import REFERENCE_FILE, reference_alloy
 
@@ -779,13 +780,9 @@ def mixing_series_table() -> pd.DataFrame:
     — are validation data. The ratio cancels each lab's calibration of the field; the model's ratio is taken
     at the row's temperature (295 K where the source states none).
     """
-    from substitute.properties import _tables as tb
-    from substitute.properties.calibration import ha_series_in_fit
-    from substitute.properties.intrinsic import anisotropy_field, mix_intrinsics
-
     s = data.read_csv("physics/r2fe14b_mixing_series.csv")
     s = s.assign(in_fit=ha_series_in_fit(s)).dropna(subset=["mu0ha_T"])
-    idx = {r: i for i, r in enumerate(tb.MAIN_PHASE_RE)}
+    idx = {r: i for i, r in enumerate(MAIN_PHASE_RE)}
     rows = []
     for label, g in s.groupby("series", sort=False):
         zero = g[g["x_guest"] == 0.0]
@@ -796,7 +793,7 @@ def mixing_series_table() -> pd.DataFrame:
             t_k = float(r["temperature_K"])
             T = t_k if np.isfinite(t_k) else 295.0
             xg = float(r["x_guest"])
-            x = np.zeros((2, len(tb.MAIN_PHASE_RE)))
+            x = np.zeros((2, len(MAIN_PHASE_RE)))
             x[:, idx[str(r["host"])]] = 1.0
             x[1, idx[str(r["host"])]] = 1.0 - xg
             x[1, idx[str(r["guest"])]] = xg
