@@ -26,6 +26,18 @@ def test_apply_lever_replaces_nd_pr_by_mass():
     assert w1["Fe"] == pytest.approx(w0["Fe"], abs=1e-9)
 
 
+def test_a_pair_from_a_non_zero_base_sets_the_level_not_an_increment():
+    # "1 -> 2 wt% Ce" once read as 1 wt% and then 1 + 2 = 3 wt%
+    obs, _ = ev.paired_observations(
+        _one_pair(amount_base=1.0, amount_changed=2.0, hcj_direction="down")
+    )
+    (o,) = obs
+    assert o.base.alloy.mass_percent["Ce"] == pytest.approx(1.0, abs=1e-9)
+    assert o.changed.alloy.mass_percent["Ce"] == pytest.approx(2.0, abs=1e-9)
+    down = ev.apply_lever(o.changed, "ce", 0.5, "wt%")  # and a lower level lowers it
+    assert down.alloy.mass_percent["Ce"] == pytest.approx(0.5, abs=1e-9)
+
+
 def test_apply_lever_gbd_switches_route_and_keeps_the_diffused_amount():
     s = ev.apply_lever(ev.State(reference_alloy("sintered"), "sintered"), "tb_gbd", 0.5, "wt%")
     assert s.route == "sintered_gbd"

@@ -244,8 +244,9 @@ class State:
 def apply_lever(base: State, lever: str, amount: float, unit: str) -> State:
     """The state ``base`` with ``lever`` set to ``amount`` (in ``unit``).
 
-    Rare-earth levers replace Nd+Pr (wt% and at% as an addition of that much, ``x_RE`` as the fraction of
-    the rare-earth sites); Co, Cu, Ga, Al replace Fe; GBD levers switch a sintered base to
+    ``amount`` is the lever's level, not an increment: a pair "1 → 2 wt% Ce" has 2 wt% Ce in its changed
+    state. Rare-earth levers replace Nd+Pr (wt% and at% of the alloy, ``x_RE`` as the fraction of the
+    rare-earth sites); Co, Cu, Ga, Al replace Fe; GBD levers switch a sintered base to
     ``sintered_gbd`` with that diffused amount; ``grain_size`` sets the grain size, ``temperature`` the
     measurement temperature, ``tre`` the total rare earth (wt%) at constant RE split, ``low_b_ga`` the B
     content.
@@ -257,7 +258,7 @@ def apply_lever(base: State, lever: str, amount: float, unit: str) -> State:
         if unit == "x_RE":
             st.alloy = _set_re_fraction(a, el, amount)
         else:
-            st.alloy = _replace_mass(a, el, _to_wt(a, el, amount, unit), ("Nd", "Pr"))
+            st.alloy = _set_mass(a, el, _to_wt(a, el, amount, unit), ("Nd", "Pr"))
     elif lever in ("la_ce", "mm"):
         split = {"Ce": 0.5, "La": 0.5} if lever == "la_ce" else _MM
         if unit != "x_RE":
