@@ -287,7 +287,9 @@ def test_calibrated_model_carries_the_lever_effect_interval_widened_to_the_users
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sb.ModelDomainWarning)
         r2 = sb.predict(a, model=m2).iloc[0]
-    assert r2["hcj_kA_per_m_lo"] <= 600.0 <= r2["hcj_kA_per_m_hi"]
+    # widened exactly to the residual: the measured value sits on the edge (to rounding)
+    assert r2["hcj_kA_per_m_lo"] <= 600.0 * (1 + 1e-9)
+    assert r2["hcj_kA_per_m_hi"] >= 600.0
 
 
 def test_calibrate_rejects_bad_rows_with_one_line():
@@ -465,12 +467,13 @@ def test_values_of_one_property_keep_their_magnitude_beside_a_direction_of_the_o
     assert r[0] == pytest.approx((pred["d_ln_hcj"][0] - math.log(0.5)) / cal.SIGMA["d_ln_hcj"])
     assert (
         pred["d_ln_br"][0] < 0
-    )  # Ce lowers Js: the stated "up" is the wrong sign, penalised as such
-    assert r[1] == pytest.approx(-pred["d_ln_br"][0] / cal.SIGMA["sign"])
+    )  # Ce lowers Js: the stated "up" is the wrong sign, penalised up to the clear-effect margin
+    assert r[1] == pytest.approx((cal.CLEAR_EFFECT - pred["d_ln_br"][0]) / cal.SIGMA["sign"])
 
 
-def test_a_direction_penalises_only_a_prediction_of_the_wrong_sign():
-    # the model lowers HcJ with 5 wt% Ce: "down" costs nothing, "up" costs the predicted drop
+def test_a_direction_penalises_only_a_prediction_not_clearly_of_its_sign():
+    # the model lowers HcJ with 5 wt% Ce by more than a clear effect: "down" costs nothing, "up" costs
+    # the predicted drop plus the clear-effect margin
     params = tb.params()
     res = {}
     for word in ("down", "up", "flat"):
@@ -478,10 +481,23 @@ def test_a_direction_penalises_only_a_prediction_of_the_wrong_sign():
         o = cal.Observations([], obs, use_series=False)
         res[word] = o.residuals(params)
         drop = float(o.predict_pairs(params)["d_ln_hcj"][0])
-    assert drop < -0.02
+    assert drop < -cal.CLEAR_EFFECT
     assert np.all(res["down"] == 0.0)
     assert np.all(res["flat"] == 0.0)
-    assert res["up"].max() == pytest.approx(-drop / cal.SIGMA["sign"])
+    assert res["up"].max() == pytest.approx((cal.CLEAR_EFFECT - drop) / cal.SIGMA["sign"])
+
+
+def test_a_direction_predicted_with_the_right_sign_but_below_a_clear_effect_still_costs():
+    # 0.5 wt% Ce lowers HcJ by less than the clear-effect threshold (0.02 in ln): a stated "down" is a
+    # visible effect, so the knife-edge prediction costs the shortfall (the sign agreement would count
+    # a -0.01 as agreeing, the fit must not rest there)
+    params = tb.params()
+    obs, _ = ev.paired_observations(_one_pair(hcj_direction="down", amount_changed=0.5))
+    o = cal.Observations([], obs, use_series=False)
+    small = float(o.predict_pairs(params)["d_ln_hcj"][0])
+    assert -cal.CLEAR_EFFECT < small < 0
+    r = o.residuals(params)
+    assert r.max() == pytest.approx((cal.CLEAR_EFFECT + small) / cal.SIGMA["sign"])
 
 
 def test_held_out_directions_are_rows_of_their_own_and_count_in_the_sign_agreement():

@@ -7,7 +7,8 @@ posteriori least squares (``scipy.optimize.least_squares``, bounded) of
 * **paired effects** (``calibration/paired_effects.csv``, via :mod:`substitute.properties.evidence`):
   predicted vs measured Δln HcJ (σ 0.08), Δln Br (σ 0.02), Δβ (σ 0.05 %/K) of each within-source
   comparison — these carry the levers; pairs with no stated amount, and pairs whose source states only a
-  direction in words ("coercivity decreased"), constrain only the sign (a hinge);
+  direction in words ("coercivity decreased"), constrain only the sign (a hinge: a prediction costs nothing
+  once it is at least a clear effect, |Δln| ≥ ``CLEAR_EFFECT``, of the stated sign);
 * **absolute magnets** with a composition: ln Br (σ 0.04), ln HcJ (σ 0.15), β (σ 0.05 %/K) — these carry
   the route factors (α, Neff, Br factor) and the temperature laws;
 * **mixing series** of the intrinsic data (``physics/r2fe14b_mixing_series.csv``): ln(HA(x)/HA(0)) within each
@@ -63,6 +64,10 @@ SIGMA: dict[str, float] = {
     "sign": 0.02,
 }
 """Standard deviations of the residual terms (ln for Br and HcJ; %/K for β)."""
+
+CLEAR_EFFECT = 0.02
+"""|Δln| of a clear lever effect: the sign agreement counts pairs at or above it, and a direction the fit
+takes as a sign (stated in words, or a sign-only pair) must be predicted at least this clearly."""
 
 TAU: dict[str, float] = {"br_T": 0.04, "hcj_kA_per_m": 0.20}
 """Spread of the lab-to-lab offsets of absolute rows (ln): each source gets a random offset with this prior
@@ -544,11 +549,15 @@ class Observations:
                 full = ok & ~self.sign_only
                 r = np.where(full, (pred - np.nan_to_num(meas)) / sd, 0.0)
                 # sign-only pairs, and a direction stated in words where there are no values: penalise
-                # only a prediction of the wrong sign
+                # only a prediction that is not clearly of the stated sign — smaller than the clear-effect
+                # threshold of the sign agreement (CLEAR_EFFECT; a sign-only value below it, that value)
                 sgn = np.where(ok, np.sign(np.nan_to_num(meas)), np.nan_to_num(stated))
+                margin = np.where(
+                    ok, np.minimum(np.abs(np.nan_to_num(meas)), CLEAR_EFFECT), CLEAR_EFFECT
+                )
                 hinge = (ok & self.sign_only) | (~ok & np.isfinite(stated))
                 wrong = hinge & (sgn != 0)
-                r = np.where(wrong, np.maximum(-sgn * pred, 0.0) / SIGMA["sign"], r)
+                r = np.where(wrong, np.maximum(margin - sgn * pred, 0.0) / SIGMA["sign"], r)
                 parts.append(r)
         if self.series is not None:
             parts.append(_series_residuals(self.series, params))
