@@ -44,8 +44,10 @@ FUZZ_EXAMPLES ?= 10000
 fuzz: $(STAMP)
 	$(BIN)/python scripts/fuzz.py --examples $(FUZZ_EXAMPLES)
 
+# Refit the model on the evidence, and recount the evidence's data card (scripts/calibration_card.py).
 calibrate: $(STAMP)
 	$(BIN)/python scripts/calibrate.py
+	$(BIN)/python scripts/calibration_card.py
 
 validation: $(STAMP)
 	$(BIN)/python scripts/validation_report.py

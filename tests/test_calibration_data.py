@@ -341,3 +341,38 @@ def test_data_card_lists_every_source_id(df):
     ids = set(df["source_id"]) | set(pd.read_csv(PAIRS)["source_id"])
     missing = sorted(s for s in ids if s not in card)
     assert not missing, f"source_ids missing from the data card: {missing}"
+
+
+def _card_script():
+    import importlib.util
+
+    path = CSV.parents[2] / "scripts" / "calibration_card.py"
+    spec = importlib.util.spec_from_file_location("calibration_card", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_card_counts_are_those_of_the_tables():
+    # size, coverage per lever, rows per route, sources: computed from the two CSVs, never typed
+    cc = _card_script()
+    card = CARD.read_text(encoding="utf-8")
+    assert cc.render(card, cc._read(cc.MEASURED), cc._read(cc.PAIRS)) == card, (
+        "datasets/calibration/measured_magnets.md is stale: run python scripts/calibration_card.py"
+    )
+
+
+def test_the_card_script_notices_a_new_pair():
+    cc = _card_script()
+    card = CARD.read_text(encoding="utf-8")
+    measured, pairs = cc._read(cc.MEASURED), cc._read(cc.PAIRS)
+    extra = pairs.iloc[[0]].assign(
+        pair_id="PE-X001", source_id="zz-new-source", lever="zz_test_lever"
+    )
+    new = cc.render(card, measured, pd.concat([pairs, extra]))
+    assert new != card
+    assert "| `zz-new-source` |" in new
+    assert re.search(r"\| `zz_test_lever` \| 1 \| 1 \|", new)
+    n_used = int((pairs["excluded_reason"] == "").sum()) + 1
+    assert f"**≥ 150 pairs {'✓' if n_used >= 150 else '✗'} ({n_used})**" in new
