@@ -348,7 +348,8 @@ def _card_script():
 
     path = CSV.parents[2] / "scripts" / "calibration_card.py"
     spec = importlib.util.spec_from_file_location("calibration_card", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
