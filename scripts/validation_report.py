@@ -415,9 +415,10 @@ def main() -> int:
         "model anchored at each magnet's HcJ (α scaled to it, as for the pairs); HcJ at the upper temperature "
         "follows from β. They are a test set: fitted, the law could follow the low-coercivity magnet only by "
         "bending the intrinsic K1(T) exponent (3.22 → 2.97, prior 3.8) and then failed two acceptance checks "
-        "(N38EH bulk Dy, N42SH Tmax at Pc 2). The sharp Kronmüller law with a constant Neff loses a "
-        "low-coercivity magnet too fast at 150–160 °C — where the model is not to be trusted for Dy-free "
-        "grades (its Tmax there is conservative).",
+        "(N38EH bulk Dy, N42SH Tmax at Pc 2). The Kronmüller law with a constant Neff still loses a "
+        "low-coercivity magnet too fast at 150–160 °C: the grain-to-grain scatter of the stray-field term "
+        "keeps a positive tail where the mean term crosses zero (s fitted on the other evidence), but less "
+        "than measured — the model is not to be trusted there for Dy-free grades (its Tmax is conservative).",
         "",
         md_table(levels) if len(levels) else "(none)",
         "",

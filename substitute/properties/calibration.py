@@ -333,7 +333,7 @@ def beta_levels(pairs: list[ev.PairObs]) -> list[BetaLevel]:
 
     These levels are a **test set, not fitted**: the Kronmüller law with constant Neff cannot follow the
     slow loss of low-coercivity magnets (tbsputter2024-cn: 872 kA/m at 20 °C keeps 196 kA/m at 160 °C; the
-    law gives ~0) without bending the intrinsic K1(T) exponent (3.22 → 2.97 against its prior 3.8) and
+    law gives 52 kA/m, the tail of the grain scatter) without bending the intrinsic K1(T) exponent (3.22 → 2.97 against its prior 3.8) and
     failing two acceptance checks (N38EH bulk Dy, N42SH Tmax at Pc 2); fitted, they were a worse model.
     The validation page reports them as held out."""
     out: list[BetaLevel] = []
@@ -408,14 +408,16 @@ class _States:
     def anchor(self, params: dict, hcj_kA_per_m: np.ndarray) -> np.ndarray:
         """Per state, the factor on α that makes the predicted HcJ at the state's temperature equal the
         measured one (1 where none is measured or the law cannot reach it)."""
-        from substitute.properties.magnet import KA, _prepare_ndfeb, _state
+        from substitute.properties.magnet import KA, _prepare_ndfeb, _state, spread_inverse
 
         out = np.ones(self.n)
         for idx, batch, rp in self.groups:
             prep = _prepare_ndfeb(batch, rp, params, domain=False)
-            _, a_ha, nj = _state(prep, self.T[idx, 0], which="parts")
+            _, a_ha, nj, sd = _state(prep, self.T[idx, 0], which="parts")
             h = hcj_kA_per_m[idx] * KA
-            s = (h + nj) / np.maximum(a_ha, 1e-9)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mu = spread_inverse(np.where(np.isfinite(h) & (h > 0), h, 1.0), sd)
+            s = np.where(np.isfinite(h), (mu + nj) / np.maximum(a_ha, 1e-9), np.nan)
             out[idx] = np.where(np.isfinite(s) & (s > 0.2) & (s < 5.0), s, 1.0)
         return out
 

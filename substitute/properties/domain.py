@@ -259,9 +259,9 @@ def _reason_text(mask: int) -> str:
                 parts.append("above the binder's temperature limit of bonded magnets")
             elif name == "hcj_law_zero":
                 parts.append(
-                    "the coercivity law gives no coercivity below Tc (α·HA ≤ Neff·Js): the constant-Neff "
-                    "law loses low-coercivity magnets too fast when hot, and measured ones keep HcJ > 0 "
-                    "there (docs/validation.md, temperature law) — HcJ 0 here is not a prediction"
+                    "the mean coercivity term is gone (α·HA ≤ Neff·Js): HcJ here is only the tail of the "
+                    "grain-to-grain spread, whose size rests on little evidence; the one measured "
+                    "low-coercivity magnet kept more (docs/validation.md, temperature law) — a rough value"
                 )
             elif name == "main_phase_mass_fraction":
                 lo = _bounds("sintered")[0][FEATURES.index("main_phase_mass_fraction")]

@@ -3,7 +3,9 @@
 Chain (SI inside, μ0H in tesla): main phase → Js(T), μ0HA(T) → route microstructure →
 
 * Br = Js·f(2:14:1)·br_factor (density × alignment, fitted per route);
-* μ0HcJ = α_eff·μ0HA − Neff·Js (Kronmüller), Neff rising with ln(grain size) (Bance 2014);
+* μ0HcJ = E[max(α_eff·μ0HA − Neff·Js + e, 0)] (Kronmüller), Neff rising with ln(grain size) (Bance 2014),
+  e the grain-to-grain scatter of the stray-field term (sd ``neff_spread``·Neff·Js, :func:`spread_positive`):
+  the sharp law where the mean term is large, a positive tail where it crosses zero;
   for ``sintered_gbd`` HA is that of the HRE-enriched grain shell at depth t/4 (HcJ) and t/2
   (knee), with an exponential depth profile from each face;
 * demagnetisation loop with linear recoil (μrec) to the knee field Hk = squareness·HcJ, then a
@@ -148,6 +150,7 @@ class _Prepared:
     notes: tuple[str, ...] = ()
     tmax_margin: float = 1.0
     params: dict | None = None
+    neff_spread: float = 0.0  # grain-to-grain spread of the stray-field term, relative to Neff·Js
 
 
 def _prepare_ndfeb(batch, rp: RouteParams, params: dict, domain: bool = True) -> _Prepared:
@@ -172,6 +175,7 @@ def _prepare_ndfeb(batch, rp: RouteParams, params: dict, domain: bool = True) ->
         notes=rp.notes,
         tmax_margin=float(params["global"]["tmax_margin"]),
         params=params,
+        neff_spread=float(params["global"].get("neff_spread", 0.0)),
     )
     if domain:
         feats = dom.features(batch, mp, rp)
@@ -197,11 +201,44 @@ def _require_diffused_hre(batch, rp: RouteParams) -> None:
         raise InputError(msg)
 
 
+_LOGISTIC_SCALE = 0.5513288954217921  # √3/π: the scale b of a logistic distribution of unit sd
+
+
+def _logistic_scale(sd):
+    return np.maximum(_LOGISTIC_SCALE * sd, 1e-12)
+
+
+def spread_positive(mu, sd):
+    """E[max(X, 0)] where X, a grain's Kronmüller field α·μ0HA − Neff·Js, scatters about its mean ``mu``
+    with standard deviation ``sd`` (= s·Neff·Js: the grain-to-grain scatter of the stray-field term).
+
+    X is taken as logistic, whose E[max(X, 0)] = b·ln(1 + e^(mu/b)) has a closed form (a normal scatter
+    needs Φ, five times slower on the predict path; same mean and sd). It equals max(mu, 0) for sd = 0 and
+    mu when mu ≫ sd, and stays positive where the mean term crosses zero, as measured low-coercivity
+    magnets do at high temperature."""
+    b = _logistic_scale(sd)
+    tail = np.exp(-np.abs(mu) / b)
+    np.log1p(tail, out=tail)
+    tail *= b
+    return np.maximum(mu, 0.0) + tail
+
+
+def spread_inverse(h, sd):
+    """The mean term ``mu`` whose :func:`spread_positive` is ``h`` (> 0)."""
+    b = _logistic_scale(sd)
+    return h + b * np.log(-np.expm1(-np.asarray(h) / b))
+
+
+def spread_tail(hcj, sd):
+    """True where the mean term is ≤ 0, i.e. HcJ is only the tail of the spread (HcJ ≤ b·ln 2)."""
+    return hcj <= _logistic_scale(sd) * np.log(2.0) * (1.0 + 1e-12)
+
+
 def _state(prep: _Prepared, T_K: np.ndarray | float, which: str = "all", alpha_scale=1.0):
     """Physics at temperature(s) T_K (broadcastable with the alloys): Br, μ0HcJ, μ0Hk [T].
 
-    ``which="parts"`` returns Br, α_eff·μ0HA and Neff·Js of the HcJ region instead (the two terms of the
-    Kronmüller law, for anchoring a comparison at a measured base); ``alpha_scale`` multiplies α.
+    ``which="parts"`` returns Br, α_eff·μ0HA, Neff·Js of the HcJ region and the spread of the stray-field
+    term instead (for anchoring a comparison at a measured base); ``alpha_scale`` multiplies α.
     """
     mi, mc = prep.mi, prep.micro
     m = kuzmin_m(T_K / mi.tc_K, mi.s)
@@ -210,13 +247,17 @@ def _state(prep: _Prepared, T_K: np.ndarray | float, which: str = "all", alpha_s
     inv_js = 2.0 * MU0 / np.maximum(js, 1e-9)
     alpha = mc.alpha * alpha_scale * np.exp(mc.alpha_t * (T_K - 293.15))
     nj = mc.neff * js
+    sd = prep.neff_spread * nj
     br = js * mc.f_br
     if which == "parts":
-        return br, alpha * mc.k1_hcj * kscale * inv_js, nj
-    hk = mc.squareness * np.maximum(alpha * mc.k1_knee * kscale * inv_js - nj, 0.0)
+        return br, alpha * mc.k1_hcj * kscale * inv_js, nj, sd
+    a_ha = alpha * kscale * inv_js
+    hk = mc.squareness * spread_positive(a_ha * mc.k1_knee - nj, sd)
     if which == "knee":
         return br, None, hk
-    hcj = np.maximum(alpha * mc.k1_hcj * kscale * inv_js - nj, 0.0)
+    if mc.k1_hcj is mc.k1_knee:  # one region sets both (all but GBD magnets)
+        return br, hk / mc.squareness, hk
+    hcj = spread_positive(a_ha * mc.k1_hcj - nj, sd)
     hk = np.minimum(hk, mc.squareness * hcj)
     return br, hcj, hk
 
@@ -350,7 +391,8 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     mask |= np.where((t_lo > T - 273.15) | (t_hi < T - 273.15), dom.BIT["temperature_C"], 0)
     mask |= np.where(above, dom.BIT["above_tc"], 0)
     mask |= np.where(binder_K < T, dom.BIT["binder_limit"], 0)
-    mask |= np.where((hcj <= 0) & ~above, dom.BIT["hcj_law_zero"], 0)
+    tail = spread_tail(hcj, prep.neff_spread * bp.micro.neff * js_T)
+    mask |= np.where(tail & ~above, dom.BIT["hcj_law_zero"], 0)
     out["_mask"] = mask
     for k, v in per.items():
         out[k] = np.broadcast_to(v[:, None], br.shape)

@@ -1,6 +1,7 @@
 """Microstructure of an NdFeB magnet from composition and route: the factors of the coercivity law and of Br.
 
-μ0HcJ(T) = α_eff(T)·μ0HA(T) − Neff·Js(T) (Kronmüller, Durst & Sagawa, JMMM 74, 291 (1988)), with
+μ0HcJ(T) = α_eff(T)·μ0HA(T) − Neff·Js(T) (Kronmüller, Durst & Sagawa, JMMM 74, 291 (1988)) — the mean over
+grains, whose scatter :func:`substitute.properties.magnet.spread_positive` adds — with
 
 * **α_eff** = α_route × g_TRE × g_minor × g_LRE × (1 + a_T·(T − 293 K)) — every factor a bounded, saturating
   function whose parameters are fitted on the paired evidence (:mod:`substitute.properties.calibration`):
