@@ -359,7 +359,7 @@ def test_the_card_counts_are_those_of_the_tables():
     # size, coverage per lever, rows per route, sources: computed from the two CSVs, never typed
     cc = _card_script()
     card = CARD.read_text(encoding="utf-8")
-    assert cc.render(card, cc._read(cc.MEASURED), cc._read(cc.PAIRS)) == card, (
+    assert cc.render(card, cc._read(cc.MEASURED), cc._read(cc.PAIRS), cc.fitted_pairs()) == card, (
         "datasets/calibration/measured_magnets.md is stale: run python scripts/calibration_card.py"
     )
 
@@ -371,7 +371,7 @@ def test_the_card_script_notices_a_new_pair():
     extra = pairs.iloc[[0]].assign(
         pair_id="PE-X001", source_id="zz-new-source", lever="zz_test_lever"
     )
-    new = cc.render(card, measured, pd.concat([pairs, extra]))
+    new = cc.render(card, measured, pd.concat([pairs, extra]), cc.fitted_pairs())
     assert new != card
     assert "| `zz-new-source` |" in new
     assert re.search(r"\| `zz_test_lever` \| 1 \| 1 \|", new)

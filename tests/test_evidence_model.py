@@ -605,3 +605,26 @@ def test_mixing_series_table_shows_every_measured_ratio_with_the_model_beside_it
     for guest_series, up in (("Nd-Dy", True), ("Nd-La", False), ("Nd-Ce (compilation)", False)):
         g = t[t["series"] == guest_series]
         assert ((g["ratio_model"] > 1) == up).all()
+
+
+def test_a_grain_size_pair_without_sizes_is_a_refinement_read_by_its_sign():
+    # "finer grains, higher HcJ" with no sizes stated (e.g. PE-9707, Fukada et al. 2012): the pair is
+    # evaluated over the typical refinement 5 -> 3 um and counts only by its sign
+    obs, _ = ev.paired_observations(
+        _one_pair(
+            lever="grain_size",
+            amount_base=np.nan,
+            amount_changed=np.nan,
+            amount_unit="flag",
+            hcj_direction="up",
+        )
+    )
+    (o,) = obs
+    assert (o.base.params["grain_size_um"], o.changed.params["grain_size_um"]) == ev.FLAGGED_STEP[
+        "grain_size"
+    ][:2]
+    assert o.sign_only
+    pred = cal.Observations([], obs, use_series=False).predict_pairs(tb.params())["d_ln_hcj"][0]
+    assert (
+        pred > cal.CLEAR_EFFECT
+    )  # refinement raises HcJ (Neff falls with ln grain size, Bance 2014)

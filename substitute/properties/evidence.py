@@ -82,6 +82,10 @@ MODELLED_LEVERS: dict[str, tuple[float, str] | None] = {
     "tre": None,
     "temperature": None,
 }
+#: levers whose flagged pairs (no amounts stated) are read as a step in one direction: a grain-size pair
+#: without sizes is a refinement ("finer grains, higher HcJ"), evaluated over a typical step for its sign
+FLAGGED_STEP: dict[str, tuple[float, float, str]] = {"grain_size": (5.0, 3.0, "um")}
+
 ROUTE_OF = {
     "sintered": "sintered",
     "sintered_gbd": "sintered",
@@ -487,7 +491,9 @@ def paired_observations(table: pd.DataFrame | None = None) -> tuple[list[PairObs
             sign_only = flagged and lever not in ("dy_gbd", "tb_gbd")
             if flagged:
                 typical = MODELLED_LEVERS[lever]
-                if typical is None:
+                if lever in FLAGGED_STEP:
+                    a0, a1, unit = FLAGGED_STEP[lever]
+                elif typical is None:
                     why = "no amount and no typical amount for this lever"
                 else:
                     a0, a1, unit = 0.0, typical[0], typical[1]
