@@ -1,0 +1,76 @@
+"""The held-out (leave-one-source-out) figures of the shipped model against issue 12's targets.
+
+``datasets/models/loso_predictions.csv`` holds every out-of-fold prediction; ``make validation`` (run before
+the tests by ``make test``) rewrites it from the shipped parameters and data, and this module reads it — no
+refit here. Floors are today's figures, so a refit that silently loses ground fails; the targets not yet met
+are strict xfails stating today's value: they fail loudly the day a refit meets them, so the marker must go.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from substitute import data
+from substitute.properties import _tables as tb
+from substitute.properties import crossval as cv
+from substitute.properties.calibration import CLEAR_EFFECT, FIT_FILES
+
+
+@pytest.fixture(scope="module")
+def oof() -> pd.DataFrame:
+    return data.read_csv("models/loso_predictions.csv")
+
+
+def _share(sign: pd.DataFrame) -> float:
+    return float(sign["agree"].sum() / sign["pairs"].sum())
+
+
+def test_the_held_out_predictions_are_those_of_the_shipped_data(oof):
+    hashes = set(oof["data_hash"].astype(str))
+    assert hashes == {tb.params()["data_hash"]} == {data.file_hash(*FIT_FILES)}, (
+        "stale: run make calibrate && make validation"
+    )
+
+
+def test_sign_agreement_does_not_fall_below_todays(oof):
+    # 2026-12-05: 64 of 68 clear effects (94.1 %); 89.2 % before the clear-effect hinge
+    sign = cv.sign_agreement(oof, threshold=CLEAR_EFFECT)
+    assert int(sign["pairs"].sum()) >= 68
+    assert _share(sign) >= 0.94
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 target: >= 95 % sign agreement; 94.1 % (64/68) on 2026-12-05 — misses: Br up at "
+    "1 wt% Ce (microstructure), low B on a 16 at% Co B-rich base, La for Ce in a hot-deformed magnet, "
+    "Al on a ribbon's Br",
+)
+def test_sign_agreement_target(oof):
+    assert _share(cv.sign_agreement(oof, threshold=CLEAR_EFFECT)) >= 0.95
+
+
+def test_lever_effects_beat_the_mean_of_other_sources(oof):
+    p = oof[(oof["kind"] == "pair") & (oof["property"] == "d_ln_hcj")]
+    y, f, b = (p[c].to_numpy(float) for c in ("measured", "predicted", "baseline"))
+    model, base = np.mean(np.abs(y - f)), np.mean(np.abs(y - b))
+    assert model < 0.9 * base, f"pair MAE {model:.3f} vs baseline {base:.3f}"  # 0.158 vs 0.215
+
+
+def test_absolute_br_beats_the_baseline(oof):
+    m = cv.metrics(oof).set_index(["property", "group"])
+    assert m.loc[("br_T", "all"), "mae"] < m.loc[("br_T", "all"), "baseline_mae"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 target: absolute HcJ held out beats the mean of other sources; 389 vs 97 kA/m "
+    "(n = 10) on 2026-12-05 — lab magnets whose processing, not composition, sets HcJ",
+)
+def test_absolute_hcj_beats_the_baseline(oof):
+    m = cv.metrics(oof).set_index(["property", "group"])
+    assert m.loc[("hcj_kA_per_m", "all"), "mae"] < m.loc[("hcj_kA_per_m", "all"), "baseline_mae"]
+
+
+def test_hcj_interval_coverage_is_in_the_target_band(oof):
+    cov = cv.nested_coverage(oof).set_index(["property", "group"])
+    assert 0.85 <= cov.loc[("hcj_kA_per_m", "all"), "coverage"] <= 0.95  # 12 of 13
