@@ -18,37 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from substitute.properties.evidence import MODELLED_LEVERS
+
 ROOT = Path(__file__).resolve().parents[1]
 CARD = ROOT / "datasets" / "calibration" / "measured_magnets.md"
 MEASURED = ROOT / "datasets" / "calibration" / "measured_magnets.csv"
 PAIRS = ROOT / "datasets" / "calibration" / "paired_effects.csv"
 
 PAIR_TARGET = 150
-MODELLED_LEVERS = frozenset(
-    {
-        "dy_gbd",
-        "tb_gbd",
-        "ce",
-        "dy_bulk",
-        "temperature",
-        "tb_bulk",
-        "cu",
-        "ga",
-        "la",
-        "tre",
-        "al",
-        "ho_bulk",
-        "low_b_ga",
-        "pr_nd",
-        "co",
-        "y",
-        "mm",
-        "la_ce",
-        "grain_size",
-        "gbd_thickness",
-    }
-)
-"""Levers of ``paired_effects.csv`` that :mod:`substitute.properties.evidence` turns into model states."""
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -133,9 +110,9 @@ def sources_table(measured: pd.DataFrame, pairs: pd.DataFrame) -> str:
 
 def fitted_pairs() -> int:
     """How many pairs the model evaluates (levers it represents, states it can build)."""
-    from substitute.properties import evidence
+    from substitute.properties.evidence import paired_observations
 
-    return len(evidence.paired_observations()[0])
+    return len(paired_observations()[0])
 
 
 def render(card: str, measured: pd.DataFrame, pairs: pd.DataFrame, n_fitted: int) -> str:
