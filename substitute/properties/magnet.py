@@ -255,7 +255,7 @@ def _state(prep: _Prepared, T_K: np.ndarray | float, which: str = "all", alpha_s
     hk = mc.squareness * spread_positive(a_ha * mc.k1_knee - nj, sd)
     if which == "knee":
         return br, None, hk
-    if mc.k1_hcj is mc.k1_knee:  # one region sets both (all but GBD magnets)
+    if mc.one_region:  # one region sets HcJ and the knee: Hk = squareness·HcJ
         return br, hk / mc.squareness, hk
     hcj = spread_positive(a_ha * mc.k1_hcj - nj, sd)
     hk = np.minimum(hk, mc.squareness * hcj)

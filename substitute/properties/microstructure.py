@@ -49,6 +49,7 @@ class Micro:
     k1_knee: np.ndarray  # K1(295 K) of the weakest region (knee) [J/m³]
     mu_rec: float
     squareness: float
+    one_region: bool = True  # HcJ and the knee from the same K1 (GBD magnets too, see below)
 
 
 def _mass_percent(batch, symbol: str) -> np.ndarray:
@@ -152,5 +153,13 @@ def microstructure_of(batch, mp: MainPhase, mi: MainPhaseIntrinsics, rp, params:
     else:
         k_hcj = k_knee = mi.k1_295
     return Micro(
-        alpha, alpha_t, neff, f_br, k_hcj, k_knee, float(r["mu_rec"]), float(r["squareness"])
+        alpha,
+        alpha_t,
+        neff,
+        f_br,
+        k_hcj,
+        k_knee,
+        float(r["mu_rec"]),
+        float(r["squareness"]),
+        one_region=k_knee is k_hcj,
     )
