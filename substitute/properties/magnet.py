@@ -208,6 +208,11 @@ def _logistic_scale(sd):
     return np.maximum(_LOGISTIC_SCALE * sd, 1e-12)
 
 
+def scatter_sd(neff_spread: float, neff, js):
+    """Standard deviation [T] of a grain's Kronmüller field: ``neff_spread``·Neff·Js."""
+    return neff_spread * (neff * js)
+
+
 def spread_positive(mu, sd):
     """E[max(X, 0)] where X, a grain's Kronmüller field α·μ0HA − Neff·Js, scatters about its mean ``mu``
     with standard deviation ``sd`` (= s·Neff·Js: the grain-to-grain scatter of the stray-field term).
@@ -247,7 +252,7 @@ def _state(prep: _Prepared, T_K: np.ndarray | float, which: str = "all", alpha_s
     inv_js = 2.0 * MU0 / np.maximum(js, 1e-9)
     alpha = mc.alpha * alpha_scale * np.exp(mc.alpha_t * (T_K - 293.15))
     nj = mc.neff * js
-    sd = prep.neff_spread * nj
+    sd = scatter_sd(prep.neff_spread, mc.neff, js)
     br = js * mc.f_br
     if which == "parts":
         return br, alpha * mc.k1_hcj * kscale * inv_js, nj, sd
@@ -391,7 +396,7 @@ def _ndfeb_arrays(prep: _Prepared, t_C: np.ndarray, pc, hext_T, widen: float) ->
     mask |= np.where((t_lo > T - 273.15) | (t_hi < T - 273.15), dom.BIT["temperature_C"], 0)
     mask |= np.where(above, dom.BIT["above_tc"], 0)
     mask |= np.where(binder_K < T, dom.BIT["binder_limit"], 0)
-    tail = spread_tail(hcj, prep.neff_spread * bp.micro.neff * js_T)
+    tail = spread_tail(hcj, scatter_sd(prep.neff_spread, bp.micro.neff, js_T))
     mask |= np.where(tail & ~above, dom.BIT["hcj_law_zero"], 0)
     out["_mask"] = mask
     for k, v in per.items():
