@@ -240,7 +240,7 @@ def evidence_count(
     return out
 
 
-def _reason_text(mask: int) -> str:
+def _reason_text(mask: int, route: str | None = None) -> str:
     if mask == 0:
         return ""
     parts = []
@@ -268,6 +268,8 @@ def _reason_text(mask: int) -> str:
                 parts.append(f"2:14:1 phase fraction below {lo} (far from an NdFeB magnet)")
             else:
                 rows = tab[tab["feature"] == name]
+                if route is not None:  # the bounds of the route asked about, not another route's
+                    rows = rows[rows["route"].isin((route, "nd_fe_b"))]
                 if len(rows):
                     r = rows.iloc[0]
                     parts.append(
@@ -278,9 +280,10 @@ def _reason_text(mask: int) -> str:
     return "; ".join(parts)
 
 
-def reasons(masks: npt.ArrayLike) -> np.ndarray:
-    """Human-readable reason per row from domain bit masks ('' when in the domain)."""
+def reasons(masks: npt.ArrayLike, route: str | None = None) -> np.ndarray:
+    """Human-readable reason per row from domain bit masks ('' when in the domain); with ``route``, a
+    bound that differs by route (grain size …) is quoted for that route."""
     masks = np.asarray(masks, dtype=np.int64)
     uniq, inv = np.unique(masks, return_inverse=True)
-    texts = np.array([_reason_text(int(m)) for m in uniq], dtype=object)
+    texts = np.array([_reason_text(int(m), route) for m in uniq], dtype=object)
     return texts[inv.reshape(-1)]

@@ -657,7 +657,7 @@ def predict(
     df["evidence"] = np.asarray(arr["evidence"]).reshape(-1)
     masks = arr["domain_mask"].reshape(-1)
     uniq, inv = np.unique(masks, return_inverse=True)
-    texts = dom.reasons(uniq).tolist()
+    texts = dom.reasons(uniq, check_route(route)).tolist()
     df["domain_reason"] = pd.Categorical.from_codes(inv.reshape(-1), texts, validate=False)
     env = np.int64(dom.BIT["envelope_model"])
     bad = sorted({t for u, t in zip(uniq, texts, strict=True) if int(u) & ~env and t})

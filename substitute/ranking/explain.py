@@ -276,7 +276,7 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
         elif route not in FAMILY_FORMULAS:
             from substitute.properties.domain import reasons
 
-            ev_txt = f" Outside the model's evidence: {reasons([int(d.get('domain_mask', 0))])[0]}."
+            ev_txt = f" Outside the model's evidence: {reasons([int(d.get('domain_mask', 0))], route)[0]}."
     mat = d.get("maturity")
     mat_txt = (
         f" Maturity {mat}: {d.get('maturity_basis', '')}."
