@@ -753,7 +753,7 @@ def outside_bounds(absolute: list[ev.AbsoluteObs]) -> dict[str, str]:
         rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
         mask = int(dom.domain_mask(dom.features(batch, main_phase(batch), rp), st.route)[0])
         if mask:
-            out[o.row_id] = str(dom.reasons(np.array([mask]))[0])
+            out[o.row_id] = str(dom.reasons(np.array([mask]), st.route)[0])
     return out
 
 

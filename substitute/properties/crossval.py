@@ -1,7 +1,8 @@
 """Leave-one-source-out validation of the property model, the baselines it must beat and its intervals.
 
-For every source in the evidence the model is refitted without that source's rows and pairs (starting from
-the full fit, a bounded number of iterations) and then predicts them. The out-of-fold table
+For every source in the evidence the model is refitted without that source's rows and pairs — from the
+priors and to convergence, as the shipped fit is, so that nothing of the held-out source reaches the fold
+through its starting point — and then predicts them. The out-of-fold table
 (``datasets/models/loso_predictions.csv``) holds, per held-out quantity, the measurement, the prediction and
 the **mean-of-other-sources baseline** (absolute rows and β levels: the mean of the other sources' values on
 the same route group; pairs: the mean effect of the other sources' pairs of the same lever, 0 when none).
@@ -30,6 +31,9 @@ from substitute.properties.calibration import (
     Observations,
     fit,
     group_of,
+    prior_params,
+    read_priors,
+    theta_of,
 )
 
 __all__ = [
@@ -40,6 +44,7 @@ __all__ = [
     "leave_one_source_out",
     "metrics",
     "nested_coverage",
+    "nested_hits",
     "quantile_interval",
     "read_predictions",
     "scaled_interval",
@@ -50,8 +55,6 @@ __all__ = [
 ]
 
 PREDICTIONS_FILE = "models/loso_predictions.csv"
-FOLD_MAX_NFEV = 8
-"""Iterations of each leave-one-source-out refit (started from the full fit)."""
 MIN_GROUP_ROWS = 12
 """Fewer out-of-fold rows than this in a route group: its interval is the pooled one."""
 
@@ -127,6 +130,9 @@ def _level_rows(obs, pred: np.ndarray) -> list[dict]:
 def leave_one_source_out(obs, params: dict, full_fit, progress: bool = True) -> pd.DataFrame:
     """Out-of-fold predictions of every absolute row and pair, with the mean-of-other-sources baseline."""
     sources = sorted({o.source_id for o in obs.absolute} | {o.source_id for o in obs.pairs})
+    # each fold starts where the shipped fit starts (the prior means), not at the full fit, which has seen
+    # the held-out source: a fit with several optima would otherwise keep the full fit's
+    start = theta_of(prior_params(read_priors()), full_fit.spec)
     rows: list[dict] = []
     for k, s in enumerate(sources):
         a_in = [o for o in obs.absolute if o.source_id != s]
@@ -137,8 +143,7 @@ def leave_one_source_out(obs, params: dict, full_fit, progress: bool = True) -> 
             Observations(a_in, p_in),
             params,
             full_fit.spec,
-            theta0=full_fit.theta,
-            max_nfev=FOLD_MAX_NFEV,
+            theta0=start,
         )
         held = Observations(a_out, p_out, use_series=False)
         if a_out:
@@ -359,14 +364,13 @@ def interval_offsets(oof: pd.DataFrame) -> dict:
     return out
 
 
-def nested_coverage(oof: pd.DataFrame) -> pd.DataFrame:
-    """Coverage of the shipped 90 % interval on held-out sources: each source's rows against the interval
-    built from the other sources' out-of-fold residuals (same route group, pooled when the group is small)
-    and the tail ratio of the other sources' pairs, per row and per source (each source's share of rows
-    covered, averaged)."""
+def nested_hits(oof: pd.DataFrame) -> pd.DataFrame:
+    """Each held-out absolute Br and HcJ row against the shipped 90 % interval built without its source: the
+    other sources' out-of-fold residuals (same route group, pooled when the group is small) and the tail
+    ratio of the other sources' pairs. Columns ``res`` (ln measured/predicted), ``hit``, ``width`` (ln)."""
     ab = oof[oof["kind"] == "absolute"].copy()
     ratios = {s: tail_ratio(oof, without=s) for s in ab["source_id"].unique()}
-    rows = []
+    out = []
     for prop in ("br_T", "hcj_kA_per_m"):
         d = ab[ab["property"] == prop].copy()
         d["res"] = _ln_res(d)
@@ -383,6 +387,18 @@ def nested_coverage(oof: pd.DataFrame) -> pd.DataFrame:
             )
             hit.append(lo <= r["res"] <= hi)
             width.append(hi - lo)
+        out.append(d.assign(hit=hit, width=width))
+    return pd.concat(out, ignore_index=True)
+
+
+def nested_coverage(oof: pd.DataFrame) -> pd.DataFrame:
+    """Coverage of the shipped 90 % interval on held-out sources (:func:`nested_hits`), per route group and
+    over all, per row and per source (each source's share of rows covered, averaged)."""
+    hits = nested_hits(oof)
+    rows = []
+    for prop in ("br_T", "hcj_kA_per_m"):
+        d = hits[hits["property"] == prop]
+        hit, width = d["hit"].to_list(), d["width"].to_list()
         for g in [*sorted(d["group"].unique()), "all"]:
             m = np.ones(len(d), bool) if g == "all" else (d["group"] == g).to_numpy()
             if m.sum():
