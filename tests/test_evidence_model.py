@@ -257,6 +257,23 @@ def test_evidence_column_counts_sources_of_the_levers_used():
     assert dy["evidence"].iloc[0] >= 1
 
 
+def test_la_and_ce_together_count_the_co_doping_evidence_not_each_alone():
+    # the La x Ce term of the coercivity law rests on one co-doped magnet (yu2021-cxclqj: La 1.62, Ce 2.43 of
+    # 13.5 at% RE); La alone and Ce alone have more sources, but an alloy using both is only as supported as
+    # the co-doping at its level
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sb.ModelDomainWarning)
+        near = sb.predict("Nd 9.45, La 1.62, Ce 2.43, Fe 80.5, B 6 at%")
+        la_only = sb.predict("Nd 11.88, La 1.62, Fe 80.5, B 6 at%")
+    assert near["evidence"].iloc[0] == 1
+    assert la_only["evidence"].iloc[0] >= 2
+    # co-doping at a quarter of the measured level: no source measured it
+    with pytest.warns(sb.ModelDomainWarning, match="no calibration source measured"):
+        far = sb.predict("Nd 12.66, La 0.34, Ce 0.5, Fe 80.5, B 6 at%")
+    assert not far["in_domain"].iloc[0]
+    assert far["evidence"].iloc[0] == 0
+
+
 def test_above_the_binder_limit_is_flagged_not_zeroed_silently():
     with pytest.warns(sb.ModelDomainWarning, match="binder"):
         df = sb.predict(reference_alloy("bonded_isotropic"), "bonded_isotropic", [20, 200])

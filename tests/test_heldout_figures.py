@@ -6,6 +6,8 @@ refit here. Floors are today's figures, so a refit that silently loses ground fa
 are strict xfails stating today's value: they fail loudly the day a refit meets them, so the marker must go.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,3 +90,40 @@ def test_hcj_interval_coverage_is_in_the_target_band(oof):
 def test_hcj_interval_coverage_does_not_fall_below_todays(oof):
     cov = cv.nested_coverage(oof).set_index(["property", "group"])
     assert cov.loc[("hcj_kA_per_m", "all"), "coverage"] >= 0.75  # 10 of 13 on 2026-12-05
+
+
+def test_held_out_magnets_are_flagged_as_the_model_without_their_source_flags_them(oof):
+    ab = oof[oof["kind"] == "absolute"]
+    assert ab["evidence"].notna().all()
+    assert ab["in_domain"].notna().all()
+    # the only La+Ce co-doped magnet: without it no source measured co-doping, so predict would flag it
+    yu = ab[(ab["source_id"] == "yu2021-cxclqj") & (ab["property"] == "hcj_kA_per_m")].iloc[0]
+    assert int(yu["evidence"]) == 0
+    assert not bool(yu["in_domain"])
+
+
+def test_nested_coverage_widens_a_flagged_row_as_predict_does():
+    # two sources, one row each, residuals ln 0.2 and ln 0.5: the interval for each is built from the other
+    rows = [
+        {
+            "kind": "absolute",
+            "id": i,
+            "source_id": s,
+            "group": "sintered",
+            "lever": "",
+            "property": "br_T",
+            "measured": m,
+            "predicted": 1.0,
+            "baseline": 1.0,
+            "in_domain": d,
+        }
+        for i, s, m, d in (("a", "s1", math.exp(0.2), True), ("b", "s2", math.exp(0.5), True))
+    ]
+    flagged = [{**r, "in_domain": r["id"] != "b"} for r in rows]
+    plain = cv.nested_hits(pd.DataFrame(rows)).set_index("id")
+    wide = cv.nested_hits(pd.DataFrame(flagged)).set_index("id")
+    assert not plain.loc["b", "hit"]  # 0.5 outside the interval of the other row's 0.2
+    assert wide.loc["b", "width"] == pytest.approx(
+        2 * plain.loc["b", "width"]
+    )  # widen_out_of_domain 2
+    assert wide.loc["a", "width"] == pytest.approx(plain.loc["a", "width"])

@@ -694,12 +694,44 @@ def fit_tmax_margin(params: dict) -> tuple[float, list[dict]]:
     return float(np.median(ks)), rep
 
 
-def evidence_index(absolute: list[ev.AbsoluteObs], pairs: list[ev.PairObs]) -> dict[str, Any]:
-    """Per lever feature, the levels measured and by which source (for the ``evidence`` column)."""
+def _state_features(st: ev.State, defaults: dict) -> dict[str, np.ndarray]:
+    """Domain features (:func:`substitute.properties.domain.features`) of one magnet state of the evidence."""
     from substitute.composition import AlloyBatch
     from substitute.properties import domain as dom
     from substitute.properties.intrinsic import main_phase
-    from substitute.properties.routes import resolve_route_params
+    from substitute.properties.routes import ROUTE_PARAMETERS, resolve_route_params
+
+    batch = AlloyBatch.concat([st.alloy])
+    kw = {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
+    rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
+    return dom.features(batch, main_phase(batch), rp)
+
+
+def as_shown(states: list[ev.State], params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per magnet state at its temperature, what :func:`~substitute.predict` with ``params`` would show:
+    the ``evidence`` column (sources behind the least-supported lever) and ``in_domain``. Leave-one-source-out
+    passes the fold's parameters and evidence index, so a held-out magnet is flagged as the model without its
+    source would flag it (and its interval widened as ``predict`` widens it)."""
+    from substitute.properties.magnet import predict_arrays
+
+    model = Model(params, name="fold")
+    evidence = np.zeros(len(states), dtype=np.int64)
+    in_domain = np.zeros(len(states), dtype=bool)
+    for i, st in enumerate(states):
+        kw = {
+            k: st.params[k]
+            for k in ("grain_size_um", "gbd_element", "gbd_mass_percent", "thickness_mm")
+            if k in st.params
+        }
+        t = st.temperature_C if np.isfinite(st.temperature_C) else 20.0
+        arr = predict_arrays(st.alloy, st.route, t, model=model, **kw)
+        evidence[i], in_domain[i] = int(arr["evidence"][0, 0]), bool(arr["in_domain"][0, 0])
+    return evidence, in_domain
+
+
+def evidence_index(absolute: list[ev.AbsoluteObs], pairs: list[ev.PairObs]) -> dict[str, Any]:
+    """Per lever feature, the levels measured and by which source (for the ``evidence`` column)."""
+    from substitute.properties import domain as dom
 
     states = [(o.source_id, o.state) for o in absolute]
     states += [
@@ -708,17 +740,11 @@ def evidence_index(absolute: list[ev.AbsoluteObs], pairs: list[ev.PairObs]) -> d
         for s in (o.base, o.changed)
         if not o.generic_base or s is o.changed
     ]
-    from substitute.properties.routes import ROUTE_PARAMETERS
-
     codes: dict[str, int] = {}
     levers: dict[str, dict[str, list]] = {}
     defaults = prior_params()
     for src, st in states:
-        batch = AlloyBatch.concat([st.alloy])
-        mp = main_phase(batch)
-        kw = {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
-        rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
-        feats = dom.features(batch, mp, rp)
+        feats = _state_features(st, defaults)
         code = codes.setdefault(src, len(codes))
         for name, floor in dom.LEVER_FEATURES.items():
             v = float(np.asarray(feats[name])[0])

@@ -29,6 +29,8 @@ from substitute.properties.calibration import (
     HCJ_FLOOR_KA,
     ROUTE_GROUPS,
     Observations,
+    as_shown,
+    evidence_index,
     fit,
     group_of,
     prior_params,
@@ -59,7 +61,7 @@ MIN_GROUP_ROWS = 12
 """Fewer out-of-fold rows than this in a route group: its interval is the pooled one."""
 
 
-def _absolute_rows(obs, pred: dict) -> list[dict]:
+def _absolute_rows(obs, pred: dict, evidence: np.ndarray, in_domain: np.ndarray) -> list[dict]:
     rows = []
     for i, o in enumerate(obs.absolute):
         for prop, meas in (
@@ -78,6 +80,8 @@ def _absolute_rows(obs, pred: dict) -> list[dict]:
                         "property": prop,
                         "measured": float(meas),
                         "predicted": float(pred[prop][i]),
+                        "evidence": int(evidence[i]),
+                        "in_domain": bool(in_domain[i]),
                     }
                 )
     return rows
@@ -147,7 +151,10 @@ def leave_one_source_out(obs, params: dict, full_fit, progress: bool = True) -> 
         )
         held = Observations(a_out, p_out, use_series=False)
         if a_out:
-            rows += _absolute_rows(held, held.predict_absolute(f.params))
+            # the held-out magnets' evidence and domain flag as the model without their source shows them
+            fold = {**f.params, "evidence": evidence_index(a_in, p_in)}
+            shown = as_shown([o.state for o in a_out], fold)
+            rows += _absolute_rows(held, held.predict_absolute(f.params), *shown)
         if p_out:
             rows += _pair_rows(held, held.predict_pairs(f.params))
         if held.levels:
@@ -367,9 +374,14 @@ def interval_offsets(oof: pd.DataFrame) -> dict:
 def nested_hits(oof: pd.DataFrame) -> pd.DataFrame:
     """Each held-out absolute Br and HcJ row against the shipped 90 % interval built without its source: the
     other sources' out-of-fold residuals (same route group, pooled when the group is small) and the tail
-    ratio of the other sources' pairs. Columns ``res`` (ln measured/predicted), ``hit``, ``width`` (ln)."""
+    ratio of the other sources' pairs — widened by ``widen_out_of_domain`` where the model without its
+    source would have flagged it (``in_domain`` False), as :func:`~substitute.predict` widens it.
+    Columns ``res`` (ln measured/predicted), ``hit``, ``width`` (ln)."""
     ab = oof[oof["kind"] == "absolute"].copy()
     ratios = {s: tail_ratio(oof, without=s) for s in ab["source_id"].unique()}
+    widen = float(prior_params()["uncertainty"]["widen_out_of_domain"])
+    if "in_domain" not in ab:
+        ab["in_domain"] = True
     out = []
     for prop in ("br_T", "hcj_kA_per_m"):
         d = ab[ab["property"] == prop].copy()
@@ -385,6 +397,8 @@ def nested_hits(oof: pd.DataFrame) -> pd.DataFrame:
                 source_weights(ref["source_id"]),
                 ratios[r["source_id"]],
             )
+            if not bool(r["in_domain"]):
+                lo, hi = lo * widen, hi * widen
             hit.append(lo <= r["res"] <= hi)
             width.append(hi - lo)
         out.append(d.assign(hit=hit, width=width))

@@ -4,9 +4,9 @@ Two checks, both per alloy:
 
 * **bounds** — physical and commercial limits per feature (``datasets/physics/model_domain.csv``, each with
   its reason): an alloy outside any bound gets ``in_domain = False`` and the reason;
-* **evidence** — for every lever the alloy uses (bulk Dy/Tb/Ho, Ce/La/Y, Co, Cu, Ga, Al, grain size, GBD
-  amount and thickness), the number of calibration sources (``datasets/calibration/``) that measured that
-  lever at a comparable level (between half and twice the alloy's value). The ``evidence`` column is the
+* **evidence** — for every lever the alloy uses (bulk Dy/Tb/Ho, Ce/La/Y, La and Ce together, Co, Cu, Ga,
+  Al, GBD amount; not grain size, GBD thickness or B), the number of calibration sources
+  (``datasets/calibration/``) that measured that lever at a comparable level (between half and twice the alloy's value). The ``evidence`` column is the
   smallest count over the levers used (the weakest link); a lever used beyond every measured level, or with
   no source at all, puts the alloy outside the domain ("no evidence at this level").
 
@@ -61,6 +61,7 @@ LEVER_FEATURES: dict[str, float] = {
     "ho_mass_percent": 0.05,
     "ce_site_fraction": 0.01,
     "la_site_fraction": 0.01,
+    "la_ce_site_fraction": 0.01,
     "y_site_fraction": 0.01,
     "co_mass_percent": 0.05,
     "cu_mass_percent": 0.02,
@@ -116,6 +117,8 @@ def features(batch, mp, rp) -> dict[str, np.ndarray]:
         "ho_mass_percent": 100.0 * batch.get_mass_fraction("Ho"),
         "ce_site_fraction": x[:, idx["Ce"]],
         "la_site_fraction": x[:, idx["La"]],
+        # the model's La x Ce term acts at the level of the scarcer of the two: co-doping's own evidence
+        "la_ce_site_fraction": np.minimum(x[:, idx["La"]], x[:, idx["Ce"]]),
         "y_site_fraction": x[:, idx["Y"]],
         "co_mass_percent": 100.0 * batch.get_mass_fraction("Co"),
     }

@@ -545,9 +545,9 @@ def typical_chemistry(
     hre : {"rated", "least", "typical"}, default "rated"
         ``"rated"``: the least heavy RE that meets the grade's minima at 20 °C *and* its rating — Tmax at
         Pc 2 reaches the grade's Tw with P ≥ 0.9 under the model (the ranking's default confidence); with
-        today's wide HcJ intervals that is a little more heavy RE than vendors use (median +0.3 wt% Dy,
-        the grade-ladder page). Where no chemistry in the window meets the rating at that confidence
-        (6 of 57 ladder grades: N45UH, N42EH and the AH grades), the least heavy RE meeting the minima, with
+        today's HcJ intervals that is more heavy RE than the least meeting the minima (how much, and for
+        which grades, in the grade-ladder section of ``docs/validation.md``). Where no chemistry in the
+        window meets the rating at that confidence, the least heavy RE meeting the minima, with
         ``meets_tw`` False and the reason in ``method``. ``"least"``: the least heavy RE that meets the
         minima at 20 °C only; ``"typical"``: the middle of the suffix's usual bulk heavy-RE range
         (``physics/grade_suffixes.csv``; route ``sintered``). The info's ``p_meets_tw`` is P(Tmax at Pc 2
