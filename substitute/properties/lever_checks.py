@@ -206,7 +206,8 @@ def check_low_b_ga() -> LeverCheck:
         f"x{r:.2f}",
         "> 1",
         r > 1.0,
-        "R6Fe13Ga route: paired_effects.csv lever low_b_ga; scilit 1a6aedda (magnet-physics.md §3)",
+        "R6Fe13Ga route: patent 12531175 via magnet-physics.md §3 (sign); the one measured low_b_ga pair "
+        "(scilit 1a6aedda, PE-3013, on a B-rich 16 at% Co base) shows HcJ falling",
     )
 
 
