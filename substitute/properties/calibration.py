@@ -694,16 +694,22 @@ def fit_tmax_margin(params: dict) -> tuple[float, list[dict]]:
     return float(np.median(ks)), rep
 
 
+def _route_kwargs(st: ev.State) -> dict[str, Any]:
+    """The route keyword parameters (grain size, GBD …) a magnet state of the evidence states."""
+    from substitute.properties.routes import ROUTE_PARAMETERS
+
+    return {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
+
+
 def _state_features(st: ev.State, defaults: dict) -> dict[str, np.ndarray]:
     """Domain features (:func:`substitute.properties.domain.features`) of one magnet state of the evidence."""
     from substitute.composition import AlloyBatch
     from substitute.properties import domain as dom
     from substitute.properties.intrinsic import main_phase
-    from substitute.properties.routes import ROUTE_PARAMETERS, resolve_route_params
+    from substitute.properties.routes import resolve_route_params
 
     batch = AlloyBatch.concat([st.alloy])
-    kw = {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
-    rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
+    rp = resolve_route_params(st.route, 1, model_params=defaults, **_route_kwargs(st))
     return dom.features(batch, main_phase(batch), rp)
 
 
@@ -718,13 +724,8 @@ def as_shown(states: list[ev.State], params: dict) -> tuple[np.ndarray, np.ndarr
     evidence = np.zeros(len(states), dtype=np.int64)
     in_domain = np.zeros(len(states), dtype=bool)
     for i, st in enumerate(states):
-        kw = {
-            k: st.params[k]
-            for k in ("grain_size_um", "gbd_element", "gbd_mass_percent", "thickness_mm")
-            if k in st.params
-        }
         t = st.temperature_C if np.isfinite(st.temperature_C) else 20.0
-        arr = predict_arrays(st.alloy, st.route, t, model=model, **kw)
+        arr = predict_arrays(st.alloy, st.route, t, model=model, **_route_kwargs(st))
         evidence[i], in_domain[i] = int(arr["evidence"][0, 0]), bool(arr["in_domain"][0, 0])
     return evidence, in_domain
 
@@ -765,19 +766,13 @@ def outside_bounds(absolute: list[ev.AbsoluteObs]) -> dict[str, str]:
     """Absolute rows outside the model's bounds (``physics/model_domain.csv``: elements it does not place,
     B, TRE, grain size …), row id → reason. They are neither fitted nor scored: the model does not claim
     them (a prediction for such an alloy says ``in_domain = False``)."""
-    from substitute.composition import AlloyBatch
     from substitute.properties import domain as dom
-    from substitute.properties.intrinsic import main_phase
-    from substitute.properties.routes import ROUTE_PARAMETERS, resolve_route_params
 
     defaults = prior_params()
     out = {}
     for o in absolute:
         st = o.state
-        batch = AlloyBatch.concat([st.alloy])
-        kw = {k: v for k, v in st.params.items() if k in ROUTE_PARAMETERS[st.route]}
-        rp = resolve_route_params(st.route, 1, model_params=defaults, **kw)
-        mask = int(dom.domain_mask(dom.features(batch, main_phase(batch), rp), st.route)[0])
+        mask = int(dom.domain_mask(_state_features(st, defaults), st.route)[0])
         if mask:
             out[o.row_id] = str(dom.reasons(np.array([mask]), st.route)[0])
     return out
