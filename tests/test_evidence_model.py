@@ -2,6 +2,7 @@
 
 import copy
 import math
+import types
 import warnings
 
 import numpy as np
@@ -80,6 +81,24 @@ def test_shipped_parameters_are_the_fit_of_the_shipped_evidence():
     assert tb.params()["global"]["tmax_margin"] == pytest.approx(
         params["global"]["tmax_margin"], rel=1e-3
     )
+
+
+def test_leave_one_source_out_does_not_depend_on_the_number_of_worker_processes(monkeypatch):
+    # the folds run in worker processes (joblib); gathered in source order, the table is the same
+    pairs, _ = ev.paired_observations()
+    kept = sorted({p.source_id for p in pairs})[:3]
+    obs = cal.Observations([], [p for p in pairs if p.source_id in kept])
+    pri = cal.read_priors()
+    spec = types.SimpleNamespace(spec=cal.fitted_spec(pri))
+    serial = cv.leave_one_source_out(obs, cal.prior_params(pri), spec, progress=False, n_jobs=1)
+    parallel = cv.leave_one_source_out(obs, cal.prior_params(pri), spec, progress=False, n_jobs=2)
+    assert set(serial["source_id"]) == set(kept)
+    pd.testing.assert_frame_equal(serial, parallel)
+    monkeypatch.setenv("SUBSTITUTE_JOBS", "1")
+    assert cv.fold_jobs() == 1
+    monkeypatch.setenv("SUBSTITUTE_JOBS", "two")
+    with pytest.raises(ValueError, match="SUBSTITUTE_JOBS='two'"):
+        cv.fold_jobs()
 
 
 def test_every_fitted_parameter_has_a_source_and_sits_in_its_bounds():

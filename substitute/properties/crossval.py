@@ -21,6 +21,8 @@ computed from all *other* sources' residuals.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +44,7 @@ __all__ = [
     "ESTIMATORS",
     "PREDICTIONS_FILE",
     "estimator_coverage",
+    "fold_jobs",
     "interval_offsets",
     "leave_one_source_out",
     "metrics",
@@ -131,34 +134,59 @@ def _level_rows(obs, pred: np.ndarray) -> list[dict]:
     ]
 
 
-def leave_one_source_out(obs, params: dict, full_fit, progress: bool = True) -> pd.DataFrame:
-    """Out-of-fold predictions of every absolute row and pair, with the mean-of-other-sources baseline."""
+def _fold(obs, params: dict, spec, start: np.ndarray, source: str) -> list[dict]:
+    """One fold: refit without ``source`` and predict its rows, pairs and β levels."""
+    a_in = [o for o in obs.absolute if o.source_id != source]
+    p_in = [o for o in obs.pairs if o.source_id != source]
+    a_out = [o for o in obs.absolute if o.source_id == source]
+    p_out = [o for o in obs.pairs if o.source_id == source]
+    f = fit(Observations(a_in, p_in), params, spec, theta0=start)
+    held = Observations(a_out, p_out, use_series=False)
+    rows: list[dict] = []
+    if a_out:
+        # the held-out magnets' evidence and domain flag as the model without their source shows them
+        fold = {**f.params, "evidence": evidence_index(a_in, p_in)}
+        shown = as_shown([o.state for o in a_out], fold)
+        rows += _absolute_rows(held, held.predict_absolute(f.params), *shown)
+    if p_out:
+        rows += _pair_rows(held, held.predict_pairs(f.params))
+    if held.levels:
+        rows += _level_rows(held, held.predict_beta_levels(f.params))
+    return rows
+
+
+def fold_jobs() -> int:
+    """Worker processes for the folds: ``SUBSTITUTE_JOBS`` when set (1 = in this process), else every core."""
+    raw = os.environ.get("SUBSTITUTE_JOBS", "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            msg = f"SUBSTITUTE_JOBS={raw!r}: expected a whole number of processes ≥ 1"
+            raise ValueError(msg) from None
+    return max(1, os.cpu_count() or 1)
+
+
+def leave_one_source_out(
+    obs, params: dict, full_fit, progress: bool = True, n_jobs: int | None = None
+) -> pd.DataFrame:
+    """Out-of-fold predictions of every absolute row and pair, with the mean-of-other-sources baseline.
+
+    The folds are independent fits; they run in ``n_jobs`` worker processes (default :func:`fold_jobs`)
+    and are gathered in source order, so the table does not depend on the number of workers."""
+    from joblib import Parallel, delayed
+
     sources = sorted({o.source_id for o in obs.absolute} | {o.source_id for o in obs.pairs})
     # each fold starts where the shipped fit starts (the prior means), not at the full fit, which has seen
     # the held-out source: a fit with several optima would otherwise keep the full fit's
     start = theta_of(prior_params(read_priors()), full_fit.spec)
+    jobs = min(fold_jobs() if n_jobs is None else max(1, n_jobs), len(sources))
+    folds = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_fold)(obs, params, full_fit.spec, start, s) for s in sources
+    )
     rows: list[dict] = []
-    for k, s in enumerate(sources):
-        a_in = [o for o in obs.absolute if o.source_id != s]
-        p_in = [o for o in obs.pairs if o.source_id != s]
-        a_out = [o for o in obs.absolute if o.source_id == s]
-        p_out = [o for o in obs.pairs if o.source_id == s]
-        f = fit(
-            Observations(a_in, p_in),
-            params,
-            full_fit.spec,
-            theta0=start,
-        )
-        held = Observations(a_out, p_out, use_series=False)
-        if a_out:
-            # the held-out magnets' evidence and domain flag as the model without their source shows them
-            fold = {**f.params, "evidence": evidence_index(a_in, p_in)}
-            shown = as_shown([o.state for o in a_out], fold)
-            rows += _absolute_rows(held, held.predict_absolute(f.params), *shown)
-        if p_out:
-            rows += _pair_rows(held, held.predict_pairs(f.params))
-        if held.levels:
-            rows += _level_rows(held, held.predict_beta_levels(f.params))
+    for k, fold_rows in enumerate(folds):
+        rows += fold_rows
         if progress and (k + 1) % 10 == 0:
             print(f"  leave-one-source-out: {k + 1}/{len(sources)} sources")
     oof = pd.DataFrame(rows)
