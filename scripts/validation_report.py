@@ -233,6 +233,11 @@ def vendor_comparison() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def main() -> int:
     t0 = time.perf_counter()
+    try:
+        cv.fold_jobs()
+    except ValueError as exc:
+        print(f"validation: {exc}", file=sys.stderr)
+        return 2
     params = tb.params()
     now = data.file_hash(*cal.FIT_FILES)
     if params.get("data_hash") != now:

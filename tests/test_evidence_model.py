@@ -101,6 +101,17 @@ def test_leave_one_source_out_does_not_depend_on_the_number_of_worker_processes(
         cv.fold_jobs()
 
 
+def test_calibrate_with_a_bad_worker_count_stops_with_one_line_before_fitting(monkeypatch, capsys):
+    from substitute.properties import refit
+
+    monkeypatch.setenv("SUBSTITUTE_JOBS", "two")
+    assert refit.main([]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.strip() == "calibrate: SUBSTITUTE_JOBS='two': expected a whole number of processes ≥ 1"
+    )
+
+
 def test_every_fitted_parameter_has_a_source_and_sits_in_its_bounds():
     pri = cal.read_priors()
     assert (pri["source"].str.strip().str.len() > 3).all()

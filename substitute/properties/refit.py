@@ -23,6 +23,7 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     """Refit the shipped model and write ``datasets/models/physics_params.json`` (``make calibrate``)."""
     import argparse
+    import sys
     import time
 
     ap = argparse.ArgumentParser(
@@ -32,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-cv", action="store_true", help="skip leave-one-source-out (keep the stored intervals)"
     )
     args = ap.parse_args(argv)
+    try:
+        crossval.fold_jobs()  # a bad SUBSTITUTE_JOBS is one line before the fit, not a traceback after it
+    except ValueError as exc:
+        print(f"calibrate: {exc}", file=sys.stderr)
+        return 2
     t0 = time.perf_counter()
     tb.clear_caches()
     params, obs, f = cal.shipped_fit()
