@@ -268,10 +268,6 @@ def test_one_publication_is_one_source(df):
     assert not clash, clash
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 target is 150 paired effects; the abstracts reachable offline gave fewer (see the card)",
-)
 def test_pair_count_target():
     # used pairs: a duplicate kept as read (excluded_reason) is not a second comparison
     assert len(_used(pd.read_csv(PAIRS))) >= MIN_PAIRS_TARGET

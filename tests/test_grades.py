@@ -186,7 +186,7 @@ def test_grade_ladder_measures_every_grade():
     number = made["grade"].str.extract(r"^N(\d+)")[0].astype(int)
     assert made.loc[number >= 35, "br_in_band"].astype(bool).all()
     assert made["bhmax_in_band"].astype(bool).all()
-    # the default chemistry meets its rating for most grades (48 of 58 on 2026-12-05 under HcJ x0.56-x1.78;
+    # the default chemistry meets its rating for most grades (48 of 58 on 2026-12-05 under HcJ x0.55-x1.81;
     # 44 of 57 under x0.26-x3.9); the rest say why (meets_tw False)
     assert made["rated_found"].mean() >= 0.75
 

@@ -10,7 +10,7 @@ import pytest
 from substitute.properties import lever_checks as lc
 
 NOT_MET: dict[str, str] = {
-    "check_gbd_on_ce_base": "L4: 0.80 (0.804) against at most 0.8 on 2026-12-05 (0.79 before): the fitted GBD x Ce "
+    "check_gbd_on_ce_base": "L4: 0.80 (0.803) against at most 0.8 on 2026-12-05 (0.79 before): the fitted GBD x Ce "
     "term takes 1 - 0.45 x(Ce+La) of the diffused amount up (x0.87 at 30 % Ce), while the three sources' "
     "gains (+215 kA/m on 30 % Ce vs +410 and +533 Ce-free) give 0.40-0.52; the one Ce-base pair with an "
     "HcJ gain in kA/m states no diffused amount",
