@@ -333,6 +333,7 @@ def main() -> int:
 
     hits = cv.nested_hits(oof)
     miss = hits[~hits["hit"]]
+    sure = cv.figure_intervals(oof)
     outside = (
         "; ".join(
             f"{r.id} ({r.source_id}, {r.property}: {r.measured:.4g} measured, {r.predicted:.4g} predicted)"
@@ -393,10 +394,27 @@ def main() -> int:
         f"{params['uncertainty']['relative_interval_pairs']['hcj_kA_per_m']} and "
         f"{params['uncertainty']['relative_interval_pairs']['br_T']} held-out pairs), where narrower than the "
         "absolute one.",
+        "* **How sure these figures are** (90 % intervals when whole sources are resampled, below): "
+        + "; ".join(
+            f"{r.figure} {r.value:.3g} [{r.interval_lo:.3g}, {r.interval_hi:.3g}], target {r.target}: "
+            f"{r.reading}"
+            for r in sure.itertuples()
+        )
+        + ".",
         f"* **Lever checks** (issue-12 review): {int(lev['passed'].sum())} of {len(lev)} met; "
         f"**acceptance checks** (magnet-physics.md §7): {int(acc['passed'].sum())} of {len(acc)} met.",
         f"* Literature anchor: {LIANG} — a data-rich machine-learning model on one process family; not comparable "
         "with a dozen held-out lab magnets, shown for scale.",
+        "",
+        "## How sure these figures are",
+        "",
+        f"Each figure above is a mean over {sure['n'].min()}–{sure['n'].max()} held-out rows from "
+        f"{sure['sources'].min()}–{sure['sources'].max()} sources. Rows of one source "
+        "share a lab and a reading, so each figure's 90 % interval comes from resampling whole sources with "
+        f"replacement ({cv.BOOTSTRAP_DRAWS} draws, seeded): a target inside the interval is not missed by more "
+        "than the evidence can tell, a target outside it is.",
+        "",
+        md_table(sure),
         "",
         "## Absolute magnets, leave-one-source-out",
         "",

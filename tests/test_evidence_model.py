@@ -198,6 +198,25 @@ def test_estimator_coverage_holds_out_each_source():
     assert 0.75 <= c.loc["90 % quantile of abs. residual (shipped shape)", "coverage"] <= 1.0
 
 
+def test_source_bootstrap_resamples_whole_sources_not_rows():
+    # ten rows of one lab at 0 and one row of another at 1: resampling rows would put the mean near 1/11;
+    # resampling the two labs gives 0 (A twice), 1/11 (both) or 1 (B twice), a quarter of draws each end
+    values = np.r_[np.zeros(10), 1.0]
+    sources = ["A"] * 10 + ["B"]
+    lo, hi = cv.source_bootstrap(values, sources)
+    assert (lo, hi) == (0.0, 1.0)
+    assert cv.source_bootstrap(values, sources) == (lo, hi)  # seeded: the page is reproducible
+    assert all(math.isnan(v) for v in cv.source_bootstrap(values, ["A"] * 11))
+
+
+def test_figure_intervals_bracket_the_headline_figures():
+    fig = cv.figure_intervals(cv.read_predictions()).set_index("figure")
+    assert len(fig) == 4
+    assert (fig["interval_lo"] <= fig["value"]).all()
+    assert (fig["value"] <= fig["interval_hi"]).all()
+    assert (fig["sources"] >= 2).all()
+
+
 def test_baseline_excludes_the_held_out_source():
     oof = pd.DataFrame(
         {
