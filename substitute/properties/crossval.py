@@ -553,7 +553,8 @@ def source_bootstrap(
     count = np.bincount(codes, minlength=len(names)).astype(float)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(names), size=(draws, len(names)))
-    times = np.stack([np.bincount(row, minlength=len(names)) for row in picks]).astype(float)
+    times = np.zeros((draws, len(names)))  # how often each source is drawn, per resample
+    np.add.at(times, (np.arange(draws)[:, None], picks), 1.0)
     means = (times @ total) / (times @ count)
     tail = (1.0 - level) / 2.0
     return float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
