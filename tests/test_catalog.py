@@ -351,6 +351,9 @@ def test_overlay_needs_sources_for_new_rules_and_known_keys():
         load_catalog(overlays=[{"rule_sets": [{"id": "X"}]}])
     with pytest.raises(RuleSetError, match=r"unknown top-level key\(s\) 'rules'"):
         load_catalog(overlays=[{"rules": []}])
+    # a YAML key need not be a string ("0: {...}"): named, not a TypeError from sorting (fuzz, 2026-12-05)
+    with pytest.raises(RuleSetError, match=r"unknown top-level key\(s\) 0, 'rules'"):
+        load_catalog(overlays=[{0: {"name": "x"}, "rules": []}])
     with pytest.raises(RuleSetError, match=r"rule set #1: field 'id': required"):
         load_catalog(overlays=[{"rule_sets": [{"title": "no id"}]}])
 

@@ -530,6 +530,11 @@ def test_scenario_bad_input_messages():
         Scenario("s", origin_premium={"Mars": 2})
     with pytest.raises(InputError, match="unknown key"):
         Scenario.from_mapping({"name": "s", "colour": "red"})
+    # keys from a YAML or JSON-built mapping need not be strings: named, not a TypeError from sorting
+    with pytest.raises(InputError, match=r"unknown key\(s\) 0, colour"):
+        Scenario.from_mapping({"name": "s", "colour": "red", 0: 1})
+    with pytest.raises(InputError, match=r"unknown origin\(s\) 1"):
+        Scenario("s", origin_premium={1: 2})
 
 
 def test_multiplier_on_a_price_that_does_not_exist_names_it():
@@ -570,6 +575,10 @@ def test_design_bad_input_messages():
     with pytest.raises(InputError, match="unknown key"):
         Design.from_mapping(
             {"name": "d", "grade": "N42SH", "annual_volume_units_per_year": 1, "price": 3}
+        )
+    with pytest.raises(InputError, match=r"unknown key\(s\) 7"):
+        Design.from_mapping(
+            {"name": "d", "grade": "N42SH", "annual_volume_units_per_year": 1, 7: 3}
         )
 
 

@@ -85,7 +85,7 @@ def _overlay_rule_sets(overlay: Any, where: str) -> tuple[list[dict], str | None
     if not isinstance(overlay, dict):
         msg = f"{where}: an overlay must be a mapping with key 'rule_sets', got {type(overlay).__name__}"
         raise RuleSetError(msg)
-    unknown = sorted(set(overlay) - {"overlay", "rule_sets"})
+    unknown = sorted(set(overlay) - {"overlay", "rule_sets"}, key=str)  # YAML keys need not be str
     if unknown:
         msg = f"{where}: unknown top-level key(s) {', '.join(map(repr, unknown))}; valid: 'overlay', 'rule_sets'"
         raise RuleSetError(msg)
@@ -479,21 +479,26 @@ def load_catalog(
         where = str(p)
         chunks = [p.read_bytes()]
     loaded: list[tuple[Any, str]] = []
-    hashes: dict[str, str] = {}
+    read: list[
+        bytes | None
+    ] = []  # a file's bytes; None for a mapping, serialised once _build checked it
     for i, ov in enumerate(overlays or ()):
         if isinstance(ov, str | Path):
             op = Path(ov)
             loaded.append((_read_user_yaml(op, "overlay"), str(op)))
-            chunks.append(op.read_bytes())
-            hashes[str(op)] = hashlib.sha256(chunks[-1]).hexdigest()
+            read.append(op.read_bytes())
         elif isinstance(ov, Mapping):
             loaded.append((dict(ov), f"<overlay #{i + 1}>"))
-            chunks.append(json.dumps(ov, sort_keys=True, default=str).encode())
-            hashes[f"<overlay #{i + 1}>"] = hashlib.sha256(chunks[-1]).hexdigest()
+            read.append(None)
         else:
             msg = f"overlays[{i}]: expected a path or a mapping, got {type(ov).__name__}"
             raise InputError(msg)
     meta, rule_sets, events, names = _build(raw, where, loaded)
+    hashes: dict[str, str] = {}
+    for (ov, name), got in zip(loaded, read, strict=True):
+        chunk = json.dumps(ov, sort_keys=True, default=str).encode() if got is None else got
+        chunks.append(chunk)
+        hashes[name] = hashlib.sha256(chunk).hexdigest()
     return Catalog(
         meta,
         rule_sets,

@@ -258,7 +258,7 @@ class Design:
             "basis",
             "grade",
         }
-        unknown = sorted(set(spec) - allowed)
+        unknown = sorted(map(str, set(spec) - allowed))
         if unknown:
             msg = f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(allowed))}"
             raise InputError(msg)

@@ -93,7 +93,7 @@ def resolve_conditions(rules: Any, requirements: Any = None) -> list[Cond]:
             if isinstance(c, ComplianceCondition):
                 conds.append(c)
             elif isinstance(c, Mapping):
-                bad = sorted(set(c) - set(ComplianceCondition.__dataclass_fields__))
+                bad = sorted(map(str, set(c) - set(ComplianceCondition.__dataclass_fields__)))
                 if bad:
                     msg = (
                         f"rules[{i}]: unknown key(s) {', '.join(bad)}; valid: "

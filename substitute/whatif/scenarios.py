@@ -148,7 +148,7 @@ class Scenario:
             for el, v in m.items():
                 elements.check_symbol(el, where=f" in {where}: {what}")
                 m[el] = _number(v, f"{where}: {what}[{el!r}]", unit, error=PriceError)
-        both = sorted(set(mult) & set(over))
+        both = sorted(map(str, set(mult) & set(over)))
         if both:
             msg = (
                 f"{where}: {', '.join(both)} has both a price multiplier and an absolute price "
@@ -187,7 +187,7 @@ class Scenario:
         normalise_origin(org, f"{where}: origin")  # validates symbols, labels and shares
         object.__setattr__(self, "origin", org)
         prem = _freeze_mapping(self.origin_premium, f"{where}: origin_premium")
-        bad = sorted(set(prem) - set(_ORIGIN_KINDS))
+        bad = sorted(map(str, set(prem) - set(_ORIGIN_KINDS)))
         if bad:
             msg = f"{where}: origin_premium: unknown origin(s) {', '.join(bad)}; valid: non-CN, recycled"
             raise InputError(msg)
@@ -294,7 +294,7 @@ class Scenario:
     @classmethod
     def from_mapping(cls, spec: Mapping[str, Any], where: str = "scenario") -> Scenario:
         """Build from a dict (a TOML table); unknown keys are named in the error."""
-        unknown = sorted(set(spec) - set(SCENARIO_FIELDS) - {"tags"})
+        unknown = sorted(map(str, set(spec) - set(SCENARIO_FIELDS) - {"tags"}))
         if unknown:
             msg = (
                 f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: "
@@ -352,7 +352,7 @@ def _expand_level(axis: str, value: Any, i: int) -> dict[str, Any]:
     """A grid level as a dict of scenario fields, from a mapping or a scalar on a field-path axis."""
     if isinstance(value, Mapping):
         level = dict(value)
-        unknown = sorted(set(level) - set(SCENARIO_FIELDS) - {"label"})
+        unknown = sorted(map(str, set(level) - set(SCENARIO_FIELDS) - {"label"}))
         if unknown:
             msg = (
                 f"scenario_grid: axis {axis!r} level {i + 1}: unknown key(s) {', '.join(unknown)}; "
