@@ -479,9 +479,8 @@ def load_catalog(
         where = str(p)
         chunks = [p.read_bytes()]
     loaded: list[tuple[Any, str]] = []
-    read: list[
-        bytes | None
-    ] = []  # a file's bytes; None for a mapping, serialised once _build checked it
+    # a file's bytes; None for a mapping, serialised once _build has checked its keys
+    read: list[bytes | None] = []
     for i, ov in enumerate(overlays or ()):
         if isinstance(ov, str | Path):
             op = Path(ov)

@@ -502,15 +502,20 @@ def metrics(oof: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sign_agreement(oof: pd.DataFrame, threshold: float = CLEAR_EFFECT) -> pd.DataFrame:
-    """Per lever: pairs whose measured HcJ (or Br) effect is clear (|Δln| ≥ ``threshold``) and the share the
-    out-of-fold prediction gets the sign of."""
+def _clear_effects(oof: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Held-out HcJ and Br effects whose measured size (or stated direction) is at least ``threshold``."""
     p = oof[
         oof["kind"].isin(["pair", "pair_sign", "pair_direction"])
         & oof["property"].isin(["d_ln_hcj", "d_ln_br"])
     ]
     # a direction in words is ±1 (clear) or 0 (flat: no sign to agree with)
-    p = p[p["measured"].abs() >= threshold]
+    return p[p["measured"].abs() >= threshold]
+
+
+def sign_agreement(oof: pd.DataFrame, threshold: float = CLEAR_EFFECT) -> pd.DataFrame:
+    """Per lever: pairs whose measured HcJ (or Br) effect is clear (|Δln| ≥ ``threshold``) and the share the
+    out-of-fold prediction gets the sign of."""
+    p = _clear_effects(oof, threshold)
     rows = []
     for (lever, prop), d in p.groupby(["lever", "property"]):
         agree = np.sign(d["measured"]) == np.sign(d["predicted"])
@@ -577,11 +582,7 @@ def figure_intervals(
         (oof["kind"] == "absolute") & (oof["property"] == "hcj_kA_per_m") & oof["baseline"].notna()
     ]
     pairs = oof[(oof["kind"] == "pair") & (oof["property"] == "d_ln_hcj")]
-    signs = oof[
-        oof["kind"].isin(["pair", "pair_sign", "pair_direction"])
-        & oof["property"].isin(["d_ln_hcj", "d_ln_br"])
-    ]
-    signs = signs[signs["measured"].abs() >= threshold]
+    signs = _clear_effects(oof, threshold)
     hits = nested_hits(oof)
     hcj_hits = hits[hits["property"] == "hcj_kA_per_m"]
     inf = float("inf")
