@@ -412,7 +412,9 @@ def main() -> int:
         f"{sure['sources'].min()}–{sure['sources'].max()} sources. Rows of one source "
         "share a lab and a reading, so each figure's 90 % interval comes from resampling whole sources with "
         f"replacement ({cv.BOOTSTRAP_DRAWS} draws, seeded): a target inside the interval is not missed by more "
-        "than the evidence can tell, a target outside it is.",
+        "than the evidence can tell, a target outside it is. The held-out predictions and each row's "
+        "held-out interval are kept as they are; only which sources are counted changes (refitting per "
+        "resample would cost a leave-one-source-out per draw).",
         "",
         md_table(sure),
         "",
