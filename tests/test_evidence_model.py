@@ -94,6 +94,13 @@ def test_leave_one_source_out_does_not_depend_on_the_number_of_worker_processes(
     parallel = cv.leave_one_source_out(obs, cal.prior_params(pri), spec, progress=False, n_jobs=2)
     assert set(serial["source_id"]) == set(kept)
     pd.testing.assert_frame_equal(serial, parallel)
+    # each fold's parameters make a model named after the source it was fitted without
+    _, thetas = cv.fold_fits(obs, cal.prior_params(pri), spec, progress=False, n_jobs=1)
+    models = cv.fold_models(thetas, spec.spec)
+    assert sorted(models) == kept
+    for s, m in models.items():
+        assert m.name == f"without {s}"
+        assert np.allclose(cal.theta_of(m.params, spec.spec), thetas[s])
     monkeypatch.setenv("SUBSTITUTE_JOBS", "1")
     assert cv.fold_jobs() == 1
     monkeypatch.setenv("SUBSTITUTE_JOBS", "two")

@@ -726,3 +726,25 @@ def test_grade_baseline_ranks_at_the_grade_br_factor():
         **cand["route_params"],
     ).iloc[0]
     assert again["br_T"] == pytest.approx(res.table.iloc[0]["br_T"], rel=1e-9)
+
+
+def test_winner_stability_names_the_model_under_which_the_winner_changes():
+    # a model in which grain-boundary diffusion saturates at once (a_sat ~ 0: no diffused Tb reaches the
+    # shells), so Tb-GBD buys no coercivity and the shipped winner (Tb by GBD) must lose its place; the
+    # shipped model itself keeps it first
+    import copy
+
+    from substitute.properties import _tables as tb
+    from substitute.properties.calibration import Model
+    from substitute.ranking.stability import winner_stability
+
+    no_gbd = copy.deepcopy(tb.params())
+    no_gbd["gbd"]["a_sat_wt_pct"] = 1e-6
+    out = winner_stability(
+        load_study(), {"shipped": Model(tb.params()), "no GBD": Model(no_gbd, name="no GBD")}
+    ).set_index("model")
+    assert "Tb by GBD" in out.loc["reference", "winner"]
+    assert out.loc["shipped", "same_winner"]
+    assert out.loc["shipped", "reference_order"] == 1
+    assert not out.loc["no GBD", "same_winner"]
+    assert out.loc["no GBD", "reference_order"] > 1

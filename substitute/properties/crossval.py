@@ -31,6 +31,7 @@ from substitute.properties.calibration import (
     CLEAR_EFFECT,
     HCJ_FLOOR_KA,
     ROUTE_GROUPS,
+    Model,
     Observations,
     as_shown,
     evidence_index,
@@ -38,7 +39,9 @@ from substitute.properties.calibration import (
     group_of,
     prior_params,
     read_priors,
+    shipped_fit,
     theta_of,
+    with_theta,
 )
 
 __all__ = [
@@ -46,7 +49,9 @@ __all__ = [
     "PREDICTIONS_FILE",
     "estimator_coverage",
     "figure_intervals",
+    "fold_fits",
     "fold_jobs",
+    "fold_models",
     "interval_offsets",
     "leave_one_source_out",
     "metrics",
@@ -137,8 +142,9 @@ def _level_rows(obs, pred: np.ndarray) -> list[dict]:
     ]
 
 
-def _fold(obs, params: dict, spec, start: np.ndarray, source: str) -> list[dict]:
-    """One fold: refit without ``source`` and predict its rows, pairs and β levels."""
+def _fold(obs, params: dict, spec, start: np.ndarray, source: str) -> tuple[list[dict], np.ndarray]:
+    """One fold: refit without ``source`` and predict its rows, pairs and β levels; with the fold's
+    fitted parameter vector."""
     a_in = [o for o in obs.absolute if o.source_id != source]
     p_in = [o for o in obs.pairs if o.source_id != source]
     a_out = [o for o in obs.absolute if o.source_id == source]
@@ -155,7 +161,7 @@ def _fold(obs, params: dict, spec, start: np.ndarray, source: str) -> list[dict]
         rows += _pair_rows(held, held.predict_pairs(f.params))
     if held.levels:
         rows += _level_rows(held, held.predict_beta_levels(f.params))
-    return rows
+    return rows, f.theta
 
 
 def fold_jobs() -> int:
@@ -170,13 +176,15 @@ def fold_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def leave_one_source_out(
+def fold_fits(
     obs, params: dict, full_fit, progress: bool = True, n_jobs: int | None = None
-) -> pd.DataFrame:
-    """Out-of-fold predictions of every absolute row and pair, with the mean-of-other-sources baseline.
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The out-of-fold table of :func:`leave_one_source_out` and each fold's fitted parameter vector
+    (source held out → θ over ``full_fit.spec``; :func:`~substitute.properties.calibration.with_theta`
+    makes a parameter set of it).
 
     The folds are independent fits; they run in ``n_jobs`` worker processes (default :func:`fold_jobs`)
-    and are gathered in source order, so the table does not depend on the number of workers."""
+    and are gathered in source order, so the results do not depend on the number of workers."""
     from joblib import Parallel, delayed
 
     sources = sorted({o.source_id for o in obs.absolute} | {o.source_id for o in obs.pairs})
@@ -188,13 +196,42 @@ def leave_one_source_out(
         delayed(_fold)(obs, params, full_fit.spec, start, s) for s in sources
     )
     rows: list[dict] = []
-    for k, fold_rows in enumerate(folds):
+    thetas: dict[str, np.ndarray] = {}
+    for k, (s, (fold_rows, theta)) in enumerate(zip(sources, folds, strict=True)):
         rows += fold_rows
+        thetas[s] = theta
         if progress and (k + 1) % 10 == 0:
             print(f"  leave-one-source-out: {k + 1}/{len(sources)} sources")
     oof = pd.DataFrame(rows)
     oof["baseline"] = _baseline(oof)
-    return oof
+    return oof, thetas
+
+
+def leave_one_source_out(
+    obs, params: dict, full_fit, progress: bool = True, n_jobs: int | None = None
+) -> pd.DataFrame:
+    """Out-of-fold predictions of every absolute row and pair, with the mean-of-other-sources baseline
+    (:func:`fold_fits` without the fold parameters)."""
+    return fold_fits(obs, params, full_fit, progress, n_jobs)[0]
+
+
+def fold_models(
+    thetas: dict[str, np.ndarray] | None = None, spec=None, n_jobs: int | None = None
+) -> dict[str, Model]:
+    """One property model per source of the evidence, fitted without it: source → :class:`Model`
+    (named ``"without <source>"``), for :func:`substitute.ranking.winner_stability`.
+
+    Each carries the fold's fitted parameters and, for everything not fitted (intervals, evidence index),
+    the shipped file's. ``thetas`` and ``spec`` are those of :func:`fold_fits`; without them the folds
+    are fitted here (the shipped fit, then every source held out: about a minute on two cores)."""
+    from substitute.properties import _tables as tb
+
+    if thetas is None or spec is None:
+        params, obs, f = shipped_fit()
+        _, thetas = fold_fits(obs, params, f, progress=False, n_jobs=n_jobs)
+        spec = f.spec
+    base = tb.params()
+    return {s: Model(with_theta(base, spec, th), name=f"without {s}") for s, th in thetas.items()}
 
 
 def _baseline(oof: pd.DataFrame) -> np.ndarray:
