@@ -376,12 +376,24 @@ def available_price_vectors() -> tuple[str, ...]:
     return tuple(_vectors_meta())
 
 
-def _num(row: pd.Series, col: str) -> float:
+def _num(row: pd.Series, col: str, line: str) -> float:
+    """The number in ``col`` (NaN when the cell is empty); anything else there is an error naming it."""
     v = row.get(col, np.nan)
-    try:
-        return float(v)
-    except (TypeError, ValueError):
+    if (
+        v is None
+        or (isinstance(v, float) and np.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    ):
         return np.nan
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
+        x = np.nan
+    if not np.isfinite(x):
+        shown = repr(v) if len(repr(v)) <= 40 else repr(v)[:37] + "..."
+        msg = f"{line}: field {col!r}: {shown} is not a finite number; leave it empty or give a number"
+        raise DataError(msg)
+    return x
 
 
 def _build_table(raw: pd.DataFrame, where: str, prefer: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -426,10 +438,12 @@ def _build_table(raw: pd.DataFrame, where: str, prefer: str) -> tuple[pd.DataFra
             msg = f"{line} ({el}): field 'confidence': {conf!r}; valid: {', '.join(CONFIDENCE_LEVELS)}"
             raise DataError(msg)
         p, lo, hi = (
-            _num(r, c) for c in ("price_usd_per_kg", "price_lo_usd_per_kg", "price_hi_usd_per_kg")
+            _num(r, c, f"{line} ({el})")
+            for c in ("price_usd_per_kg", "price_lo_usd_per_kg", "price_hi_usd_per_kg")
         )
         clo, chi, rate = (
-            _num(r, c) for c in ("price_lo_cny_per_t", "price_hi_cny_per_t", "cny_per_usd")
+            _num(r, c, f"{line} ({el})")
+            for c in ("price_lo_cny_per_t", "price_hi_cny_per_t", "cny_per_usd")
         )
         if np.isfinite(clo) and np.isfinite(chi):
             if not (np.isfinite(rate) and rate > 0):
@@ -459,7 +473,7 @@ def _build_table(raw: pd.DataFrame, where: str, prefer: str) -> tuple[pd.DataFra
             if np.isfinite(v) and v < 0:
                 msg = f"{line} ({el}): field '{name}_usd_per_kg' is negative ({v:g})"
                 raise PriceError(msg)
-        cmf = _num(r, "contained_mass_fraction")
+        cmf = _num(r, "contained_mass_fraction", f"{line} ({el})")
         if np.isfinite(cmf):
             if not 0 < cmf <= 1:
                 msg = (

@@ -197,6 +197,34 @@ def test_empty_price_files_are_one_line(text, match, tmp_path):
         sb.price_vector(p)
 
 
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        (
+            "abc",
+            "'abc'",
+        ),  # was read as an empty cell: the row then failed as "no price", or not at all
+        ("1e400", "inf"),
+        (
+            "5" + "0" * 400,
+            "5" + "0" * 36 + "...",
+        ),  # fuzz: OverflowError in float(); bounded message
+    ],
+)
+def test_a_price_cell_that_is_not_a_finite_number_is_named(cell, shown, tmp_path):
+    p = tmp_path / "p.csv"
+    p.write_text(
+        f"element,price_usd_per_kg,price_lo_usd_per_kg,price_hi_usd_per_kg\nDy,400,{cell},500\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError) as ei:
+        sb.price_vector(p)
+    assert str(ei.value) == (
+        f"{p}: row 2 (Dy): field 'price_lo_usd_per_kg': {shown} is not a finite number; leave it "
+        "empty or give a number"
+    )
+
+
 def test_a_huge_price_file_is_refused_before_it_is_parsed(tmp_path):
     p = tmp_path / "big.csv"
     p.write_text("element,price_usd_per_kg\n" + "Fe,1\n" * 300_000, encoding="utf-8")
