@@ -345,7 +345,7 @@ def _check_user_prices(prices: Mapping[str, Any]) -> dict[str, float]:
         elements.check_symbol(str(e), where=" in user prices")
         try:
             v = float(p)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             msg = f"price for {e!r} must be a number (USD per kg of contained element), got {p!r}"
             raise PriceError(msg) from None
         if not np.isfinite(v) or v < 0:

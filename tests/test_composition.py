@@ -208,6 +208,7 @@ def test_normalize_is_explicit():
         ({}, "empty composition"),
         ({"Nd": 30, "Fe": 69}, "sum to 99 wt%"),
         ({"Nx": 30, "Fe": 70}, "unknown element 'Nx'"),
+        ({"Nd": 10**400, "Fe": 70}, "amount of 'Nd' .* is not a number"),  # OverflowError before
     ],
 )
 def test_from_mass_percent_errors(amounts, match):

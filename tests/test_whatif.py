@@ -535,6 +535,9 @@ def test_scenario_bad_input_messages():
         Scenario.from_mapping({"name": "s", "colour": "red", 0: 1})
     with pytest.raises(InputError, match=r"unknown origin\(s\) 1"):
         Scenario("s", origin_premium={1: 2})
+    # an integer beyond any float (YAML, JSON and Python allow it): one line, not an OverflowError
+    with pytest.raises(PriceError, match=r"price_multipliers\['Dy'\] must be a number"):
+        Scenario("s", price_multipliers={"Dy": 10**400})
 
 
 def test_multiplier_on_a_price_that_does_not_exist_names_it():

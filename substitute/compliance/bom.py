@@ -46,7 +46,7 @@ def _shares(spec: Any, what: str) -> dict[str, float]:
         for k, v in spec.items():
             try:
                 x = float(v)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 msg = f"{what}: share for {k!r} must be a number, got {v!r}"
                 raise InputError(msg) from None
             if not np.isfinite(x) or x < 0:
@@ -326,7 +326,7 @@ def _positive(x: Any, what: str, unit: str) -> float:
         raise InputError(msg)
     try:
         v = float(x)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         msg = f"{what} must be a number ({unit}), got {x!r}"
         raise InputError(msg) from None
     if not np.isfinite(v) or v <= 0:

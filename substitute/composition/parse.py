@@ -199,7 +199,7 @@ def check_amounts(amounts: Mapping[str, Any], what: str) -> dict[str, float]:
             raise CompositionError(msg)
         try:
             v = float(val)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             msg = f"amount of {sym!r} in {what} is not a number: {val!r}"
             raise CompositionError(msg) from exc
         if math.isnan(v):

@@ -147,7 +147,7 @@ class DesignSpace:
                 lv = LEVERS[name]
                 try:
                     arr = np.asarray(vals, dtype=float)
-                except (TypeError, ValueError) as exc:
+                except (TypeError, ValueError, OverflowError) as exc:
                     msg = f"lever {name!r}: values must be numbers ({lv.unit}), got {list(vals)}"
                     raise InputError(msg) from exc
                 bad = arr[(arr < lv.lo - 1e-12) | (arr > lv.hi + 1e-12) | ~np.isfinite(arr)]

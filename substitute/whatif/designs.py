@@ -41,7 +41,7 @@ DESIGN_FIELDS = (
 def _positive(v: Any, what: str, unit: str, *, allow_zero: bool = False) -> float:
     try:
         x = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         msg = f"{what} must be a number ({unit}), got {v!r}"
         raise InputError(msg) from None
     ok = x >= 0 if allow_zero else x > 0

@@ -160,7 +160,7 @@ def check_volatility(
             elements.check_symbol(str(el), where=" in volatility")
             try:
                 x = float(s)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 msg = f"volatility[{el!r}] must be a number (σ of ln price), got {s!r}"
                 raise InputError(msg) from None
             if isinstance(s, bool) or not math.isfinite(x) or x < 0:

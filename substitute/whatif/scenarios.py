@@ -48,7 +48,7 @@ def _freeze_mapping(value: Any, what: str) -> dict[str, Any]:
 def _number(value: Any, what: str, unit: str, *, error: type[Exception] = InputError) -> float:
     try:
         x = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         msg = f"{what} must be a number ({unit}), got {value!r}"
         raise error(msg) from None
     if not math.isfinite(x) or x < 0:
