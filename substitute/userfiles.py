@@ -267,7 +267,11 @@ def check_value(value: Any, hint: Any, where: Where, *keys: str | int) -> Any:
         return {k: check_value(v, item, where, *keys, k) for k, v in value.items()}
     if hint is float:
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # TOML as tomllib reads it allows integers beyond any float
+                msg = f"{loc}: {_show(value)} is too large for a number"
+                raise InputError(msg) from None
         u = _unit_of(name)
         if isinstance(value, str) and u is not None and u.kind is not None:
             return _quantity(value, u, name, loc)

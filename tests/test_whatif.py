@@ -724,6 +724,26 @@ def test_study_file_errors(tmp_path, extra, error, match):
         load_whatif_study(_write(tmp_path, MINI + extra))
 
 
+def test_a_grid_too_large_to_run_is_refused_at_its_key_before_any_work(tmp_path):
+    # fuzz, 2026-12-05: draws = 10**12 built a block list of tens of millions of tuples (MemoryError, or
+    # the kernel killing the process) before a single evaluation
+    text = MINI.replace('ranking_study = "none"\n', 'ranking_study = "none"\ndraws = 20000000000\n')
+    with pytest.raises(InputError) as ei:
+        load_whatif_study(_write(tmp_path, text))
+    msg = str(ei.value)
+    assert "line 4 [whatif]" in msg
+    assert "1 design(s) × 1 scenario(s) × 20,000,000,000 draws = 2e+10 evaluations" in msg
+    with pytest.raises(InputError, match="above the limit of 1e"):
+        sb.whatif([_baseline()], Scenario("s", as_of="2026-11-22"), study=None, draws=10**12)
+    # an integer beyond any float where a number is expected (tomllib reads any size): one line
+    text = MINI.replace(
+        'ranking_study = "none"\n',
+        'ranking_study = "none"\npercentiles = [5, 1' + "0" * 400 + "]\n",
+    )
+    with pytest.raises(InputError, match=r"percentiles\[1\]: 1000.*… is too large for a number"):
+        load_whatif_study(_write(tmp_path, text))
+
+
 def test_study_file_without_designs(tmp_path):
     with pytest.raises(InputError, match=r"no \[\[designs\]\]"):
         load_whatif_study(_write(tmp_path, "[whatif]\ndraws = 1\n"))

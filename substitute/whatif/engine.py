@@ -49,6 +49,7 @@ __all__ = [
     "Plan",
     "Prepared",
     "cell_central",
+    "check_grid",
     "execute",
     "make_plan",
     "prepare",
@@ -63,6 +64,22 @@ _MADE = ("CN", "non-CN", "unknown")
 DEFAULT_BLOCK_SIZE = 2**19
 #: fleet per-draw totals are kept (for exact fleet percentiles) up to this many scenario × draw values
 FLEET_LIMIT = 20_000_000
+#: designs × scenarios × draws refused above this: about 10 minutes at the benchmark's ≈ 1.8e7 evaluations/s
+#: on two cores (make bench, bench_whatif.py); a grid larger than that is a typing error, not a study, and
+#: its block list alone would not fit in memory
+MAX_EVALUATIONS = 10**10
+
+
+def check_grid(n_designs: int, n_scenarios: int, draws: int) -> None:
+    """Raise when the grid is above :data:`MAX_EVALUATIONS` (the message says how large it is)."""
+    total = n_designs * n_scenarios * max(draws, 1)
+    if total > MAX_EVALUATIONS:
+        msg = (
+            f"draws: {n_designs} design(s) × {n_scenarios} scenario(s) × {draws:,} draws = {total:.3g} "
+            f"evaluations, above the limit of {MAX_EVALUATIONS:.0e} (about 10 minutes on two cores); "
+            "lower draws"
+        )
+        raise InputError(msg)
 
 
 # --------------------------------------------------------------------------------------------- conditions
@@ -192,6 +209,7 @@ def make_plan(n_designs: int, n_scenarios: int, draws: int, block_size: int) -> 
         raise InputError(msg)
     block_size = int(block_size)
     D, S, K = n_designs, n_scenarios, draws
+    check_grid(D, S, K)
     blocks: list[tuple[int, int, int, int, int, int]] = []
     if max(K, 1) <= block_size:
         cells = max(1, block_size // max(K, 1))
@@ -388,6 +406,7 @@ def prepare(
         msg = f"draws must be a non-negative integer, got {draws!r}"
         raise InputError(msg)
     draws = int(draws)
+    check_grid(len(designs), len(scenarios), draws)
     if isinstance(volatility, str):
         if volatility != "quote_range":
             msg = f"volatility: {volatility!r}; give a mapping element → σ or 'quote_range'"

@@ -32,6 +32,7 @@ from substitute.errors import DataError, InputError, SubstituteError
 from substitute.locate import Where
 from substitute.userfiles import check_keys, check_value, relocate, type_name
 from substitute.whatif.designs import Design
+from substitute.whatif.engine import check_grid
 from substitute.whatif.scenarios import Scenario, scenario_grid
 
 __all__ = ["WhatifStudy", "load_whatif_study", "run_whatif_study"]
@@ -224,6 +225,13 @@ def load_whatif_study(path: str | Path) -> WhatifStudy:
     for k in sorted(_RUN - {"name", "description", "ranking_study"}):
         if k in run:
             opts[k] = run[k]
+    if isinstance(
+        opts.get("draws"), int
+    ):  # a grid too large to run is said at its key, before any work
+        try:
+            check_grid(len(designs), len(scenarios), opts["draws"])
+        except InputError as exc:
+            raise relocate(exc, w.at("whatif"), ["draws"], default="draws") from exc
     return WhatifStudy(
         name=str(run.get("name", p.stem)),
         designs=designs,
