@@ -7,6 +7,7 @@ and what was given, instead of a NumPy broadcasting error or a silent 1.0 for ``
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -14,12 +15,72 @@ import numpy as np
 
 from substitute.errors import InputError
 
-__all__ = ["number_array", "per_alloy"]
+__all__ = ["number", "number_array", "per_alloy"]
 
 
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def number(
+    name: str,
+    value: Any,
+    unit: str,
+    *,
+    lo: float | None = 0.0,
+    lo_open: bool = False,
+    hi: float | None = None,
+    error: type[Exception] = InputError,
+) -> float:
+    """One number given by a user (a file's field, a keyword argument), checked the one way.
+
+    Every parser that turns a user's value into a float calls this, so a bool, text, ``None``, an integer
+    beyond any float, NaN, infinity or a value out of bounds gets the same one-line message, naming
+    ``name`` and ``unit`` and showing the value cut to 60 characters.
+
+    Parameters
+    ----------
+    name : str
+        What the value is, with its place (``"part 'm': mass_kg"``).
+    value : Any
+        The value as given.
+    unit : str
+        Its unit, for the message (``"kg"``, ``"USD per kg of contained element"``).
+    lo, hi : float, optional
+        Bounds (default ``lo = 0``, no upper bound; ``lo=None`` allows any finite number); ``lo_open``
+        makes the lower bound strict (``> lo``).
+    error : type of Exception
+        The error class raised (an :class:`InputError` subclass such as ``PriceError``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    error
+        With one line: ``"<name> must be a number (<unit>), got <value>"`` or
+        ``"<name> must be > 0 (<unit>), got <value>"`` and the like.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        msg = f"{name} must be a number ({unit}), got {value!r} (a bool is not a number)"
+        raise error(msg)
+    try:
+        x = float(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
+        msg = f"{name} must be a number ({unit}), got {_show(value)}"
+        raise error(msg) from None
+    if not math.isfinite(x):
+        msg = f"{name} must be a finite number ({unit}), got {_show(value)}"
+        raise error(msg)
+    if lo is not None and (x <= lo if lo_open else x < lo):
+        msg = f"{name} must be {'>' if lo_open else '>='} {lo:g} ({unit}), got {_show(value)}"
+        raise error(msg)
+    if hi is not None and x > hi:
+        msg = f"{name} must be <= {hi:g} ({unit}), got {_show(value)}"
+        raise error(msg)
+    return x
 
 
 def _numeric(name: str, value: Any, unit: str) -> np.ndarray:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from substitute import data
+from substitute.arrays import number
 from substitute.errors import DataError, InputError, PriceError, UnknownElementError
 
 __all__ = [
@@ -259,9 +260,9 @@ class PriceVector:
                     f"elements with prices: {', '.join(x for x in self.elements if self.has_price(x))}"
                 )
                 raise PriceError(msg)
-            if not np.isfinite(m) or m < 0:
-                msg = f"shock: multiplier for {e!r} must be finite and >= 0, got {m!r}"
-                raise PriceError(msg)
+            m = number(
+                f"shock: multiplier for {e!r}", m, "dimensionless multiplier", error=PriceError
+            )
             for c in (
                 "price_usd_per_kg",
                 "price_lo_usd_per_kg",
@@ -343,15 +344,9 @@ def _check_user_prices(prices: Mapping[str, Any]) -> dict[str, float]:
     out = {}
     for e, p in prices.items():
         elements.check_symbol(str(e), where=" in user prices")
-        try:
-            v = float(p)
-        except (TypeError, ValueError, OverflowError):
-            msg = f"price for {e!r} must be a number (USD per kg of contained element), got {p!r}"
-            raise PriceError(msg) from None
-        if not np.isfinite(v) or v < 0:
-            msg = f"price for {e!r} must be finite and >= 0 USD/kg, got {p!r}"
-            raise PriceError(msg)
-        out[str(e)] = v
+        out[str(e)] = number(
+            f"price for {e!r}", p, "USD per kg of contained element", error=PriceError
+        )
     return out
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import substitute as sb
-from substitute.arrays import number_array, per_alloy
+from substitute.arrays import number, number_array, per_alloy
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +99,46 @@ def test_helpers_directly():
         per_alloy("x", [1.0, "2"], 2, "kg")
     with pytest.raises(sb.InputError, match="got None"):
         number_array("t", None, "°C")
+
+
+@pytest.mark.parametrize(
+    ("value", "kw", "message"),
+    [
+        (True, {}, r"^x must be a number \(kg\), got True \(a bool is not a number\)$"),
+        (np.bool_(False), {}, r"a bool is not a number"),
+        ("heavy", {}, r"^x must be a number \(kg\), got 'heavy'$"),
+        (None, {}, r"^x must be a number \(kg\), got None$"),
+        ([1.0], {}, r"^x must be a number \(kg\), got \[1.0\]$"),
+        (float("nan"), {}, r"^x must be a finite number \(kg\), got nan$"),
+        (float("-inf"), {"lo": None}, r"must be a finite number"),
+        (-1, {}, r"^x must be >= 0 \(kg\), got -1$"),
+        (0, {"lo_open": True}, r"^x must be > 0 \(kg\), got 0$"),
+        (3, {"hi": 2}, r"^x must be <= 2 \(kg\), got 3$"),
+    ],
+)
+def test_one_number_is_checked_one_way(value, kw, message):
+    with pytest.raises(sb.InputError, match=message):
+        number("x", value, "kg", **kw)
+
+
+def test_one_number_bounds_its_message_and_keeps_the_error_class():
+    # an integer beyond any float: not an OverflowError, and the 401 digits are not all echoed
+    with pytest.raises(sb.PriceError) as info:
+        number("price", 10**400, "USD/kg", error=sb.PriceError)
+    text = str(info.value)
+    assert text.startswith("price must be a number (USD/kg), got 1000")
+    assert text.endswith("...")
+    assert len(text) < 120
+    assert number("x", "2.5", "kg") == 2.5  # text that is a number, as TOML and CSV cells give it
+    assert number("x", -3, "K", lo=None) == -3.0
+    assert number("x", np.float32(0.5), "kg", lo_open=True) == 0.5
+
+
+def test_every_parser_uses_the_one_check():
+    # before: other_mass_kg and a shock multiplier given as text raised a bare ValueError / TypeError
+    alloy = sb.Alloy.parse("Nd 30, Fe 69, B 1 wt%")
+    part = sb.Part("m", alloy, mass_kg=0.1, value_usd=5)
+    with pytest.raises(sb.InputError, match=r"assembly 'a': other_mass_kg must be a number \(kg\)"):
+        sb.Assembly("a", [part], value_usd=100, other_mass_kg="light")
+    with pytest.raises(sb.PriceError, match=r"shock: multiplier for 'Tb' must be a number"):
+        sb.price_vector("ex_china_2025").shock({"Tb": "double"})

@@ -294,11 +294,11 @@ def test_value_share_batch_matches_assess():
 # --------------------------------------------------------------------------------------------- bad input
 def test_part_and_assembly_bad_input():
     a = magnet()
-    with pytest.raises(InputError, match=r"part 'm': mass_kg must be > 0 kg, got -1.6"):
+    with pytest.raises(InputError, match=r"part 'm': mass_kg must be > 0 \(kg\), got -1.6"):
         Part("m", a, -1.6)
-    with pytest.raises(InputError, match=r"part 'm': value_usd must be > 0 USD, got 0"):
+    with pytest.raises(InputError, match=r"part 'm': value_usd must be > 0 \(USD\), got 0"):
         Part("m", a, 1.6, value_usd=0)
-    with pytest.raises(InputError, match=r"assembly 'x': value_usd must be > 0 USD, got -5"):
+    with pytest.raises(InputError, match=r"assembly 'x': value_usd must be > 0 \(USD\), got -5"):
         Assembly("x", [Part("m", a, 1.6)], value_usd=-5)
     with pytest.raises(
         InputError,
@@ -388,7 +388,7 @@ def test_bom_file_errors(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(
-        DataError, match=r"entry 'x': assembly 'x': value_usd must be > 0 USD, got 0"
+        DataError, match=r"entry 'x': assembly 'x': value_usd must be > 0 \(USD\), got 0"
     ):
         load_bom(p)
     with pytest.raises(DataError, match=r"BOM file .*missing.yaml' not found"):

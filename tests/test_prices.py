@@ -108,7 +108,9 @@ def test_unknown_vector_and_bad_user_prices():
         match=r"unknown price vector 'europe'; shipped: china_domestic_2025, ex_china_2025",
     ):
         P.price_vector("europe")
-    with pytest.raises(PriceError, match=r"price for 'Dy' must be finite and >= 0 USD/kg, got -5"):
+    with pytest.raises(
+        PriceError, match=r"price for 'Dy' must be >= 0 \(USD per kg of contained element\), got -5"
+    ):
         P.price_vector({"Dy": -5})
     with pytest.raises(PriceError, match=r"price for 'Dy' must be a number"):
         P.price_vector({"Dy": "cheap"})
@@ -148,7 +150,9 @@ def test_shock_and_overrides():
         match=r"shock: multiplier for 'Zr' but price vector 'ex_china_2025' has no price",
     ):
         v.shock({"Zr": 2.0})
-    with pytest.raises(PriceError, match=r"multiplier for 'Tb' must be finite and >= 0"):
+    with pytest.raises(
+        PriceError, match=r"multiplier for 'Tb' must be >= 0 \(dimensionless multiplier\), got -1.0"
+    ):
         v.shock({"Tb": -1.0})
 
 

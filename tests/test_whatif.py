@@ -510,13 +510,19 @@ def test_scenario_bad_input_messages():
         Scenario("s", price_multipliers={"Xx": 2})
     with pytest.raises(UnknownElementError, match="'Qq'"):
         Scenario("s", origin={"Qq": "CN"})
-    with pytest.raises(PriceError, match=r"price_overrides\['Dy'\] must be finite and >= 0"):
+    with pytest.raises(
+        PriceError,
+        match=r"price_overrides\['Dy'\] must be >= 0 \(USD per kg of contained element\), got -5",
+    ):
         Scenario("s", price_overrides={"Dy": -5})
-    with pytest.raises(PriceError, match=r"price_multipliers\['Tb'\] must be finite and >= 0"):
+    with pytest.raises(PriceError, match=r"price_multipliers\['Tb'\] must be >= 0 .*, got -1"):
         Scenario("s", price_multipliers={"Tb": -1})
-    with pytest.raises(InputError, match=r"volumes\['a'\] must be finite and >= 0"):
+    with pytest.raises(InputError, match=r"volumes\['a'\] must be >= 0 \(units per year\), got -1"):
         Scenario("s", volumes={"a": -1})
-    with pytest.raises(InputError, match="volume_factor must be finite"):
+    with pytest.raises(
+        InputError,
+        match=r"volume_factor must be >= 0 \(multiplier of the designs' volumes\), got -2",
+    ):
         Scenario("s", volume_factor=-2)
     with pytest.raises(InputError, match="both a price multiplier and an absolute price override"):
         Scenario("s", price_multipliers={"Tb": 2}, price_overrides={"Tb": 100})
@@ -548,9 +554,11 @@ def test_multiplier_on_a_price_that_does_not_exist_names_it():
 
 def test_design_bad_input_messages():
     a = sb.Alloy.parse(BASELINE, basis="mass")
-    with pytest.raises(InputError, match="annual_volume_units_per_year must be finite and >= 0"):
+    with pytest.raises(
+        InputError, match=r"annual_volume_units_per_year must be >= 0 \(units per year\), got -10"
+    ):
         Design("d", a, annual_volume_units_per_year=-10)
-    with pytest.raises(InputError, match="magnet_mass_kg must be finite and > 0"):
+    with pytest.raises(InputError, match=r"magnet_mass_kg must be > 0 \(kg\), got 0"):
         Design("d", a, annual_volume_units_per_year=1, magnet_mass_kg=0)
     with pytest.raises(InputError, match="route 'sintred' is not known"):
         Design("d", a, annual_volume_units_per_year=1, route="sintred")
@@ -617,7 +625,9 @@ def test_whatif_bad_input_messages():
         whatif([d], draws=10, study=None)
     with pytest.raises(UnknownElementError, match="'Zz' in volatility"):
         whatif([d], draws=10, volatility={"Zz": 0.3}, study=None)
-    with pytest.raises(InputError, match=r"volatility\['Dy'\] must be finite and >= 0"):
+    with pytest.raises(
+        InputError, match=r"volatility\['Dy'\] must be >= 0 \(σ of ln price\), got -0.3"
+    ):
         whatif([d], draws=10, volatility={"Dy": -0.3}, study=None)
     with pytest.raises(InputError, match="draws must be a non-negative integer"):
         whatif([d], draws=-1, study=None)

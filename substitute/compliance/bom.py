@@ -13,9 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from substitute.arrays import number
 from substitute.compliance.evaluation import counted_prices
 from substitute.compliance.forms import Form, check_form, infer_form
 from substitute.errors import DataError, InputError
@@ -44,15 +44,7 @@ def _shares(spec: Any, what: str) -> dict[str, float]:
             raise InputError(msg)
         out = dict.fromkeys(ORIGINS, 0.0)
         for k, v in spec.items():
-            try:
-                x = float(v)
-            except (TypeError, ValueError, OverflowError):
-                msg = f"{what}: share for {k!r} must be a number, got {v!r}"
-                raise InputError(msg) from None
-            if not np.isfinite(x) or x < 0:
-                msg = f"{what}: share for {k!r} must be finite and >= 0, got {v!r}"
-                raise InputError(msg)
-            out[k] = x
+            out[k] = number(f"{what}: share for {k!r}", v, "fraction of the value")
         total = sum(out.values())
         if abs(total - 1.0) > 1e-6:
             msg = f"{what}: origin shares sum to {total:.6g}, not 1 (got {dict(spec)})"
@@ -168,14 +160,16 @@ class Part:
             msg = f"part {name!r}: alloy must be one alloy, got a batch of {len(alloy)}"
             raise InputError(msg)
         self.alloy = alloy if isinstance(alloy, Alloy) else alloy[0]
-        self.mass_kg = _positive(mass_kg, f"part {name!r}: mass_kg", "kg")
+        self.mass_kg = number(f"part {name!r}: mass_kg", mass_kg, "kg", lo_open=True)
         self.origin = normalise_origin(origin, f"part {name!r}: origin")
         self.technology_origin = check_choice(
             technology_origin, ("CN", "non-CN", "unknown"), f"part {name!r}: technology_origin"
         )
         self.made_in = check_choice(made_in, ("CN", "non-CN", "unknown"), f"part {name!r}: made_in")
         self.value_usd = (
-            None if value_usd is None else _positive(value_usd, f"part {name!r}: value_usd", "USD")
+            None
+            if value_usd is None
+            else number(f"part {name!r}: value_usd", value_usd, "USD", lo_open=True)
         )
         form, family = check_form(form, family, f"part {name!r}")
         self.form = _resolve_form(self.alloy, form, family)
@@ -259,19 +253,16 @@ class Assembly:
             msg = f"assembly {name!r}: duplicate child name(s) {', '.join(map(repr, dup))}; names must be unique"
             raise InputError(msg)
         self._children = tuple(kids)
-        self.value_usd = _positive(value_usd, f"assembly {name!r}: value_usd", "USD")
+        self.value_usd = number(f"assembly {name!r}: value_usd", value_usd, "USD", lo_open=True)
         self.made_in = check_choice(
             made_in, ("CN", "non-CN", "unknown"), f"assembly {name!r}: made_in"
         )
         kids_mass = sum(k.mass_kg for k in kids)
         self.mass_given = mass_kg is not None or other_mass_kg is not None
         if other_mass_kg is not None:
-            other = float(other_mass_kg)
-            if not np.isfinite(other) or other < 0:
-                msg = f"assembly {name!r}: other_mass_kg must be finite and >= 0 kg, got {other_mass_kg!r}"
-                raise InputError(msg)
+            other = number(f"assembly {name!r}: other_mass_kg", other_mass_kg, "kg")
         if mass_kg is not None:
-            total = _positive(mass_kg, f"assembly {name!r}: mass_kg", "kg")
+            total = number(f"assembly {name!r}: mass_kg", mass_kg, "kg", lo_open=True)
             if kids_mass > total * (1 + 1e-9):
                 msg = (
                     f"assembly {name!r}: its parts weigh {kids_mass:.6g} kg, more than the assembly's "
@@ -318,21 +309,6 @@ def _resolve_form(alloy: Any, form: str | None, family: str | None) -> Form:
         fam = guess.family if guess.form == "magnet" else "other"
         return Form("magnet", fam, True, f"declared a magnet; family inferred: {guess.reason}")
     return Form(form, family or "", False, "declared")
-
-
-def _positive(x: Any, what: str, unit: str) -> float:
-    if isinstance(x, (bool, np.bool_)):
-        msg = f"{what} must be a number ({unit}), got {x!r} (a bool is not a number)"
-        raise InputError(msg)
-    try:
-        v = float(x)
-    except (TypeError, ValueError, OverflowError):
-        msg = f"{what} must be a number ({unit}), got {x!r}"
-        raise InputError(msg) from None
-    if not np.isfinite(v) or v <= 0:
-        msg = f"{what} must be > 0 {unit}, got {x!r}"
-        raise InputError(msg)
-    return v
 
 
 def walk(item: Part | Assembly) -> list[tuple[str, str, Part | Assembly]]:

@@ -231,7 +231,7 @@ class Alloy(AlloyBatch):
 
         ``balance="Fe"`` gives that element the remainder; ``normalize=True`` rescales a sum ≠ 100.
         """
-        checked = check_amounts(amounts, "from_mass_percent")
+        checked = check_amounts(amounts, "from_mass_percent", "wt%")
         frac = percent_to_fraction(
             checked, balance=balance, normalize=normalize, what="from_mass_percent", unit="wt%"
         )
@@ -247,7 +247,7 @@ class Alloy(AlloyBatch):
         name: str | None = None,
     ) -> Alloy:
         """Alloy from at% amounts (basis atomic), e.g. ``{"Nd": 13.5, "Fe": 80.0, "B": 6.5}``."""
-        checked = check_amounts(amounts, "from_atomic_percent")
+        checked = check_amounts(amounts, "from_atomic_percent", "at%")
         frac = percent_to_fraction(
             checked, balance=balance, normalize=normalize, what="from_atomic_percent", unit="at%"
         )
@@ -286,7 +286,7 @@ class Alloy(AlloyBatch):
                 msg = f"pymatgen species {sp!s} is not a plain element (dummy species or ion?)"
                 raise CompositionError(msg)
             amounts[sym] = amounts.get(sym, 0.0) + float(amt)
-        checked = check_amounts(amounts, "pymatgen Composition")
+        checked = check_amounts(amounts, "pymatgen Composition", "atoms per formula unit")
         total = sum(checked.values())
         return cls._from_fractions(
             {k: v / total for k, v in checked.items()},

@@ -6,14 +6,12 @@ names (``"N42SH"`` would read as nitrogen, sulphur and hydrogen). No array and n
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
 from substitute import elements as _el
+from substitute.arrays import number
 from substitute.errors import CompositionError
 
 __all__ = ["looks_like_grade", "normalise_basis", "parse_formula", "scan_percent_string"]
@@ -187,28 +185,14 @@ def parse_formula(text: str) -> dict[str, float]:
     return result
 
 
-def check_amounts(amounts: Mapping[str, Any], what: str) -> dict[str, float]:
+def check_amounts(amounts: Mapping[str, Any], what: str, unit: str) -> dict[str, float]:
     out: dict[str, float] = {}
     if not amounts:
         msg = f"empty composition ({what}); give at least one element"
         raise CompositionError(msg)
     for sym, val in amounts.items():
         _el.check_symbol(str(sym), where=f" in {what}")
-        if isinstance(val, bool | np.bool_):
-            msg = f"amount of {sym!r} in {what} is a truth value ({val!r}), not a number of percent"
-            raise CompositionError(msg)
-        try:
-            v = float(val)
-        except (TypeError, ValueError, OverflowError) as exc:
-            msg = f"amount of {sym!r} in {what} is not a number: {val!r}"
-            raise CompositionError(msg) from exc
-        if math.isnan(v):
-            msg = f"amount of {sym!r} in {what} is NaN"
-            raise CompositionError(msg)
-        if v < 0:
-            msg = f"amount of {sym!r} in {what} is negative ({v:g}); amounts must be ≥ 0"
-            raise CompositionError(msg)
-        out[str(sym)] = v
+        out[str(sym)] = number(f"amount of {sym!r} in {what}", val, unit, error=CompositionError)
     return out
 
 

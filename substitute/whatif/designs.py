@@ -8,13 +8,13 @@ turns the top rows of a ranking into designs.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import numpy as np
 
+from substitute.arrays import number
 from substitute.composition import Alloy, AlloyBatch
 from substitute.errors import InputError
 
@@ -36,19 +36,6 @@ DESIGN_FIELDS = (
     "thickness_mm",
     "br_factor",
 )
-
-
-def _positive(v: Any, what: str, unit: str, *, allow_zero: bool = False) -> float:
-    try:
-        x = float(v)
-    except (TypeError, ValueError, OverflowError):
-        msg = f"{what} must be a number ({unit}), got {v!r}"
-        raise InputError(msg) from None
-    ok = x >= 0 if allow_zero else x > 0
-    if not math.isfinite(x) or not ok:
-        msg = f"{what} must be finite and {'>=' if allow_zero else '>'} 0 {unit}, got {v!r}"
-        raise InputError(msg)
-    return x
 
 
 @dataclass(frozen=True)
@@ -132,11 +119,10 @@ class Design:
         object.__setattr__(
             self,
             "annual_volume_units_per_year",
-            _positive(
-                self.annual_volume_units_per_year,
+            number(
                 f"{where}: annual_volume_units_per_year",
+                self.annual_volume_units_per_year,
                 "units per year",
-                allow_zero=True,
             ),
         )
         if self.route not in ROUTES:
@@ -148,15 +134,19 @@ class Design:
             ("grain_size_um", "µm"),
             ("thickness_mm", "mm"),
         ):
-            object.__setattr__(self, f, _positive(getattr(self, f), f"{where}: {f}", unit))
+            object.__setattr__(
+                self, f, number(f"{where}: {f}", getattr(self, f), unit, lo_open=True)
+            )
         if self.part_value_usd is not None:
-            pv = _positive(self.part_value_usd, f"{where}: part_value_usd", "USD")
+            pv = number(f"{where}: part_value_usd", self.part_value_usd, "USD", lo_open=True)
             if pv > self.assembly_value_usd:
                 msg = f"{where}: part_value_usd ({pv:g}) exceeds assembly_value_usd ({self.assembly_value_usd:g})"
                 raise InputError(msg)
             object.__setattr__(self, "part_value_usd", pv)
         if self.br_factor is not None:
-            bf = _positive(self.br_factor, f"{where}: br_factor", "(density × alignment)")
+            bf = number(
+                f"{where}: br_factor", self.br_factor, "(density × alignment)", lo_open=True
+            )
             if bf > 1.0 or bf < 0.5 or self.route not in ("sintered", "sintered_gbd"):
                 msg = (
                     f"{where}: br_factor {bf:g} must be in 0.5-1 (density × alignment; sintered evidence "
@@ -168,7 +158,7 @@ class Design:
             msg = f"{where}: made_in {self.made_in!r}; valid: 'CN', 'non-CN', 'unknown'"
             raise InputError(msg)
         normalise_origin(self.origin, f"{where}: origin")
-        g = _positive(self.gbd_mass_percent, f"{where}: gbd_mass_percent", "wt%", allow_zero=True)
+        g = number(f"{where}: gbd_mass_percent", self.gbd_mass_percent, "wt%")
         object.__setattr__(self, "gbd_mass_percent", g)
         if self.route == "sintered_gbd":
             if self.gbd_element not in ("Tb", "Dy") or g <= 0:
@@ -212,7 +202,7 @@ class Design:
         The whole magnet is the base alloy scaled by ``1 − g`` plus ``g`` of ``gbd_element``, with
         ``g = gbd_mass_percent / 100`` (wt% of the finished magnet, the ranking's convention).
         """
-        g = _positive(gbd_mass_percent, f"design {name!r}: gbd_mass_percent", "wt%")
+        g = number(f"design {name!r}: gbd_mass_percent", gbd_mass_percent, "wt%", lo_open=True)
         if g >= 100:
             msg = f"design {name!r}: gbd_mass_percent must be below 100 wt%, got {g:g}"
             raise InputError(msg)

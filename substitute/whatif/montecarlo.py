@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from substitute.arrays import number
 from substitute.errors import InputError
 
 __all__ = [
@@ -158,14 +159,7 @@ def check_volatility(
             raise InputError(msg)
         for el, s in volatility.items():
             elements.check_symbol(str(el), where=" in volatility")
-            try:
-                x = float(s)
-            except (TypeError, ValueError, OverflowError):
-                msg = f"volatility[{el!r}] must be a number (σ of ln price), got {s!r}"
-                raise InputError(msg) from None
-            if isinstance(s, bool) or not math.isfinite(x) or x < 0:
-                msg = f"volatility[{el!r}] must be finite and >= 0 (σ of ln price), got {s!r}"
-                raise InputError(msg)
+            x = number(f"volatility[{el!r}]", s, "σ of ln price")
             if x > MAX_VOLATILITY:
                 msg = (
                     f"volatility[{el!r}] = {x:g} is a σ of ln price above {MAX_VOLATILITY:g} (prices spread by "

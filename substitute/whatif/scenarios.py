@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, cast
 
+from substitute.arrays import number
 from substitute.errors import InputError, PriceError
 
 __all__ = ["SCENARIO_FIELDS", "Scenario", "scenario_grid"]
@@ -43,18 +43,6 @@ def _freeze_mapping(value: Any, what: str) -> dict[str, Any]:
         msg = f"{what}: expected a mapping, got {type(value).__name__}"
         raise InputError(msg)
     return {str(k): v for k, v in value.items()}
-
-
-def _number(value: Any, what: str, unit: str, *, error: type[Exception] = InputError) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError, OverflowError):
-        msg = f"{what} must be a number ({unit}), got {value!r}"
-        raise error(msg) from None
-    if not math.isfinite(x) or x < 0:
-        msg = f"{what} must be finite and >= 0 ({unit}), got {value!r}"
-        raise error(msg)
-    return x
 
 
 @dataclass(frozen=True)
@@ -147,7 +135,7 @@ class Scenario:
         ):
             for el, v in m.items():
                 elements.check_symbol(el, where=f" in {where}: {what}")
-                m[el] = _number(v, f"{where}: {what}[{el!r}]", unit, error=PriceError)
+                m[el] = number(f"{where}: {what}[{el!r}]", v, unit, error=PriceError)
         both = sorted(map(str, set(mult) & set(over)))
         if both:
             msg = (
@@ -192,14 +180,18 @@ class Scenario:
             msg = f"{where}: origin_premium: unknown origin(s) {', '.join(bad)}; valid: non-CN, recycled"
             raise InputError(msg)
         for k, v in prem.items():
-            prem[k] = _number(v, f"{where}: origin_premium[{k!r}]", "price multiplier")
+            prem[k] = number(f"{where}: origin_premium[{k!r}]", v, "price multiplier")
         object.__setattr__(self, "origin_premium", prem)
         object.__setattr__(
-            self, "volume_factor", _number(self.volume_factor, f"{where}: volume_factor", "–")
+            self,
+            "volume_factor",
+            number(
+                f"{where}: volume_factor", self.volume_factor, "multiplier of the designs' volumes"
+            ),
         )
         vols = _freeze_mapping(self.volumes, f"{where}: volumes")
         for k, v in vols.items():
-            vols[k] = _number(v, f"{where}: volumes[{k!r}]", "units per year")
+            vols[k] = number(f"{where}: volumes[{k!r}]", v, "units per year")
         object.__setattr__(self, "volumes", vols)
         object.__setattr__(
             self, "tags", {str(k): str(v) for k, v in _freeze_mapping(self.tags, "tags").items()}
