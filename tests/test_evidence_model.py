@@ -408,6 +408,51 @@ def test_calibrate_rejects_bad_rows_with_one_line():
         sb.calibrate(MINE.assign(route="sintered_ferrite"))
 
 
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        # before: text in an optional cell was read as empty - 'hot' became 20 °C, '3 um' the default grain
+        ("temperature_C", "hot", r"row 2, temperature_C: 'hot' is not a number in \[-40, 250\] °C"),
+        (
+            "grain_size_um",
+            "3 um",
+            r"row 2, grain_size_um: '3 um' is not a number in \[0.01, 100\] µm",
+        ),
+        ("thickness_mm", 0.0, r"row 2, thickness_mm: 0.0 is not a number in \[0.1, 100\] mm"),
+        ("beta_hcj_pct_per_K", True, r"row 2, beta_hcj_pct_per_K: True is not a number"),
+        (
+            "coefficient_range_C",
+            "hot",
+            r"row 2, coefficient_range_C: 'hot' is not a temperature range",
+        ),
+    ],
+)
+def test_calibrate_refuses_a_bad_optional_cell_instead_of_reading_it_as_empty(
+    column, value, message
+):
+    bad = MINE.copy()
+    bad[column] = pd.Series([None] * len(bad), dtype=object)
+    bad.loc[1, column] = value
+    with pytest.raises(sb.InputError, match=message):
+        sb.calibrate(bad)
+
+
+def test_calibrate_reads_an_empty_temperature_as_room_temperature():
+    blank = MINE.copy()
+    blank["temperature_C"] = pd.Series(["", None] + [20.0] * (len(blank) - 2), dtype=object)
+    at_20 = MINE.assign(temperature_C=20.0)
+    a = sb.calibrate(blank).params
+    b = sb.calibrate(at_20).params
+    assert a.pop("calibration_data_hash") != b.pop("calibration_data_hash")  # the tables differ
+    assert a == b  # the fit does not
+
+
+@pytest.mark.parametrize("weight", ["x", True, -1.0, float("nan")])
+def test_calibrate_prior_weight_is_one_checked_number(weight):
+    with pytest.raises(sb.InputError, match=r"^prior_weight must be"):
+        sb.calibrate(MINE, prior_weight=weight)
+
+
 def test_predict_rejects_a_model_that_is_not_one():
     with pytest.raises(sb.InputError, match=r"Model from substitute\.calibrate"):
         sb.predict(reference_alloy("sintered"), model={"alpha": 1})

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -34,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from substitute import data
+from substitute.arrays import number
 from substitute.errors import InputError
 from substitute.properties import _tables as tb
 from substitute.properties import evidence as ev
@@ -297,13 +297,7 @@ def theta_of(params: dict, spec: list[_Spec]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------- evaluation
-def stated_range(text: str) -> tuple[float, float] | None:
-    """Temperature range of a coefficient as printed, e.g. '20-150' → (20, 150); None when not stated."""
-    # a minus sign only where a number starts ("-40-150" is −40 to 150; "20-150" is 20 to 150)
-    nums = [float(v) for v in re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?", str(text or ""))]
-    if len(nums) >= 2 and nums[1] > nums[0]:
-        return nums[0], nums[1]
-    return None
+stated_range = ev.stated_range
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -823,7 +817,9 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
         ``route`` (``sintered``, ``sintered_gbd``, ``hot_deformed``), ``br_T`` and ``hcj_kA_per_m``;
         optional ``composition_basis`` (default ``mass``), ``temperature_C`` (default 20),
         ``grain_size_um``, and for ``sintered_gbd`` ``gbd_element``, ``gbd_mass_percent``,
-        ``thickness_mm``; ``beta_hcj_pct_per_K`` with ``coefficient_range_C`` when measured.
+        ``thickness_mm``; ``beta_hcj_pct_per_K`` with ``coefficient_range_C`` when measured. An empty
+        optional cell takes its default; any other cell must be a number in its range (temperature
+        −40–250 °C, β −2–0 %/K), never read as empty.
     name : str, default "user"
         Label of the model in audit stamps.
     prior_weight : float, default 1
@@ -846,9 +842,9 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
     if missing:
         msg = f"measured magnets lack column(s) {', '.join(missing)}; required: {', '.join(_REQUIRED)}"
         raise InputError(msg)
-    if not (np.isfinite(prior_weight) and prior_weight > 0):
-        msg = f"prior_weight must be a positive number, got {prior_weight!r}"
-        raise InputError(msg)
+    prior_weight = number(
+        "prior_weight", prior_weight, "weight of the shipped model against your rows", lo_open=True
+    )
     tab = measured.copy()
     tab["row_id"] = [f"user-{i + 1}" for i in range(len(tab))]
     tab["source_id"] = name
@@ -856,14 +852,15 @@ def calibrate(measured: pd.DataFrame, *, name: str = "user", prior_weight: float
         tab["composition_basis"] = "mass"
     if "excluded_reason" not in tab:
         tab["excluded_reason"] = np.nan
-    temp = tab["temperature_C"] if "temperature_C" in tab else pd.Series(20.0, index=tab.index)
-    tab["temperature_C"] = pd.to_numeric(temp, errors="coerce").fillna(20.0)
     problems = ev.row_problems(tab)
     if problems:
         msg = f"measured magnets: {problems[0]}" + (
             f" (and {len(problems) - 1} more rows)" if len(problems) > 1 else ""
         )
         raise InputError(msg)
+    # an empty temperature cell is room temperature; any other cell row_problems has checked
+    temp = tab["temperature_C"] if "temperature_C" in tab else pd.Series(np.nan, index=tab.index)
+    tab["temperature_C"] = pd.to_numeric(temp, errors="coerce").fillna(20.0)
     absolute = ev.absolute_observations(tab)
     base_params = tb.params()
     groups = sorted({group_of(o.state.route) for o in absolute})

@@ -622,7 +622,62 @@ def row_problems(table: pd.DataFrame) -> list[str]:
                         f"{where}, gbd_element/gbd_mass_percent: sintered_gbd needs gbd_element 'Tb' or 'Dy' "
                         f"and gbd_mass_percent in (0, 5] wt%, got {el!r}, {r.get('gbd_mass_percent')!r}"
                     )
+                    continue
+            bad = _optional_problem(r)
+            if bad:
+                out.append(f"{where}, {bad}")
     return out
+
+
+#: optional numeric columns of a user's measured-magnet table: valid range, unit, and what an empty cell
+#: means (a text or out-of-range cell is refused, never read as empty)
+_OPTIONAL_COLUMNS: tuple[tuple[str, float, float, str, str], ...] = (
+    (
+        "temperature_C",
+        -40.0,
+        250.0,
+        "°C",
+        "20 °C",
+    ),
+    ("grain_size_um", 0.01, 100.0, "µm", "the route's typical grain size"),
+    ("thickness_mm", 0.1, 100.0, "mm", "5 mm"),
+    ("beta_hcj_pct_per_K", -2.0, 0.0, "%/K", "no β"),
+)
+
+
+def stated_range(text: Any) -> tuple[float, float] | None:
+    """Temperature range of a coefficient as printed, e.g. '20-150' → (20, 150); None when not stated."""
+    # a minus sign only where a number starts ("-40-150" is −40 to 150; "20-150" is 20 to 150)
+    nums = [float(v) for v in re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?", str(text or ""))]
+    if len(nums) >= 2 and nums[1] > nums[0]:
+        return nums[0], nums[1]
+    return None
+
+
+def _blank(v: Any) -> bool:
+    return (
+        v is None
+        or (isinstance(v, float) and np.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    )
+
+
+def _optional_problem(r: pd.Series) -> str:
+    """What is wrong with a row's optional cells ('' when nothing): each must be empty or a number in range."""
+    for col, lo, hi, unit, empty in _OPTIONAL_COLUMNS:
+        v = r.get(col)
+        if _blank(v):
+            continue
+        x = float("nan") if isinstance(v, bool | np.bool_) else _num(v)
+        if not (np.isfinite(x) and lo <= x <= hi):
+            return (
+                f"{col}: {v!r} is not a number in [{lo:g}, {hi:g}] {unit} "
+                f"(leave it empty for {empty})"
+            )
+    text = r.get("coefficient_range_C")
+    if not _blank(text) and stated_range(text) is None:
+        return f"coefficient_range_C: {text!r} is not a temperature range such as '20-150' (°C, low-high)"
+    return ""
 
 
 VENDOR_FILE = "grades/vendor_grades.csv"
