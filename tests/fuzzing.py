@@ -402,6 +402,19 @@ def _prices(work: Workdir, content: bytes) -> Any:
     return sb.price_vector(work.write("prices.csv", content))
 
 
+def _measured(work: Workdir, content: bytes) -> Any:
+    from substitute.cli.predict import _measured_model
+
+    return _measured_model(str(work.write("measured.csv", content)))
+
+
+MEASURED = """composition,route,br_T,hcj_kA_per_m,composition_basis,temperature_C,grain_size_um,thickness_mm,gbd_element,gbd_mass_percent,beta_hcj_pct_per_K,coefficient_range_C
+"Nd 23, Pr 7.5, Dy 1, B 0.95, Co 1, Cu 0.15, Ga 0.2, Fe bal",sintered,1.33,1900,mass,20,5,,,,-0.55,20-150
+"Nd 24, Pr 8, Tb 0.4, B 0.95, Cu 0.1, Ga 0.2, Fe bal",sintered_gbd,1.36,1800,mass,,4,5,Tb,0.4,,
+"Nd 13.5, Fe 80.5, B 6",hot_deformed,1.30,1200,atomic,20,0.3,,,,,
+"""
+
+
 OVERLAY = """overlay: {name: "hypothetical: Nd and Pr in Part I, threshold 0.01 %"}
 rule_sets:
   - id: CN-MOFCOM-2025-61
@@ -539,6 +552,14 @@ def targets() -> list[Target]:
             5.0,
             needs_workdir=True,
             warm=_shipped("prices/ex_china_2025.csv").encode(),
+        ),
+        Target(
+            "measured-magnets table",
+            _bytes(document(MEASURED, _csv_parse, _csv_dump)),
+            _measured,
+            5.0,
+            needs_workdir=True,
+            warm=MEASURED.encode(),
         ),
     ]
 

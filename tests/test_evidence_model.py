@@ -425,16 +425,29 @@ def test_calibrate_rejects_bad_rows_with_one_line():
             "hot",
             r"row 2, coefficient_range_C: 'hot' is not a temperature range",
         ),
+        # an integer beyond any float had raised OverflowError (found by the fuzz suite)
+        ("temperature_C", 10**400, r"row 2, temperature_C: 1000.* is not a number"),
+        ("br_T", 10**400, r"row 2, br_T: 1000.* is not a number"),
     ],
 )
 def test_calibrate_refuses_a_bad_optional_cell_instead_of_reading_it_as_empty(
     column, value, message
 ):
     bad = MINE.copy()
-    bad[column] = pd.Series([None] * len(bad), dtype=object)
+    bad[column] = (
+        bad[column].astype(object) if column in bad else pd.Series([None] * len(bad), dtype=object)
+    )
     bad.loc[1, column] = value
     with pytest.raises(sb.InputError, match=message):
         sb.calibrate(bad)
+
+
+def test_calibrate_names_the_row_whose_gbd_magnet_lacks_the_diffused_element():
+    gbd = MINE.assign(route="sintered_gbd", gbd_element="Tb", gbd_mass_percent=0.4)
+    with pytest.raises(
+        sb.InputError, match=r"^measured magnets: row 1, composition: holds 0 wt% Tb"
+    ):
+        sb.calibrate(gbd)  # before: the predict-level message, naming no row
 
 
 def test_calibrate_reads_an_empty_temperature_as_room_temperature():

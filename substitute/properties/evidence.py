@@ -111,7 +111,7 @@ _MM = {"Ce": 0.55, "La": 0.25, "Nd": 0.15, "Pr": 0.05}
 def _num(v: Any) -> float:
     try:
         x = float(v)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         return float("nan")
     return x
 
@@ -603,7 +603,8 @@ def row_problems(table: pd.DataFrame) -> list[str]:
             )
             continue
         basis = r.get("composition_basis", "mass")
-        if parse_composition(r.get("composition"), basis) is None:
+        alloy = parse_composition(r.get("composition"), basis)
+        if alloy is None:
             out.append(
                 f"{where}, composition: {r.get('composition')!r} is not a composition in basis {basis!r} "
                 "(e.g. 'Nd 23, Pr 7, Dy 1, B 0.95, Fe bal' with composition_basis mass or atomic)"
@@ -621,6 +622,13 @@ def row_problems(table: pd.DataFrame) -> list[str]:
                     out.append(
                         f"{where}, gbd_element/gbd_mass_percent: sintered_gbd needs gbd_element 'Tb' or 'Dy' "
                         f"and gbd_mass_percent in (0, 5] wt%, got {el!r}, {r.get('gbd_mass_percent')!r}"
+                    )
+                    continue
+                have = 100.0 * float(alloy.get_mass_fraction(el)[0])
+                if have + 1e-7 < amt:
+                    out.append(
+                        f"{where}, composition: holds {have:.3g} wt% {el}, less than gbd_mass_percent "
+                        f"{amt:g} wt%; give the finished magnet's composition, diffused {el} included"
                     )
                     continue
             bad = _optional_problem(r)
