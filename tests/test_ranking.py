@@ -358,6 +358,15 @@ def test_best_per_strategy(default_result):
         if r.qualifies:  # and it is the best-ordered qualifying row of that strategy
             first = np.flatnonzero(masks[r.strategy] & res.table["qualifies"].to_numpy())[0]
             assert i == first
+    # each strategy's row carries the values that decide it (as the top list prints them), not only the
+    # central ones: a reviewer had read Tmax 202 °C for the Tb-GBD strategy and 173 °C for the same
+    # candidate at the top of the list
+    for r in by.itertuples():
+        row = res.table.iloc[r.order - 1]
+        for c in ("br_T", "hcj_kA_per_m", "tmax_C"):
+            np.testing.assert_equal(getattr(r, f"{c}_q"), row[f"{c}_q"])
+        if r.qualifies:
+            assert r.tmax_C_q < r.tmax_C  # the 10 % quantile lies below the central value
     hre_free = by.set_index("strategy").loc["heavy-rare-earth free"]
     row = res.table.iloc[int(hre_free["order"]) - 1]
     assert row["lever_dy_mass_percent"] == 0

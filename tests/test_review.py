@@ -112,7 +112,25 @@ def test_top_rows_and_magnets(rv):
     assert len(rv.magnets) == 6
     first = rv.result.table.iloc[0]
     assert rv.substitutes.loc[1, "hcj_kA_per_m"] == pytest.approx(first["hcj_kA_per_m"])
+    assert rv.substitutes.loc[1, "hcj_kA_per_m_q"] == pytest.approx(first["hcj_kA_per_m_q"])
     assert rv.substitutes.loc[1, "qualifies"]
+
+
+def test_the_substitutes_table_shows_the_values_the_verdict_decides_on(rv):
+    # the baseline's row had shown its central Tmax (154 °C, above the 150 °C requirement) while the
+    # performance table, at the 10 % quantile, said it FAILS at 127 °C
+    perf = rv.performance.set_index("requirement")
+    base = rv.substitutes.iloc[0]
+    assert base["tmax_C_q"] == pytest.approx(perf.loc["temperature_C", "value"])
+    assert (
+        base["tmax_C_q"] < 150.0 < base["tmax_C"]
+    )  # the default study's baseline: the case that misled
+    from substitute.report.html import render_html
+
+    html = render_html(rv)
+    section = html[html.index('id="substitutes"') :]
+    assert f"{base['tmax_C_q']:.0f}" in section
+    assert "Tmax (°C, 10% quantile)" in section
 
 
 def test_json_is_complete_and_audited(rv):

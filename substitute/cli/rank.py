@@ -24,6 +24,12 @@ _STATUS_TEXT = {
 }
 
 
+def _cell(x: float, spec: str) -> str:
+    """A number for a fixed-width column; '–' where the model gives none (NaN: e.g. no lower bound)."""
+    width = spec.split(".")[0].lstrip(">") or "0"
+    return f"{'–':>{width}}" if x != x else f"{x:{spec}}"
+
+
 def _cond_lines(row: pd.Series, req) -> list[str]:
     lines = []
     for c in req.compliance:
@@ -228,7 +234,8 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
         d = r._asdict()
         front = str(d["pareto_rank"]) if d["qualifies"] else "–"
         click.echo(
-            f"{d['order']:>3} {front:>5} {d[f'hcj_kA_per_m{qs}']:>9.0f} {d[f'br_T{qs}']:>6.3f} {d[f'tmax_C{qs}']:>8.0f} "
+            f"{d['order']:>3} {front:>5} {_cell(d[f'hcj_kA_per_m{qs}'], '>9.0f')} "
+            f"{_cell(d[f'br_T{qs}'], '>6.3f')} {_cell(d[f'tmax_C{qs}'], '>8.0f')} "
             f"{d['cost_usd_per_part']:>9.1f} {d[mcol] * 100:>10.3f}% {d['p_meets']:>8.2f} "
             f"{d.get('maturity', '')!s:>10}  {d['changed_levers'] or '(baseline recipe)'}"
         )
@@ -239,7 +246,8 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
     if len(strat):
         click.echo("")
         click.echo(
-            "BEST PER STRATEGY (a candidate can use several; 'no' = closest candidate, does not qualify)"
+            "BEST PER STRATEGY (a candidate can use several; 'no' = closest candidate, does not qualify) — "
+            f"HcJ, Br, Tmax at {req.temperature_C:g} °C, {qlabel}"
         )
         click.echo(
             f"{'strategy':<30} {'ok':>3} {'qualif.':>8} {'HcJ kA/m':>9} {'Br T':>6} {'Tmax °C':>8} "
@@ -248,7 +256,8 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
         for r in strat.itertuples(index=False):
             click.echo(
                 f"{r.strategy:<30} {'yes' if r.qualifies else 'no':>3} {r.n_qualifying:>8,} "
-                f"{r.hcj_kA_per_m:>9.0f} {r.br_T:>6.3f} {r.tmax_C:>8.0f} {r.cost_usd_per_part:>9.1f} "
+                f"{_cell(r.hcj_kA_per_m_q, '>9.0f')} {_cell(r.br_T_q, '>6.3f')} "
+                f"{_cell(r.tmax_C_q, '>8.0f')} {r.cost_usd_per_part:>9.1f} "
                 f"{r.cost_vs_baseline:>+8.0%} {getattr(r, mcol) * 100:>10.3f}%"
             )
     _write_outputs(t, audit, res.messages, csv_path, json_path, data)

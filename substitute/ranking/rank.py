@@ -114,8 +114,10 @@ class RankResult:
         -------
         pandas.DataFrame
             One row per strategy present in the table: ``strategy``, ``n_candidates``, ``n_qualifying``,
-            ``order`` (row in :attr:`table`), ``qualifies``, ``hcj_kA_per_m``, ``br_T``, ``tmax_C``,
-            ``cost_usd_per_part``, ``cost_vs_baseline``, ``controlled_value_share``, ``changed_levers``.
+            ``order`` (row in :attr:`table`), ``qualifies``, ``hcj_kA_per_m``, ``br_T``, ``tmax_C`` (central)
+            and ``hcj_kA_per_m_q``, ``br_T_q``, ``tmax_C_q`` (at the requirements' quantile, the values that
+            decide ``qualifies``), ``cost_usd_per_part``, ``cost_vs_baseline``, ``controlled_value_share``,
+            ``changed_levers``.
         """
         t = self.table
         masks = strategy_masks(t, self.baseline_levers)
@@ -161,6 +163,10 @@ class RankResult:
                     "hcj_kA_per_m": float(r["hcj_kA_per_m"]),
                     "br_T": float(r["br_T"]),
                     "tmax_C": float(r["tmax_C"]),
+                    **{
+                        f"{c}_q": float(r.get(f"{c}_q", r[c]))
+                        for c in ("br_T", "hcj_kA_per_m", "tmax_C")
+                    },
                     "cost_usd_per_part": float(r["cost_usd_per_part"]),
                     "cost_vs_baseline": float(r["cost_usd_per_part"]) / base_cost - 1.0
                     if base_cost

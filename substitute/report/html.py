@@ -97,7 +97,7 @@ def _verdict(rv: Any) -> str:
         for r in rv.performance.itertuples()
     ]
     conf = float(req.confidence or 0.9)
-    at = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+    at = _basis(req)
     perf = (
         _table(
             [
@@ -192,10 +192,17 @@ def _verdict(rv: Any) -> str:
 </section>"""
 
 
+def _basis(req: Any) -> str:
+    """Which value of a prediction the requirements test: 'central' or e.g. '10% quantile'."""
+    conf = float(req.confidence or 0.9)
+    return "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+
+
 def _substitutes(rv: Any) -> str:
     from substitute.ranking.explain import licence_measure
 
     req = rv.study.requirements
+    at = _basis(req)
     # the licence quantity that applies: a value share, or (made in China) the listed-element content
     mcol, _, mlong = licence_measure(rv.result.table, req)
     rows = [
@@ -203,9 +210,9 @@ def _substitutes(rv: Any) -> str:
             _e(r.label),
             _e(r.changes),
             _e(r.route),
-            _num(r.br_T, ".3f"),
-            _num(r.hcj_kA_per_m, ".0f"),
-            _num(r.tmax_C, ".0f"),
+            _num(r.br_T_q, ".3f"),
+            _num(r.hcj_kA_per_m_q, ".0f"),
+            _num(r.tmax_C_q, ".0f"),
             _num(r.cost_usd_per_part, ".1f"),
             _num(r.cost_vs_baseline * 100, "+.0f") + " %",
             _num(getattr(r, mcol) * 100, ".3f") + " %",
@@ -217,9 +224,9 @@ def _substitutes(rv: Any) -> str:
         "",
         "changes vs baseline",
         "route",
-        f"Br {req.temperature_C:g} °C (T)",
-        f"HcJ {req.temperature_C:g} °C (kA/m)",
-        "Tmax (°C)",
+        f"Br {req.temperature_C:g} °C (T, {at})",
+        f"HcJ {req.temperature_C:g} °C (kA/m, {at})",
+        f"Tmax (°C, {at})",
         "cost (USD/part)",
         "vs baseline",
         mlong,
@@ -230,9 +237,9 @@ def _substitutes(rv: Any) -> str:
         [
             _e(r.strategy),
             f"{int(r.n_qualifying):,} / {int(r.n_candidates):,}",
-            _num(r.hcj_kA_per_m, ".0f"),
-            _num(r.br_T, ".3f"),
-            _num(r.tmax_C, ".0f"),
+            _num(r.hcj_kA_per_m_q, ".0f"),
+            _num(r.br_T_q, ".3f"),
+            _num(r.tmax_C_q, ".0f"),
             _num(r.cost_usd_per_part, ".1f"),
             _num(getattr(r, mcol) * 100, ".3f") + " %",
             _badge(bool(r.qualifies), "yes", "closest"),
@@ -243,9 +250,9 @@ def _substitutes(rv: Any) -> str:
         [
             "strategy",
             "qualifying / evaluated",
-            "HcJ (kA/m)",
-            "Br (T)",
-            "Tmax (°C)",
+            f"HcJ (kA/m, {at})",
+            f"Br (T, {at})",
+            f"Tmax (°C, {at})",
             "USD/part",
             "value share" if mcol == "controlled_value_share" else "listed-element content",
             "qualifies",
@@ -257,7 +264,9 @@ def _substitutes(rv: Any) -> str:
     return f"""
 <section id="substitutes"><h2>Baseline and top substitutes</h2>
 <p class="small">{len(t):,} candidates evaluated; {int(t["qualifies"].sum()):,} meet every requirement and
-licence threshold. Properties are predictions at {req.temperature_C:g} °C.</p>
+licence threshold. Properties are predictions at {req.temperature_C:g} °C, shown at the {at} that the
+requirements test (the values that decide "qualifies", as in the performance table above); the JSON also
+carries the central values.</p>
 {_table(head, rows, {3, 4, 5, 6, 7, 8})}
 <h3>Best candidate per substitution strategy</h3>{stable}
 </section>"""

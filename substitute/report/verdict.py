@@ -78,8 +78,9 @@ class Review:
         The catalog's status rows of the rules in the conditions (dates and recorded status as evidence).
     substitutes : pandas.DataFrame
         The baseline and the top substitutes: ``label, changes, route, br_T, hcj_kA_per_m, tmax_C,
-        bhmax_kJ_per_m3, cost_usd_per_part, cost_vs_baseline, controlled_value_share, qualifies,
-        explanation`` (properties at the operating temperature).
+        br_T_q, hcj_kA_per_m_q, tmax_C_q, bhmax_kJ_per_m3, cost_usd_per_part, cost_vs_baseline,
+        controlled_value_share, qualifies, explanation`` (properties at the operating temperature: central,
+        and ``_q`` at the quantile the requirements are tested on, the values that decide ``qualifies``).
     strategies : pandas.DataFrame
         :meth:`RankResult.by_strategy`.
     magnets : list of dict
@@ -404,6 +405,10 @@ def _magnets(study: Study, res: RankResult, top: int) -> tuple[pd.DataFrame, lis
     return frame, magnets
 
 
+#: properties whose requirement is tested on a quantile of the prediction (``<name>_q`` beside the central)
+_DECIDING = ("br_T", "hcj_kA_per_m", "tmax_C")
+
+
 def _substitutes(frame: pd.DataFrame, base_cost: float) -> pd.DataFrame:
     out = pd.DataFrame(
         {
@@ -413,6 +418,8 @@ def _substitutes(frame: pd.DataFrame, base_cost: float) -> pd.DataFrame:
             "br_T": frame["br_T"],
             "hcj_kA_per_m": frame["hcj_kA_per_m"],
             "tmax_C": frame["tmax_C"],
+            # the values qualification is decided on (the requirements' quantile; central without one)
+            **{f"{c}_q": frame[f"{c}_q"] if f"{c}_q" in frame else frame[c] for c in _DECIDING},
             "bhmax_kJ_per_m3": frame["bhmax_kJ_per_m3"],
             "cost_usd_per_part": frame["cost_usd_per_part"],
             "cost_vs_baseline": frame["cost_usd_per_part"] / base_cost - 1.0,
