@@ -125,6 +125,22 @@ def test_br_hcj_map_grade_box_carried_to_150C(res):
     np.testing.assert_allclose(req_lines[0].get_ydata(), [1.05, 1.05], rtol=1e-12)
 
 
+def test_br_hcj_map_draws_the_values_that_decide(res):
+    # points were central values while qualification is on the 10 % quantile: a qualifying point and a
+    # failing one could sit on the same side of the min Br line; at the quantile none qualifies below it
+    ax = sbplot.br_hcj_map(res)
+    assert ax.get_ylabel() == "Br at 150 °C (T, 10% quantile)"
+    assert ax.get_xlabel() == "HcJ at 150 °C (kA/m, 10% quantile)"
+    qual = [c for c in ax.collections if str(c.get_label()).startswith("qualifies")]
+    assert qual
+    for c in qual:
+        assert c.get_offsets()[:, 1].min() >= 1.05
+    np.testing.assert_allclose(
+        np.sort(np.concatenate([c.get_offsets()[:, 1] for c in qual])),
+        np.sort(res.table.loc[res.table["qualifies"], "br_T_q"].to_numpy()),
+    )
+
+
 def test_br_hcj_map_unknown_grade_raises(res):
     with pytest.raises(InputError, match="cannot read grade name 'X42'"):
         sbplot.br_hcj_map(res, grades=("N42SH", "X42"))

@@ -292,8 +292,8 @@ def _plots(rv: Any) -> str:
         (
             "plot-br-hcj",
             plots.to_svg(plots.br_hcj_map(rv.result)),
-            f"Br against HcJ at {t:g} °C; boxes are grade minimums at 20 °C carried to {t:g} °C with "
-            "typical temperature coefficients.",
+            f"Br against HcJ at {t:g} °C, at the {_basis(req)} that decides qualification; boxes are "
+            f"grade minimums at 20 °C carried to {t:g} °C with typical temperature coefficients.",
         ),
         (
             "plot-demag",

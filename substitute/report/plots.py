@@ -179,6 +179,10 @@ def _label(col: str, result: Any) -> str:
     }
     if col in known:
         return known[col]
+    if col.endswith("_q") and col[:-2] in known and req is not None:
+        conf = float(req.confidence or 0.9)
+        basis = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+        return f"{known[col[:-2]][:-1]}, {basis})"  # "HcJ at 150 °C (kA/m, 10% quantile)"
     for c in getattr(req, "compliance", ()):
         if col == f"share_{c.key}":
             limb = f" {c.limb}" if c.limb else ""
@@ -363,6 +367,10 @@ def br_hcj_map(
 ) -> Axes:
     """Br against HcJ at the operating temperature, with requirement lines and commercial grade boxes.
 
+    Points are at the quantile the requirements test (``br_T_q``, ``hcj_kA_per_m_q``; central when the
+    table has no such columns), the values that decide ``qualifies``: a qualifying point never lies below
+    a requirement line.
+
     Grade boxes are the 20 °C minimums of :func:`substitute.properties.grades.grade` carried to the operating
     temperature T with the typical linear coefficients, Br(T) = Br20·(1 + α(T − 20)/100) and
     HcJ(T) = HcJ20·(1 + β(T − 20)/100) (α, β in %/K); each box runs from (HcJ_min(T), Br_min(T)) to
@@ -409,12 +417,13 @@ def br_hcj_map(
         boxes.append(
             (g["name"], g["hcj_min_kA_per_m"] * k_h, g["br_min_T"] * k_br, g["br_max_T"] * k_br)
         )
+    s = "_q" if {"hcj_kA_per_m_q", "br_T_q"} <= set(table.columns) else ""
     idx = _subsample(table, max_points)
-    h = table["hcj_kA_per_m"].to_numpy(float)[idx]
-    br = table["br_T"].to_numpy(float)[idx]
+    h = table[f"hcj_kA_per_m{s}"].to_numpy(float)[idx]
+    br = table[f"br_T{s}"].to_numpy(float)[idx]
     q = table["qualifies"].to_numpy(bool)[idx]
     route = table["route"].to_numpy()[idx]
-    base = _baseline(result, ("hcj_kA_per_m", "br_T"))
+    base = _baseline(result, (f"hcj_kA_per_m{s}", f"br_T{s}"))
     hs = [*h, *(b[1] for b in boxes), *([base[0]] if base else []), req.min_hcj_kA_per_m or 0]
     brs = [*br, *(v for b in boxes for v in b[2:]), *([base[1]] if base else [])]
     x_hi = np.nanmax(hs) * 1.08
@@ -446,8 +455,8 @@ def br_hcj_map(
         _shown_note(ax, len(idx), len(table))
         ax.set_title(f"Br and HcJ at {t_c:g} °C; grade boxes: 20 °C minimums carried to {t_c:g} °C "
                      "with typical α, β", fontsize=8.5)  # fmt: skip
-        ax.set_xlabel(_label("hcj_kA_per_m", result))
-        ax.set_ylabel(_label("br_T", result))
+        ax.set_xlabel(_label(f"hcj_kA_per_m{s}", result))
+        ax.set_ylabel(_label(f"br_T{s}", result))
         ax.legend(loc="lower left")
     return ax
 
