@@ -340,3 +340,17 @@ def test_predict_grade_uses_the_br_factor_of_its_band(capsys):
     assert main(["predict", "N35", "--br-factor", "0.965", "--json", "-"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["rows"][0]["br_T"] > 1.3
+
+
+def test_no_progress_bar_into_a_log(capsys, monkeypatch):
+    # the what-if's 12 rankings drew a bar into a redirected stderr (a log collected every redraw)
+    from substitute.cli.options import progress_default
+
+    assert main(["whatif", "notebooks/fleet-whatif.toml", "--draws", "0"]) == 0
+    err = capsys.readouterr().err
+    assert "rankings for the cheapest substitute" not in err
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert progress_default(None) is None  # on a terminal: the library's size rule
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    assert progress_default(None) is False
+    assert progress_default(True) is True  # asked for: shown anyway

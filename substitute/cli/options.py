@@ -9,7 +9,16 @@ from typing import Any, TextIO
 
 import click
 
-__all__ = ["force_option", "output_options", "readable_text", "study_overrides"]
+__all__ = ["force_option", "output_options", "progress_default", "readable_text", "study_overrides"]
+
+
+def progress_default(progress: bool | None) -> bool | None:
+    """``--progress/--no-progress`` as given; unset, no bar when standard error is not a terminal (a log
+    file or a pipe would collect every redraw) and the library's size rule when it is."""
+    if progress is None and not sys.stderr.isatty():
+        return False
+    return progress
+
 
 _OVERRIDES = (
     click.option(

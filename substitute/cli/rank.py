@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from substitute.cli.options import output_options, readable_text, study_overrides
+from substitute.cli.options import (
+    output_options,
+    progress_default,
+    readable_text,
+    study_overrides,
+)
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
 if TYPE_CHECKING:
@@ -96,7 +101,9 @@ def _write_outputs(
 @study_overrides
 @output_options
 @click.option(
-    "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: large runs, on a terminal).",
 )
 @click.option(
     "--backend",
@@ -156,7 +163,11 @@ def rank_cmd(
     if scheduler is not None:
         backend = "dask"
     res = run_study(
-        st, progress=progress, backend=backend, scheduler=scheduler, block_size=block_size
+        st,
+        progress=progress_default(progress),
+        backend=backend,
+        scheduler=scheduler,
+        block_size=block_size,
     )
     with readable_text(json_path, csv_path) as data:
         return _print_ranking(st, res, top, csv_path, json_path, data)

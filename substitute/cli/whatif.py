@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import click
 
-from substitute.cli.options import force_option, readable_text
+from substitute.cli.options import force_option, progress_default, readable_text
 from substitute.errors import InputError
 from substitute.outputs import check_outputs, csv_safe, write_atomic
 
@@ -142,7 +142,9 @@ def _status_short(s: str) -> str:
     help="Write the full table: results.parquet, results.csv or results.xlsx (with summary sheets).",
 )
 @click.option(
-    "--progress/--no-progress", default=None, help="Show a progress bar (default: large runs)."
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress bar (default: large runs, on a terminal).",
 )
 @click.option(
     "--supply-share",
@@ -203,7 +205,7 @@ def whatif_cmd(
         seed=seed,
         block_size=block_size,
         substitutes=substitutes,
-        progress=progress,
+        progress=progress_default(progress),
     )
     from substitute.whatif import fleet_supply
 
