@@ -354,3 +354,26 @@ def test_no_progress_bar_into_a_log(capsys, monkeypatch):
     monkeypatch.setattr("sys.stderr.isatty", lambda: False)
     assert progress_default(None) is False
     assert progress_default(True) is True  # asked for: shown anyway
+
+
+def test_whatif_says_which_designs_fail_the_performance_requirements(capsys):
+    # the cheapest licence-free design of the shipped fleet (D3, HRE-free hot-deformed) fails Br at
+    # 150 °C; the table of costs and licences did not say so
+    from substitute.whatif.study import run_whatif_study
+
+    assert main(["whatif", "notebooks/fleet-whatif.toml", "--draws", "0", "--no-substitutes"]) == 0
+    out = capsys.readouterr().out
+    legend = {ln.split(" = ")[0].strip(): ln for ln in out.splitlines() if ln.startswith("  D")}
+    df = run_whatif_study("notebooks/fleet-whatif.toml", draws=0, substitutes=False)
+    per = df.groupby("design", sort=False).first()
+    assert list(per["meets_requirements"]) == [
+        False,
+        True,
+        False,
+    ]  # the shipped fleet's three designs
+    assert "FAILS the study's performance requirements at 150 °C" in legend["D1"]
+    assert f"tmax_C {per['tmax_C_q'].iloc[0]:.3g} °C (10% quantile)" in legend["D1"]
+    assert "meets the study's performance requirements at 150 °C" in legend["D2"]
+    assert f"br_T {per['br_T_q'].iloc[2]:.3g} T (10% quantile)" in legend["D3"]
+    assert per["tmax_C_q"].iloc[0] < 150  # below the study's limits
+    assert per["br_T_q"].iloc[2] < 1.05

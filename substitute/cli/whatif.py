@@ -80,6 +80,26 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
         )
 
 
+def _performance_note(df: pd.DataFrame, design: str) -> str:
+    """' — meets …' or ' — FAILS …': the design against the ranking study's performance requirements (the
+    same in every scenario: prices and rules do not change a magnet), so that the cheapest licence-free
+    design is not read as a usable one when it is not."""
+    if "meets_requirements" not in df:
+        return ""
+    r = df[df["design"].astype(str) == design].iloc[0]
+    conf = float(r["confidence"])
+    basis = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+    at = f"at {float(r['temperature_C']):g} °C, P(meets) {float(r['p_meets']):.2f}"
+    if bool(r["meets_requirements"]):
+        return f" — meets the study's performance requirements {at}"
+    units = {"br_T": "T", "hcj_kA_per_m": "kA/m", "tmax_C": "°C"}
+    failed = [f for f in str(r["performance_failures"]).split(", ") if f]
+    shown = [
+        f"{f} {float(r[f + '_q']):.3g} {units[f]} ({basis})" if f in units else f for f in failed
+    ]
+    return f" — FAILS the study's performance requirements {at}: {', '.join(shown)}"
+
+
 def _print_pivot(df: pd.DataFrame) -> None:
     """Designs × scenarios: cost per unit and the licence verdict, one line per scenario."""
     from substitute.whatif import summary_pivot
@@ -91,7 +111,7 @@ def _print_pivot(df: pd.DataFrame) -> None:
         "rules, · = none needed"
     )
     for i, d in enumerate(designs, start=1):
-        click.echo(f"  D{i} = {d}")
+        click.echo(f"  D{i} = {d}{_performance_note(df, d)}")
     click.echo("".join(f"{'D' + str(i):>12}" for i in range(1, len(designs) + 1)) + "  scenario")
     shown = pv.head(_MAX_ROWS)
     for scenario, row in shown.iterrows():
