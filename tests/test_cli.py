@@ -377,3 +377,10 @@ def test_whatif_says_which_designs_fail_the_performance_requirements(capsys):
     assert f"br_T {per['br_T_q'].iloc[2]:.3g} T (10% quantile)" in legend["D3"]
     assert per["tmax_C_q"].iloc[0] < 150  # below the study's limits
     assert per["br_T_q"].iloc[2] < 1.05
+
+
+def test_predict_keeps_every_temperature_given(capsys):
+    # --temperature given twice had kept only the last one
+    assert main(["predict", "N42SH", "--temperature", "20", "--temperature", "100,150"]) == 0
+    rows = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()[2:5]]
+    assert rows == ["20", "100", "150"]

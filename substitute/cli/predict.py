@@ -12,9 +12,9 @@ from substitute.errors import InputError
 __all__ = ["predict_cmd"]
 
 
-def _temperatures(text: str) -> list[float]:
+def _temperatures(texts: tuple[str, ...]) -> list[float]:
     out = []
-    for part in text.split(","):
+    for part in ",".join(texts).split(","):
         try:
             out.append(float(part))
         except ValueError:
@@ -63,10 +63,11 @@ def _band(row: Any, col: str, fmt: str) -> str:
 @click.option(
     "--temperature",
     "temperature",
-    default="20",
+    default=("20",),
+    multiple=True,
     show_default=True,
     metavar="°C[,°C…]",
-    help="Temperature(s) in °C, comma-separated, e.g. 20,100,150.",
+    help="Temperature(s) in °C, comma-separated or the option repeated, e.g. 20,100,150.",
 )
 @click.option(
     "--permeance",
@@ -127,7 +128,7 @@ def predict_cmd(
     composition: str,
     basis: str | None,
     route: str,
-    temperature: str,
+    temperature: tuple[str, ...],
     permeance: float,
     grain_size_um: float | None,
     gbd_element: str | None,
