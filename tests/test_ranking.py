@@ -759,3 +759,11 @@ def test_winner_stability_names_the_model_under_which_the_winner_changes():
     assert out.loc["shipped", "reference_order"] == 1
     assert not out.loc["no GBD", "same_winner"]
     assert out.loc["no GBD", "reference_order"] > 1
+
+
+def test_decision_value_names_the_quantile_every_table_prints():
+    from substitute.ranking.requirements import quantile_label
+
+    assert sb.Requirements(temperature_C=150, confidence=0.5).decision_value == "central"
+    assert sb.Requirements(temperature_C=150, confidence=0.95).decision_value == "5% quantile"
+    assert quantile_label(None) == "10% quantile"  # the default confidence, 0.9

@@ -197,8 +197,7 @@ def _print_ranking(st: Any, res: Any, top: int | None, csv_path, json_path, data
     b = res.baseline
     # the values shown are the ones the verdicts are taken on: the decision quantile of the prediction
     qs = "_q" if "br_T_q" in t.columns else ""
-    conf = float(req.confidence or 0.9)
-    qlabel = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+    qlabel = req.decision_value
     click.echo("")
     click.echo(f"BASELINE  {st.baseline.name}  [{st.route}]")
     click.echo(

@@ -87,8 +87,9 @@ def _performance_note(df: pd.DataFrame, design: str) -> str:
     if "meets_requirements" not in df:
         return ""
     r = df[df["design"].astype(str) == design].iloc[0]
-    conf = float(r["confidence"])
-    basis = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+    from substitute.ranking.requirements import quantile_label
+
+    basis = quantile_label(float(r["confidence"]))
     at = f"at {float(r['temperature_C']):g} °C, P(meets) {float(r['p_meets']):.2f}"
     if bool(r["meets_requirements"]):
         return f" — meets the study's performance requirements {at}"

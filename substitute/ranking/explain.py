@@ -230,8 +230,7 @@ def explain(r: Any, base: pd.Series, req: Requirements) -> str:
     else:
         msg = "explain: give a row as a dict or a pandas Series (column names are needed)"
         raise TypeError(msg)
-    conf = float(req.confidence or 0.9)
-    side = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
+    side = req.decision_value
     s = "_q" if "hcj_kA_per_m_q" in d else ""
     p_txt = f", P(meets) {float(d['p_meets']):.2f}" if "p_meets" in d else ""
     route = str(d.get("route", ""))

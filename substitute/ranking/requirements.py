@@ -16,7 +16,15 @@ from substitute.errors import InputError
 if TYPE_CHECKING:
     from substitute.locate import Where
 
-__all__ = ["ComplianceCondition", "Requirements", "apply_constraints"]
+__all__ = ["ComplianceCondition", "Requirements", "apply_constraints", "quantile_label"]
+
+
+def quantile_label(confidence: float | None) -> str:
+    """Which value of a prediction a verdict at this confidence is taken on, in words: ``"central"``
+    (confidence 0.5) or e.g. ``"10% quantile"`` (0.9, the default when None)."""
+    c = float(confidence or 0.9)
+    return "central" if abs(c - 0.5) < 1e-12 else f"{1 - c:.0%} quantile"
+
 
 LEVELS = ("magnet", "part", "assembly")
 BASES = ("value_share", "mass_share", "any_content")
@@ -266,6 +274,11 @@ class Requirements:
             raise InputError(msg)
         object.__setattr__(self, "confidence", float(conf))
         object.__setattr__(self, "conservative", float(conf) > 0.5)
+
+    @property
+    def decision_value(self) -> str:
+        """The value of a prediction the limits are tested on: ``"central"`` or e.g. ``"10% quantile"``."""
+        return quantile_label(self.confidence)
 
     @property
     def decision_basis(self) -> str:

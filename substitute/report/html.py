@@ -97,7 +97,7 @@ def _verdict(rv: Any) -> str:
         for r in rv.performance.itertuples()
     ]
     conf = float(req.confidence or 0.9)
-    at = _basis(req)
+    at = req.decision_value
     perf = (
         _table(
             [
@@ -192,17 +192,11 @@ def _verdict(rv: Any) -> str:
 </section>"""
 
 
-def _basis(req: Any) -> str:
-    """Which value of a prediction the requirements test: 'central' or e.g. '10% quantile'."""
-    conf = float(req.confidence or 0.9)
-    return "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
-
-
 def _substitutes(rv: Any) -> str:
     from substitute.ranking.explain import licence_measure
 
     req = rv.study.requirements
-    at = _basis(req)
+    at = req.decision_value
     # the licence quantity that applies: a value share, or (made in China) the listed-element content
     mcol, _, mlong = licence_measure(rv.result.table, req)
     rows = [
@@ -292,7 +286,7 @@ def _plots(rv: Any) -> str:
         (
             "plot-br-hcj",
             plots.to_svg(plots.br_hcj_map(rv.result)),
-            f"Br against HcJ at {t:g} °C, at the {_basis(req)} that decides qualification; boxes are "
+            f"Br against HcJ at {t:g} °C, at the {req.decision_value} that decides qualification; boxes are "
             f"grade minimums at 20 °C carried to {t:g} °C with typical temperature coefficients.",
         ),
         (

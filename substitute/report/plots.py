@@ -180,9 +180,9 @@ def _label(col: str, result: Any) -> str:
     if col in known:
         return known[col]
     if col.endswith("_q") and col[:-2] in known and req is not None:
-        conf = float(req.confidence or 0.9)
-        basis = "central" if abs(conf - 0.5) < 1e-12 else f"{1 - conf:.0%} quantile"
-        return f"{known[col[:-2]][:-1]}, {basis})"  # "HcJ at 150 °C (kA/m, 10% quantile)"
+        return (
+            f"{known[col[:-2]][:-1]}, {req.decision_value})"  # "HcJ at 150 °C (kA/m, 10% quantile)"
+        )
     for c in getattr(req, "compliance", ()):
         if col == f"share_{c.key}":
             limb = f" {c.limb}" if c.limb else ""
