@@ -834,7 +834,10 @@ def test_whatif_cli_pivot_xlsx_and_json(tmp_path, capsys):
     assert " L " in out  # a licence verdict in the pivot
     assert "rankings for the cheapest substitute" in out
     sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert set(sheets) == {"results", "summary", "fleet", "audit"}
+    assert set(sheets) == {"results", "summary", "designs", "fleet", "audit"}
+    # each design against the study's performance requirements, once (prices and rules do not change it)
+    assert sheets["designs"]["meets_requirements"].tolist() == [False, True, False]
+    assert sheets["designs"]["performance_failures"].fillna("").tolist() == ["tmax_C", "", "br_T"]
     assert len(sheets["results"]) == 72
     assert len(sheets["summary"]) == 24
     assert main(["whatif", str(study), "--no-progress", "--draws", "50", "--json", "-"]) == 0

@@ -57,9 +57,27 @@ def _write(df: pd.DataFrame, path: str) -> str:
     raise InputError(msg)
 
 
+#: a design against the ranking study's performance requirements (the `designs` sheet)
+_PERFORMANCE_COLUMNS = (
+    "design",
+    "temperature_C",
+    "meets_requirements",
+    "performance_failures",
+    "p_meets",
+    "confidence",
+    "br_T_q",
+    "hcj_kA_per_m_q",
+    "tmax_C_q",
+    "br_T",
+    "hcj_kA_per_m",
+    "tmax_C",
+)
+
+
 def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     """An Excel workbook: every row (cells that could run as formulas neutralised), the designs ×
-    scenarios summary, the fleet per scenario and the audit stamp."""
+    scenarios summary, each design against the study's performance requirements, the fleet per scenario
+    and the audit stamp."""
     import pandas as pd
 
     from substitute.whatif import fleet_rollup, summary_pivot
@@ -70,6 +88,10 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         csv_safe(df).to_excel(xl, sheet_name="results", index=False)
         csv_safe(pv.reset_index()).to_excel(xl, sheet_name="summary", index=False)
+        if "meets_requirements" in df:  # the same in every scenario: one row per design
+            perf = [c for c in _PERFORMANCE_COLUMNS if c in df]
+            designs = df[perf].drop_duplicates("design")
+            csv_safe(designs).to_excel(xl, sheet_name="designs", index=False)
         csv_safe(fleet_rollup(df)).to_excel(xl, sheet_name="fleet", index=False)
         rows = [
             (k, json.dumps(v, default=str) if isinstance(v, dict | list) else str(v))
