@@ -153,7 +153,7 @@ def _verdict(rv: Any) -> str:
             "share ÷ threshold",
             "rule status → treated as",
             "control item",
-            "status evidence date",
+            "status since (deciding event)",
             "",
         ],
         comp_rows,
