@@ -17,7 +17,8 @@ posteriori least squares (``scipy.optimize.least_squares``, bounded) of
 * the **priors** ((θ − μ)/σ for every fitted parameter).
 
 Tc bowing and the Co curves are closed-form reads of the series (no free parameter); the Tmax margin is set
-afterwards on the vendors' Tw ladder (``physics/grade_suffixes.csv``). The prediction intervals are the 5 %
+afterwards on the vendors' Tw ladder (``physics/grade_suffixes.csv``: each suffix's minimum-HcJ magnet
+reaches its Tw at Pc 2). The prediction intervals are the 5 %
 and 95 % quantiles of the leave-one-source-out residuals (:mod:`substitute.properties.crossval`), per route
 group — what a source the model has never seen looks like.
 """
@@ -658,20 +659,38 @@ def fit(
 
 
 def fit_tmax_margin(params: dict) -> tuple[float, list[dict]]:
-    """Margin k of the load-line criterion so that Tmax(Pc = 2) of the grade ladder's typical chemistries
-    equals the vendors' Tw (``physics/grade_suffixes.csv``); median over suffixes."""
+    """Margin k of the load-line criterion so that Tmax(Pc = 2) of each suffix's minimum magnet equals the
+    vendors' Tw (``physics/grade_suffixes.csv``); median over suffixes.
+
+    A vendor's Tw is a rating of every magnet of the grade, so also of one that just meets the suffix's
+    HcJ minimum: the chemistry used is the sintered reference with the bulk Dy at which the model's HcJ
+    at 20 °C reaches that minimum (none for N, whose Dy-free reference already exceeds it). HcJ minima and
+    Tw are vendor datasheet values; the suffixes' usual Dy contents are not used (most are not sourced).
+    """
     from substitute.properties.magnet import KA, _prepare_ndfeb, _state
     from substitute.properties.reference import reference_alloy
     from substitute.properties.routes import resolve_route_params
 
+    def prepared(dy: float) -> Any:
+        a = reference_alloy("sintered", replace_nd={"Dy": dy} if dy > 0 else None)
+        rp = resolve_route_params("sintered", 1, model_params=params)
+        return _prepare_ndfeb(a, rp, params, domain=False)
+
+    def hcj_20(dy: float) -> float:
+        return float(_state(prepared(dy), 293.15)[1][0] / KA)
+
     suf = data.read_csv("physics/grade_suffixes.csv")
     ks, rep = [], []
     for _, s in suf.iterrows():
-        dy = 0.5 * (float(s["hre_bulk_min_mass_percent"]) + float(s["hre_bulk_max_mass_percent"]))
-        a = reference_alloy("sintered", replace_nd={"Dy": dy} if dy > 0 else None)
-        prep = _prepare_ndfeb(
-            a, resolve_route_params("sintered", 1, model_params=params), params, domain=False
-        )
+        target = float(s["hcj_min_kA_per_m"])
+        dy = 0.0
+        if hcj_20(0.0) < target:  # bisection: HcJ(20 °C) rises with bulk Dy
+            lo, hi = 0.0, 15.0
+            for _ in range(30):  # 15 wt% / 2**30: far below any reading of a Dy content
+                mid = 0.5 * (lo + hi)
+                lo, hi = (mid, hi) if hcj_20(mid) < target else (lo, mid)
+            dy = hi
+        prep = prepared(dy)
         T = float(s["tw_C"]) + 273.15
         br, _, hk = _state(prep, T, which="knee")
         k = float(hk[0] / (br[0] / (2.0 + prep.micro.mu_rec)))
@@ -680,7 +699,8 @@ def fit_tmax_margin(params: dict) -> tuple[float, list[dict]]:
             {
                 "suffix": s["suffix"],
                 "tw_C": float(s["tw_C"]),
-                "dy_wt_pct": dy,
+                "hcj_min_kA_per_m": target,
+                "dy_wt_pct_at_hcj_min": dy,
                 "k": k,
                 "hk_at_tw_kA_per_m": float(hk[0] / KA),
             }

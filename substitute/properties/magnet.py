@@ -12,7 +12,7 @@ Chain (SI inside, μ0H in tesla): main phase → Js(T), μ0HA(T) → route micro
   linear drop of J to zero at HcJ → HcB and (BH)max (never above Js²/4μ0, since Br ≤ Js);
 * α(Br), β(HcJ) over 20–100 and 20–150 °C; Tmax: highest T with
   Hk(T) ≥ k·(|H_w(T)| + H_ext), H_w = Br/(μ0(Pc + μrec)), k (``tmax_margin``) fitted so that the
-  grade ladder's typical chemistries reach the vendors' Tw at Pc = 2.
+  magnet that just meets each suffix's HcJ minimum reaches the vendors' Tw at Pc = 2 (median over suffixes).
 
 The parameters are fitted on measured evidence (:mod:`substitute.properties.calibration`); the 90 %
 intervals are the leave-one-source-out residual quantiles of each route group. Outside the applicability

@@ -720,7 +720,7 @@ def check_16_tmax_permeance() -> Check:
         values={"permeance": list(pcs), "tmax_C": t},
         ours=_fmt(t, ".0f"),
         passed=_monotonic(t, -1) and abs(t[1] - 150) <= 15,
-        note="margin k fitted on the Tw ladder (all suffixes)",
+        note="margin k fitted on the Tw ladder (each suffix's minimum-HcJ magnet, all suffixes)",
     )
 
 
