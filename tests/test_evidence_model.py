@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import substitute as sb
+from substitute import data
 from substitute.properties import _tables as tb
 from substitute.properties import calibration as cal
 from substitute.properties import crossval as cv
@@ -81,6 +82,32 @@ def test_shipped_parameters_are_the_fit_of_the_shipped_evidence():
     assert tb.params()["global"]["tmax_margin"] == pytest.approx(
         params["global"]["tmax_margin"], rel=1e-3
     )
+
+
+def test_tmax_margin_rests_on_each_suffix_minimum_magnet():
+    # the margin k is set on vendor HcJ minima and Tw only (grade_suffixes.csv), not on the suffixes'
+    # usual Dy contents (five of seven from memory): each report row's Dy gives the suffix's HcJ minimum
+    from substitute.properties.reference import reference_alloy
+
+    params = tb.params()
+    rep = pd.DataFrame(params["tmax_margin_report"])
+    suf = data.read_csv("physics/grade_suffixes.csv").set_index("suffix")
+    assert list(rep["suffix"]) == list(suf.index)
+    for r in rep.itertuples():
+        a = reference_alloy(
+            "sintered",
+            replace_nd={"Dy": r.dy_wt_pct_at_hcj_min} if r.dy_wt_pct_at_hcj_min else None,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", sb.ModelDomainWarning)  # AH: 10 wt% Dy
+            hcj = float(sb.predict(a, temperature_C=20.0)["hcj_kA_per_m"].iloc[0])
+        if r.dy_wt_pct_at_hcj_min > 0:
+            assert hcj == pytest.approx(suf.loc[r.suffix, "hcj_min_kA_per_m"], rel=1e-3), r.suffix
+        else:  # N: the Dy-free reference already exceeds the minimum
+            assert hcj >= suf.loc[r.suffix, "hcj_min_kA_per_m"]
+    assert params["global"]["tmax_margin"] == pytest.approx(float(np.median(rep["k"])))
+    # more Dy for a higher class, as the vendors' HcJ minima rise
+    assert rep["dy_wt_pct_at_hcj_min"].is_monotonic_increasing
 
 
 def test_leave_one_source_out_does_not_depend_on_the_number_of_worker_processes(monkeypatch):
