@@ -384,3 +384,11 @@ def test_predict_keeps_every_temperature_given(capsys):
     assert main(["predict", "N42SH", "--temperature", "20", "--temperature", "100,150"]) == 0
     rows = [ln.split()[0] for ln in capsys.readouterr().out.splitlines()[2:5]]
     assert rows == ["20", "100", "150"]
+
+
+def test_predict_typical_heavy_re_says_where_the_dy_comes_from(capsys):
+    # the suffixes' usual Dy contents are from memory except N and EH (grade_suffixes.md): say so
+    assert main(["predict", "N42SH", "--hre", "typical"]) == 0
+    assert "the suffix's usual Dy, confidence memory" in capsys.readouterr().out
+    assert main(["predict", "N38EH", "--hre", "typical"]) == 0
+    assert "the suffix's usual Dy, confidence source" in capsys.readouterr().out

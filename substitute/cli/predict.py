@@ -164,9 +164,17 @@ def predict_cmd(
         alloy, info = typical_chemistry(
             composition.strip(), route=route, return_info=True, hre=hre, vendor=vendor
         )
+        from substitute.properties.grades import grade
+
+        usual = grade(composition.strip()).get("confidence", {}).get("hre")  # NdFeB suffixes only
         origin = (
             f"typical chemistry of grade {composition.strip()}"
             + (f", {hre} heavy RE" if hre != "rated" else "")
+            + (
+                f" (the suffix's usual Dy, confidence {usual})"
+                if hre == "typical" and usual
+                else ""
+            )
             + (f", band of vendor {vendor!r}" if vendor else "")
         )
         if hre == "rated" and not info.get("meets_tw", True):

@@ -155,6 +155,7 @@ def grade(name: str, family: str | None = None, *, vendor: str | None = None) ->
             "hcj_min": s["hcj_min_confidence"],
             "tw": s["tw_confidence"],
             "beta": s["beta_confidence"],
+            "hre": s["hre_confidence"],  # the suffix's usual bulk Dy (hre="typical")
         },
         "source": f"bands: {b['source']}; suffix: {s['source']}",
     }
