@@ -432,6 +432,16 @@ def test_review_includes_whatif_results(whatif_csv, tmp_path, capsys):
     out = capsys.readouterr().out
     for design, n in expect.items():
         assert f"what-if: {design}: licence required in {n} of" in out
+    # beside it, how often the design fails its performance requirement: the HRE-free design needs no
+    # licence but fails in every scenario, which the console line did not say
+    fails = (~raw.groupby("design")["meets_requirements"].all()).to_dict()
+    n_fail = (raw.assign(f=~raw["meets_requirements"]).groupby("design")["f"].sum()).to_dict()
+    for design, n in n_fail.items():
+        assert (
+            f"fails its performance requirement in {n} of"
+            in out.split(f"what-if: {design}:")[1].splitlines()[0]
+        )
+    assert fails["HRE-free: Ce 10 % of LRE, hot-deformed"]
 
 
 @pytest.mark.parametrize(

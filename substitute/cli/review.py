@@ -125,9 +125,15 @@ def review_cmd(
         say("no substitute in the design space meets every requirement and threshold")
     if rv.whatif_summary is not None:
         for r in rv.whatif_summary.itertuples():
+            # the performance count beside the licence count: a licence-free design that fails its
+            # requirement is no substitute (the shipped fleet's HRE-free design fails in every scenario)
+            perf = (
+                f"; fails its performance requirement in {r.n_fails_performance} of {r.n_scenarios}"
+            )
             say(
                 f"what-if: {r.design}: licence required in {r.n_licence_required} of "
                 f"{r.n_scenarios} scenarios (worst value share {cast(float, r.worst_value_share) * 100:.3f} %)"
+                f"{perf}"
             )
     if html_path is not None:
         from substitute.report.html import write_html
