@@ -637,16 +637,11 @@ def row_problems(table: pd.DataFrame) -> list[str]:
     return out
 
 
-#: optional numeric columns of a user's measured-magnet table: valid range, unit, and what an empty cell
-#: means (a text or out-of-range cell is refused, never read as empty)
-_OPTIONAL_COLUMNS: tuple[tuple[str, float, float, str, str], ...] = (
-    (
-        "temperature_C",
-        -40.0,
-        250.0,
-        "°C",
-        "20 °C",
-    ),
+#: optional numeric columns of a user's measured-magnet table: valid range (None: the model's temperature
+#: domain, ``model_domain.csv``), unit, and what an empty cell means (a text or out-of-range cell is
+#: refused, never read as empty)
+_OPTIONAL_COLUMNS: tuple[tuple[str, float | None, float | None, str, str], ...] = (
+    ("temperature_C", None, None, "°C", "20 °C"),
     ("grain_size_um", 0.01, 100.0, "µm", "the route's typical grain size"),
     ("thickness_mm", 0.1, 100.0, "mm", "5 mm"),
     ("beta_hcj_pct_per_K", -2.0, 0.0, "%/K", "no β"),
@@ -672,7 +667,11 @@ def _blank(v: Any) -> bool:
 
 def _optional_problem(r: pd.Series) -> str:
     """What is wrong with a row's optional cells ('' when nothing): each must be empty or a number in range."""
+    from substitute.properties.domain import temperature_bounds
+
     for col, lo, hi, unit, empty in _OPTIONAL_COLUMNS:
+        if lo is None or hi is None:
+            lo, hi = temperature_bounds()
         v = r.get(col)
         if _blank(v):
             continue
